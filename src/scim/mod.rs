@@ -1,0 +1,8 @@
+//! The SCIM 2.0 protocol core: pure, no I/O. The reference server and every client use it.
+
+pub mod error;
+pub mod filter;
+pub mod path;
+pub mod schema;
+
+pub use error::{ScimError, ScimType};
