@@ -3,6 +3,7 @@
 pub mod error;
 pub mod filter;
 pub mod path;
+pub mod resource;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};

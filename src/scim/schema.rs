@@ -8,10 +8,12 @@ use std::sync::OnceLock;
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// Our own extension for User Sync results (status, last result, custom fields). Not under
 /// `urn:ietf`, because it is not an IETF schema.
-pub const USERSYNC_SCHEMA: &str = "urn:scim-harness:params:scim:schemas:extension:usersync:1.0:User";
+pub const USERSYNC_SCHEMA: &str =
+    "urn:scim-harness:params:scim:schemas:extension:usersync:1.0:User";
 pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -378,14 +380,23 @@ fn s(name: &'static str) -> AttributeDef {
 }
 
 /// `type`, `primary`, `display`, `value` as used by the multi-valued attributes of §4.1.2.
-fn multi_valued_string(name: &'static str, types: &[&'static str], desc: &'static str) -> AttributeDef {
-    AttributeDef::new(name, T::Complex).multi().desc(desc).subs(vec![
-        s("value").desc("The attribute's significant value."),
-        s("display").desc("A human-readable name, primarily used for display purposes."),
-        s("type").canonical(types).desc("A label indicating the attribute's function."),
-        AttributeDef::new("primary", T::Boolean)
-            .desc("A Boolean value indicating the 'primary' or preferred attribute value."),
-    ])
+fn multi_valued_string(
+    name: &'static str,
+    types: &[&'static str],
+    desc: &'static str,
+) -> AttributeDef {
+    AttributeDef::new(name, T::Complex)
+        .multi()
+        .desc(desc)
+        .subs(vec![
+            s("value").desc("The attribute's significant value."),
+            s("display").desc("A human-readable name, primarily used for display purposes."),
+            s("type")
+                .canonical(types)
+                .desc("A label indicating the attribute's function."),
+            AttributeDef::new("primary", T::Boolean)
+                .desc("A Boolean value indicating the 'primary' or preferred attribute value."),
+        ])
 }
 
 fn common_attributes() -> Vec<AttributeDef> {
@@ -578,7 +589,10 @@ fn usersync_schema() -> Schema {
                 .multi()
                 .mutability(M::ReadOnly)
                 .desc("Product custom fields mapped from directory custom attributes.")
-                .subs(vec![s("name").mutability(M::ReadOnly), s("value").mutability(M::ReadOnly)]),
+                .subs(vec![
+                    s("name").mutability(M::ReadOnly),
+                    s("value").mutability(M::ReadOnly),
+                ]),
         ],
     }
 }
@@ -658,7 +672,9 @@ pub fn schemas() -> [&'static Schema; 4] {
 
 /// Finds a served schema by URN, case-insensitively.
 pub fn schema_by_id(id: &str) -> Option<&'static Schema> {
-    schemas().into_iter().find(|s| s.id.eq_ignore_ascii_case(id))
+    schemas()
+        .into_iter()
+        .find(|s| s.id.eq_ignore_ascii_case(id))
 }
 
 #[cfg(test)]
@@ -672,7 +688,10 @@ mod tests {
         assert_eq!(loc.def.name, "userName");
         assert!(loc.extension.is_none());
         let loc = rt
-            .resolve(Some("URN:ietf:params:scim:schemas:extension:enterprise:2.0:user"), "EmployeeNumber")
+            .resolve(
+                Some("URN:ietf:params:scim:schemas:extension:enterprise:2.0:user"),
+                "EmployeeNumber",
+            )
             .expect("employeeNumber");
         assert_eq!(loc.extension, Some(ENTERPRISE_USER_SCHEMA));
         assert_eq!(loc.def.name, "employeeNumber");
@@ -688,8 +707,18 @@ mod tests {
     fn id_and_external_id_are_case_exact() {
         let rt = user_type();
         assert!(rt.resolve(None, "id").expect("id").def.case_exact);
-        assert!(rt.resolve(None, "externalId").expect("externalId").def.case_exact);
-        assert!(!rt.resolve(None, "userName").expect("userName").def.case_exact);
+        assert!(
+            rt.resolve(None, "externalId")
+                .expect("externalId")
+                .def
+                .case_exact
+        );
+        assert!(
+            !rt.resolve(None, "userName")
+                .expect("userName")
+                .def
+                .case_exact
+        );
     }
 
     #[test]
