@@ -1,5 +1,11 @@
 //! scim-harness: a conformance test and load simulation harness for SCIM 2.0 provisioning and
 //! User Sync. The module map follows DESIGN.md: a pure protocol core (`scim`), the embedded
-//! reference implementation (`reference`), and the parts that drive it.
+//! reference implementation (`reference`), the client every driver uses (`client`), and the
+//! jobs the command line runs (`run`, `bench`).
 
+pub mod bench;
+pub mod client;
+pub mod clock;
+pub mod reference;
+pub mod run;
 pub mod scim;

@@ -1,1 +1,215 @@
-fn main() {}
+//! The `scim-harness` command line: parses options and hands over to the library.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use scim_harness::reference::config::{Limits, ReferenceConfig};
+use scim_harness::reference::server::RunningReference;
+use std::net::SocketAddr;
+
+/// Conformance tests and load simulation for SCIM 2.0 provisioning and User Sync.
+///
+/// Without a target, every command runs against the embedded reference implementation, a
+/// complete in-memory SCIM 2.0 service provider started on a loopback port.
+#[derive(Debug, Parser)]
+#[command(name = "scim-harness", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the embedded reference, exercise it end to end, and print a summary.
+    ///
+    /// Exits non-zero if any check fails.
+    Run {
+        /// Users to create.
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        /// Groups to spread them over.
+        #[arg(long, default_value_t = 20)]
+        groups: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
+    /// Benchmark the reference: GET by id, filter by userName, member PATCH on a huge group,
+    /// memory per user. Writes reports/bench-reference.json and .md.
+    Bench {
+        /// Users loaded for the request benchmarks.
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        /// Members of the group the PATCH benchmark edits (at most --users).
+        #[arg(long, default_value_t = 100_000)]
+        group_members: usize,
+        /// Users loaded for the memory measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        rss_users: usize,
+        /// Seconds per measured endpoint.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Where to write the report.
+        #[arg(long, default_value = "reports")]
+        report: std::path::PathBuf,
+    },
+    /// Serve the reference SCIM 2.0 service provider.
+    ///
+    /// The SCIM endpoints are at http://HOST:PORT/BASE-PATH, by default at the root:
+    /// http://127.0.0.1:8080/Users, /Groups, /ServiceProviderConfig, /Schemas,
+    /// /ResourceTypes, /Bulk, /.search. Stop with Ctrl-C.
+    Serve {
+        /// Address to bind. Keep the default (loopback) unless you mean to expose it.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Bearer token clients must send. Without one, authentication is off.
+        #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Path prefix for the SCIM endpoints, e.g. /scim/v2.
+        #[arg(long, default_value = "")]
+        base_path: String,
+        /// Strict RFC 7644 only: refuse Microsoft Entra ID's non-standard request shapes
+        /// (capitalised ops, "True"/"False" strings, Remove with a value list).
+        #[arg(long)]
+        strict: bool,
+        /// Largest page size (filter.maxResults); larger counts are capped.
+        #[arg(long, default_value_t = Limits::default().max_results)]
+        max_results: usize,
+        /// Largest accepted request body in bytes (bulk.maxPayloadSize); 413 above it.
+        #[arg(long, default_value_t = Limits::default().max_payload_size)]
+        max_payload_size: usize,
+        /// A filtered query matching more resources than this answers 400 tooMany.
+        #[arg(long, default_value_t = Limits::default().max_filter_matches)]
+        max_filter_matches: usize,
+        /// Allow several groups with the same displayName.
+        #[arg(long)]
+        allow_duplicate_group_names: bool,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_tracing();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            users,
+            groups,
+            concurrency,
+        } => {
+            let opts = scim_harness::run::RunOptions {
+                users,
+                groups,
+                concurrency,
+            };
+            println!("scim-harness run: embedded reference, {users} users, {groups} groups");
+            let summary = scim_harness::run::run(&opts).await.context("run failed")?;
+            print!("{}", summary.table());
+            if !summary.passed() {
+                std::process::exit(1);
+            }
+        }
+        Command::Bench {
+            users,
+            group_members,
+            rss_users,
+            seconds,
+            connections,
+            report,
+        } => {
+            let opts = scim_harness::bench::BenchOptions {
+                users: users.max(1),
+                group_members: group_members.min(users).max(1),
+                rss_users: rss_users.max(1),
+                duration: std::time::Duration::from_secs(seconds.max(1)),
+                connections: connections.max(1),
+                ..Default::default()
+            };
+            let result = scim_harness::bench::run(&opts, |step| eprintln!("bench: {step}"))
+                .await
+                .context("benchmark failed")?;
+            std::fs::create_dir_all(&report)
+                .with_context(|| format!("cannot create {}", report.display()))?;
+            let md = result.markdown();
+            std::fs::write(report.join("bench-reference.md"), &md)
+                .context("writing the Markdown report")?;
+            std::fs::write(
+                report.join("bench-reference.json"),
+                serde_json::to_string_pretty(&result)?,
+            )
+            .context("writing the JSON report")?;
+            print!("{md}");
+        }
+        Command::Serve {
+            host,
+            port,
+            token,
+            base_path,
+            strict,
+            max_results,
+            max_payload_size,
+            max_filter_matches,
+            allow_duplicate_group_names,
+        } => {
+            let base_path = normalise_base_path(&base_path)?;
+            let config = ReferenceConfig {
+                token: token.filter(|t| !t.is_empty()),
+                base_path,
+                entra_compat: !strict,
+                unique_group_names: !allow_duplicate_group_names,
+                limits: Limits {
+                    max_payload_size,
+                    max_results: max_results.max(1),
+                    max_filter_matches: max_filter_matches.max(1),
+                    ..Limits::default()
+                },
+            };
+            if config.token.is_none() {
+                eprintln!("warning: no --token or SCIM_HARNESS_TOKEN: authentication is off");
+            }
+            let addr = SocketAddr::new(host, port);
+            let server = RunningReference::start_with(
+                config,
+                std::sync::Arc::new(scim_harness::clock::SystemClock),
+                addr,
+            )
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+            println!("SCIM 2.0 reference serving at {}/", server.base_url);
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            server.stop().await;
+        }
+    }
+    Ok(())
+}
+
+/// `""`, `/`, `scim/v2`, `/scim/v2/` -> `""` or `/scim/v2`.
+fn normalise_base_path(p: &str) -> anyhow::Result<String> {
+    let trimmed = p.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_whitespace() || c == '?' || c == '#' || c == '{' || c == '}')
+    {
+        anyhow::bail!("--base-path '{p}' is not a plain URL path");
+    }
+    Ok(format!("/{trimmed}"))
+}

@@ -6,6 +6,9 @@ use super::path::AttrPath;
 use super::schema::ResourceType;
 use serde_json::Value;
 
+/// Longest filter accepted (bytes); longer ones are `invalidFilter`. Advertised by the reference.
+pub const MAX_FILTER_LEN: usize = 4096;
+
 /// Comparison operators (case-insensitive on input, printed lowercase).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompareOp {

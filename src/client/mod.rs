@@ -1,0 +1,141 @@
+//! A small SCIM client over reqwest, shared by `run`, the conformance steps, the mock identity
+//! provider and the load drivers: one place that sends requests and keeps what came back.
+
+use serde_json::Value;
+use std::time::Duration;
+
+/// What went wrong talking to a target (not a SCIM error: those are responses).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach {url}: {source}")]
+    Transport {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("invalid target URL '{0}'")]
+    BadUrl(String),
+}
+
+/// One response: status, headers of interest, and the body parsed as JSON when it is JSON.
+#[derive(Debug, Clone)]
+pub struct ScimResponse {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Value,
+    pub raw: String,
+}
+
+/// A client bound to one SCIM base URL and (optionally) a bearer token.
+#[derive(Debug, Clone)]
+pub struct ScimClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl ScimClient {
+    /// `base` is the SCIM base URL, e.g. `http://127.0.0.1:8080` or `https://host/scim/v2`.
+    pub fn new(base: &str, token: Option<String>) -> Result<ScimClient, ClientError> {
+        let parsed =
+            reqwest::Url::parse(base).map_err(|_| ClientError::BadUrl(base.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ClientError::BadUrl(base.to_string()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|source| ClientError::Transport {
+                url: base.to_string(),
+                source,
+            })?;
+        Ok(ScimClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Full URL of a path relative to the base (`/Users?filter=...`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request; `body` is sent as `application/scim+json`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<ScimResponse, ClientError> {
+        let url = self.url(path);
+        let mut req = self.http.request(method, &url);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/scim+json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.map_err(|source| ClientError::Transport {
+            url: url.clone(),
+            source,
+        })?;
+        let status = resp.status().as_u16();
+        let h = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (etag, location, content_type) = (h("etag"), h("location"), h("content-type"));
+        let raw = resp
+            .text()
+            .await
+            .map_err(|source| ClientError::Transport { url, source })?;
+        let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
+        Ok(ScimResponse {
+            status,
+            etag,
+            location,
+            content_type,
+            body,
+            raw,
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> Result<ScimResponse, ClientError> {
+        self.send(reqwest::Method::GET, path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: &Value) -> Result<ScimResponse, ClientError> {
+        self.send(reqwest::Method::POST, path, Some(body), &[])
+            .await
+    }
+    pub async fn put(&self, path: &str, body: &Value) -> Result<ScimResponse, ClientError> {
+        self.send(reqwest::Method::PUT, path, Some(body), &[]).await
+    }
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<ScimResponse, ClientError> {
+        self.send(reqwest::Method::PATCH, path, Some(body), &[])
+            .await
+    }
+    pub async fn delete(&self, path: &str) -> Result<ScimResponse, ClientError> {
+        self.send(reqwest::Method::DELETE, path, None, &[]).await
+    }
+}
+
+/// Percent-encodes a query value (a filter, an attribute list).
+pub fn encode(v: &str) -> String {
+    form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}

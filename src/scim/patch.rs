@@ -1,0 +1,181 @@
+//! The PATCH engine of RFC 7644 §3.5.2: request parsing and all-or-nothing application of
+//! `add` / `replace` / `remove` operations to a canonical stored resource.
+//!
+//! Two profiles share one engine. The strict profile follows the RFC; the compatibility profile
+//! (`PatchOptions { compat: true }`) additionally accepts the shapes Microsoft Entra ID sends
+//! (BEHAVIOUR E-U-03 / E-G-01): capitalised ops, `"True"`/`"False"` booleans, paths used as keys
+//! of a path-less value, `remove members` with a value list, value filters that match nothing,
+//! single objects where an array is expected, and a bare string for a complex value (`manager`).
+//!
+//! Error choices (all HTTP 400):
+//! - malformed body / op member: `invalidSyntax`; more than [`MAX_PATCH_OPERATIONS`]
+//!   operations: `invalidValue`; `add`/`replace` without `value`: `invalidValue` ("a required
+//!   value was missing", RFC 7644 §3.12); `remove` without `path`: `noTarget` (§3.5.2.2).
+//! - unknown attribute or sub-attribute (in a path, a path-less value key, or inside a complex
+//!   value) and malformed paths: `invalidPath`; wrong type or shape: `invalidValue`.
+//! - a path or key naming a readOnly attribute, changing or removing an assigned immutable
+//!   value, or `remove` of a required attribute (§3.5.2.2 says so): `mutability`. A required
+//!   attribute left unassigned any other way (`replace` with `null`): `invalidValue`.
+//! - a value filter that matches nothing: `noTarget` (compat: `add`/`replace` create the element
+//!   when the filter is a conjunction of `eq`, `remove` succeeds as a no-op).
+
+mod apply;
+#[cfg(test)]
+mod tests;
+
+use super::error::ScimError;
+use super::schema::PATCH_OP;
+use serde_json::{Map, Value};
+
+/// The most operations one request may carry; more is refused with `invalidValue` so that one
+/// request cannot pin the server (the RFC sets no limit; a 400 keeps the SCIM error shape).
+pub const MAX_PATCH_OPERATIONS: usize = 1000;
+
+/// The `op` member of a PATCH operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchOpKind {
+    Add,
+    Replace,
+    Remove,
+}
+
+impl PatchOpKind {
+    /// The keyword as RFC 7644 spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatchOpKind::Add => "add",
+            PatchOpKind::Replace => "replace",
+            PatchOpKind::Remove => "remove",
+        }
+    }
+
+    fn parse(s: &str, opts: PatchOptions) -> Option<PatchOpKind> {
+        [PatchOpKind::Add, PatchOpKind::Replace, PatchOpKind::Remove]
+            .into_iter()
+            .find(|k| {
+                if opts.compat {
+                    k.as_str().eq_ignore_ascii_case(s)
+                } else {
+                    k.as_str() == s
+                }
+            })
+    }
+}
+
+/// One PATCH operation as sent (the path is parsed against the resource type when applied).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchOp {
+    pub op: PatchOpKind,
+    pub path: Option<String>,
+    /// `None` when the member is absent; `Some(Value::Null)` when it is `null`.
+    pub value: Option<Value>,
+}
+
+/// Which input profile to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PatchOptions {
+    /// Accept the Microsoft Entra ID shapes described in the module documentation.
+    pub compat: bool,
+}
+
+/// Parses a `PatchOp` request body (RFC 7644 §3.5.2). Member names are matched
+/// case-insensitively, as SCIM attribute names are; paths are checked later by [`apply`].
+pub fn parse_request(body: &Value, opts: PatchOptions) -> Result<Vec<PatchOp>, ScimError> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| ScimError::invalid_syntax("the PATCH body must be a JSON object"))?;
+    let schemas = member(obj, "schemas")?
+        .and_then(Value::as_array)
+        .ok_or_else(|| ScimError::invalid_syntax("'schemas' must be an array of URIs"))?;
+    if !schemas
+        .iter()
+        .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP)))
+    {
+        return Err(ScimError::invalid_syntax(format!(
+            "'schemas' must contain {PATCH_OP}"
+        )));
+    }
+    let list = member(obj, "Operations")?
+        .and_then(Value::as_array)
+        .ok_or_else(|| ScimError::invalid_syntax("'Operations' must be an array"))?;
+    if list.is_empty() {
+        return Err(ScimError::invalid_syntax(
+            "'Operations' must contain at least one operation",
+        ));
+    }
+    if list.len() > MAX_PATCH_OPERATIONS {
+        return Err(ScimError::invalid_value(format!(
+            "too many operations: {} (at most {MAX_PATCH_OPERATIONS})",
+            list.len()
+        )));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, op)| {
+            parse_op(op, opts).map_err(|mut e| {
+                e.detail = format!("Operations[{i}]: {}", e.detail);
+                e
+            })
+        })
+        .collect()
+}
+
+fn parse_op(op: &Value, opts: PatchOptions) -> Result<PatchOp, ScimError> {
+    let obj = op
+        .as_object()
+        .ok_or_else(|| ScimError::invalid_syntax("an operation must be a JSON object"))?;
+    let name = member(obj, "op")?
+        .ok_or_else(|| ScimError::invalid_syntax("the 'op' member is required"))?;
+    let kind = name
+        .as_str()
+        .and_then(|s| PatchOpKind::parse(s, opts))
+        .ok_or_else(|| {
+            ScimError::invalid_syntax(format!(
+                "'op' must be \"add\", \"replace\" or \"remove\", got {name}"
+            ))
+        })?;
+    let path = match member(obj, "path")? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(ScimError::invalid_syntax("'path' must be a string")),
+    };
+    let value = member(obj, "value")?.cloned();
+    match kind {
+        PatchOpKind::Remove if path.is_none() => {
+            Err(ScimError::no_target("a remove operation requires a 'path'"))
+        }
+        PatchOpKind::Add | PatchOpKind::Replace if value.is_none() => Err(
+            ScimError::invalid_value(format!("a {} operation requires a 'value'", kind.as_str())),
+        ),
+        _ => Ok(PatchOp {
+            op: kind,
+            path,
+            value,
+        }),
+    }
+}
+
+/// Looks a member up case-insensitively; two spellings of the same member are ambiguous.
+fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a Value>, ScimError> {
+    let mut found = obj.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name));
+    let first = found.next().map(|(_, v)| v);
+    if found.next().is_some() {
+        return Err(ScimError::invalid_syntax(format!(
+            "the '{name}' member appears more than once"
+        )));
+    }
+    Ok(first)
+}
+
+/// Applies `ops` in order to a canonical stored resource (as produced by
+/// `resource::canonicalize`, plus `id` and `meta`). All-or-nothing: the new resource is returned
+/// only when every operation succeeds, and it is canonical again (names, types, no duplicate
+/// values, at most one primary, `schemas` in step, required attributes present).
+pub fn apply(
+    resource: &Value,
+    ops: &[PatchOp],
+    rt: &super::schema::ResourceType,
+    opts: PatchOptions,
+) -> Result<Value, ScimError> {
+    apply::apply(resource, ops, rt, opts)
+}

@@ -1,0 +1,96 @@
+//! Value filters in paths (`emails[type eq "work"]`): binding, matching one value, and the
+//! value a compat add/replace creates when nothing matched.
+
+use super::apply::{Engine, Target};
+use crate::scim::error::{ScimError, ScimType};
+use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::path::AttrPath;
+use crate::scim::schema::{AttributeDef, Mutability};
+use serde_json::{Map, Value};
+
+type Def = &'static AttributeDef;
+
+impl Engine<'_> {
+    fn matching(&self, t: &Target, f: &Filter, arr: &[Value]) -> Vec<usize> {
+        arr.iter()
+            .enumerate()
+            .filter(|(_, e)| self.element_matches(t, f, e))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Binds a path's value filter to the attribute it selects from (canonical names, types).
+    fn bind_value_filter(
+        &self,
+        ext: Option<&'static str>,
+        def: Def,
+        inner: Filter,
+    ) -> Result<Filter, ScimError> {
+        let wrapped = Filter::ValuePath(
+            AttrPath {
+                urn: ext.map(str::to_string),
+                name: def.name.to_string(),
+                sub: None,
+            },
+            Box::new(inner),
+        );
+        wrapped.bind(self.rt).map_err(|e| {
+            if e.scim_type == Some(ScimType::InvalidFilter) {
+                ScimError::invalid_path(e.detail)
+            } else {
+                e
+            }
+        })
+    }
+
+    /// Evaluates a bound value filter against one value of the target attribute.
+    fn element_matches(&self, t: &Target, bound: &Filter, elem: &Value) -> bool {
+        let mut one = Map::new();
+        one.insert(t.def.name.to_string(), Value::Array(vec![elem.clone()]));
+        let resource = match t.ext {
+            None => Value::Object(one),
+            Some(u) => {
+                let mut root = Map::new();
+                root.insert(u.to_string(), Value::Object(one));
+                Value::Object(root)
+            }
+        };
+        bound.matches(&resource, self.rt)
+    }
+
+}
+
+/// The value a compat add/replace creates when its filter matched nothing: the sub-attribute
+/// values a conjunction of `eq` comparisons pins down (`type eq "work"` gives `type: work`).
+/// Any other filter shape cannot be turned into a value: `None`.
+fn seed(def: Def, f: &Filter) -> Option<Vec<(Def, Value)>> {
+    fn walk(def: Def, f: &Filter, out: &mut Vec<(Def, Value)>) -> bool {
+        match f {
+            Filter::ValuePath(_, inner) => walk(def, inner, out),
+            Filter::And(a, b) => walk(def, a, out) && walk(def, b, out),
+            Filter::Compare(p, CompareOp::Eq, v) => {
+                let name = match &p.sub {
+                    Some(s) if p.name.eq_ignore_ascii_case(def.name) => s.as_str(),
+                    Some(_) => return false,
+                    None => p.name.as_str(),
+                };
+                let Some(sub) = def.sub(name) else {
+                    return false;
+                };
+                let v = match v {
+                    CompValue::Null => return true,
+                    CompValue::Bool(b) => Value::Bool(*b),
+                    CompValue::Number(n) => Value::Number(n.clone()),
+                    CompValue::Str(s) => Value::String(s.clone()),
+                };
+                if sub.mutability != Mutability::ReadOnly {
+                    out.push((sub, v));
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+    let mut out = Vec::new();
+    (walk(def, f, &mut out) && !out.is_empty()).then_some(out)
+}

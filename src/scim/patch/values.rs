@@ -1,0 +1,253 @@
+//! Value handling shared by the operations: checking client values against the schema, and
+//! storing attributes back in canonical form.
+
+use super::apply::{Engine, Def, internal};
+use crate::scim::error::ScimError;
+use crate::scim::resource;
+use crate::scim::schema::{AttrType, Mutability};
+use serde_json::{Map, Value};
+
+impl Engine<'_> {
+    /// Values of a multi-valued attribute, checked and canonical, duplicates dropped.
+    fn canonical_multi(&self, def: Def, items: &[Value]) -> Result<Vec<Value>, ScimError> {
+        let prepared = items
+            .iter()
+            .map(|x| self.prepare(def, x))
+            .collect::<Result<Vec<_>, _>>()?;
+        match resource::canonical_attr_value(def, &Value::Array(prepared), self.input)? {
+            Some(Value::Array(a)) => Ok(a),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Checks a complex value's keys before canonicalization: unknown sub-attributes are
+    /// `invalidPath` (like unknown attributes in a path); readOnly ones are dropped, as in a
+    /// POST body, so that `{"value": id, "display": name}` members are accepted. In compat mode
+    /// a bare string stands for `{"value": string}` (Entra sends `manager` that way).
+    fn prepare(&self, def: Def, v: &Value) -> Result<Value, ScimError> {
+        if def.ty != AttrType::Complex {
+            return Ok(v.clone());
+        }
+        match v {
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, x) in m {
+                    let sub = def.sub(k).ok_or_else(|| {
+                        ScimError::invalid_path(format!(
+                            "unknown sub-attribute '{k}' of '{}'",
+                            def.name
+                        ))
+                    })?;
+                    if sub.mutability != Mutability::ReadOnly {
+                        out.insert(k.clone(), x.clone());
+                    }
+                }
+                Ok(Value::Object(out))
+            }
+            Value::String(s) if self.compat && def.sub("value").is_some() => {
+                let mut out = Map::new();
+                out.insert("value".into(), Value::String(s.clone()));
+                Ok(Value::Object(out))
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    fn complex_value(&self, def: Def, v: &Value) -> Result<Map<String, Value>, ScimError> {
+        match self.prepare(def, v)? {
+            Value::Object(m) => Ok(m),
+            _ => Err(ScimError::invalid_value(format!(
+                "'{}' is complex and its value must be an object",
+                def.name
+            ))),
+        }
+    }
+
+    /// Merges checked sub-attributes into one complex value; `null` unassigns.
+    fn merge(
+        &self,
+        def: Def,
+        obj: &mut Map<String, Value>,
+        src: &Map<String, Value>,
+    ) -> Result<(), ScimError> {
+        for (k, x) in src {
+            let sub = def.sub(k).ok_or_else(|| {
+                ScimError::invalid_path(format!("unknown sub-attribute '{k}' of '{}'", def.name))
+            })?;
+            self.set_sub(obj, sub, x)?;
+        }
+        Ok(())
+    }
+
+    fn set_sub(&self, obj: &mut Map<String, Value>, sub: Def, x: &Value) -> Result<(), ScimError> {
+        let new = resource::canonical_attr_value(sub, x, self.input)?;
+        check_immutable(sub, obj.get(sub.name), new.as_ref())?;
+        set_or_remove(obj, sub, new);
+        Ok(())
+    }
+
+}
+
+/// The object holding an attribute: the resource, or its extension object (created on demand;
+/// an extension left empty is dropped by `sync_schemas`).
+fn holder<'w>(
+    work: &'w mut Value,
+    ext: Option<&str>,
+) -> Result<&'w mut Map<String, Value>, ScimError> {
+    let root = work.as_object_mut().ok_or_else(internal)?;
+    match ext {
+        None => Ok(root),
+        Some(u) => root
+            .entry(u.to_string())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or_else(internal),
+    }
+}
+
+fn take_array(map: &mut Map<String, Value>, def: Def) -> Vec<Value> {
+    match map.remove(def.name) {
+        Some(Value::Array(a)) => a,
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => vec![other],
+    }
+}
+
+fn take_object(map: &mut Map<String, Value>, def: Def) -> Map<String, Value> {
+    match map.remove(def.name) {
+        Some(Value::Object(o)) => o,
+        _ => Map::new(),
+    }
+}
+
+fn set_or_remove(map: &mut Map<String, Value>, def: Def, v: Option<Value>) {
+    match v {
+        Some(v) if !is_unassigned(&v) => {
+            map.insert(def.name.to_string(), v);
+        }
+        _ => {
+            map.remove(def.name);
+        }
+    }
+}
+
+/// Null, `[]` and `{}` are all "unassigned" (RFC 7643 §2.5) and are not stored.
+fn is_unassigned(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+fn is_primary(v: &Value) -> bool {
+    v.get("primary").and_then(Value::as_bool) == Some(true)
+}
+
+/// Puts a multi-valued attribute back after an edit: when an edited value became primary the
+/// others lose `primary` (RFC 7644 §3.5.2: the server sets them to false), empty values and
+/// duplicates go, and at most one primary may remain.
+fn store_multi(
+    map: &mut Map<String, Value>,
+    def: Def,
+    mut arr: Vec<Value>,
+    touched: &[usize],
+) -> Result<(), ScimError> {
+    let mut primaries: Vec<usize> = touched
+        .iter()
+        .copied()
+        .filter(|&i| arr.get(i).is_some_and(is_primary))
+        .collect();
+    primaries.sort_unstable();
+    primaries.dedup();
+    if primaries.len() > 1 {
+        return Err(ScimError::invalid_value(format!(
+            "the operation would make more than one value of '{}' primary",
+            def.name
+        )));
+    }
+    if let [p] = primaries[..] {
+        for (i, e) in arr.iter_mut().enumerate() {
+            if i != p
+                && is_primary(e)
+                && let Some(o) = e.as_object_mut()
+            {
+                o.insert("primary".into(), Value::Bool(false));
+            }
+        }
+    }
+    let mut out: Vec<Value> = Vec::with_capacity(arr.len());
+    for e in arr {
+        if !is_unassigned(&e) && !out.iter().any(|o| same_value(def, o, &e)) {
+            out.push(e);
+        }
+    }
+    resource::check_primary(def, &out)?;
+    set_or_remove(map, def, Some(Value::Array(out)));
+    Ok(())
+}
+
+/// Two values are the same when they agree on every client-writable sub-attribute: a stored
+/// member with a server-filled `display` equals the `{"value": id}` a client adds again.
+fn same_value(def: Def, a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let writable = |k: &String| {
+                def.sub(k)
+                    .is_none_or(|s| s.mutability != Mutability::ReadOnly)
+            };
+            let xs = x.iter().filter(|(k, _)| writable(k));
+            let count = y.keys().filter(|k| writable(k)).count();
+            let mut n = 0;
+            for (k, v) in xs {
+                n += 1;
+                if y.get(k) != Some(v) {
+                    return false;
+                }
+            }
+            n == count
+        }
+        _ => a == b,
+    }
+}
+
+/// A listed value (compat remove) matches a stored one when all its sub-attributes agree,
+/// strings compared by the sub-attribute's caseExact rule.
+fn listed_matches(def: Def, listed: &Value, stored: &Value) -> bool {
+    match (listed, stored) {
+        (Value::Object(l), Value::Object(s)) => {
+            !l.is_empty()
+                && l.iter().all(|(k, v)| {
+                    let exact = def.sub(k).is_none_or(|d| d.case_exact);
+                    match (v, s.get(k)) {
+                        (Value::String(a), Some(Value::String(b))) if !exact => {
+                            a.eq_ignore_ascii_case(b)
+                        }
+                        (a, b) => Some(a) == b,
+                    }
+                })
+        }
+        _ => listed == stored,
+    }
+}
+
+fn check_immutable(def: Def, old: Option<&Value>, new: Option<&Value>) -> Result<(), ScimError> {
+    if def.mutability == Mutability::Immutable && old.is_some() && old != new {
+        return Err(ScimError::mutability(format!(
+            "'{}' is immutable and already has a value",
+            def.name
+        )));
+    }
+    Ok(())
+}
+
+fn required_sub(def: Def, sub: Def) -> Result<(), ScimError> {
+    if sub.required {
+        return Err(ScimError::mutability(format!(
+            "'{}.{}' is required and cannot be removed",
+            def.name, sub.name
+        )));
+    }
+    Ok(())
+}
