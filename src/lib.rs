@@ -6,6 +6,8 @@
 pub mod bench;
 pub mod client;
 pub mod clock;
+pub mod conformance;
 pub mod reference;
+pub mod report;
 pub mod run;
 pub mod scim;

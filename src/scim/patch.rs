@@ -14,14 +14,17 @@
 //! - unknown attribute or sub-attribute (in a path, a path-less value key, or inside a complex
 //!   value) and malformed paths: `invalidPath`; wrong type or shape: `invalidValue`.
 //! - a path or key naming a readOnly attribute, changing or removing an assigned immutable
-//!   value, or `remove` of a required attribute (§3.5.2.2 says so): `mutability`. A required
-//!   attribute left unassigned any other way (`replace` with `null`): `invalidValue`.
+//!   value, and a required attribute that is removed or "becomes unassigned" (`replace` with
+//!   `null`): `mutability`, as §3.5.2.2 says.
 //! - a value filter that matches nothing: `noTarget` (compat: `add`/`replace` create the element
 //!   when the filter is a conjunction of `eq`, `remove` succeeds as a no-op).
 
 mod apply;
+mod remove;
+mod select;
 #[cfg(test)]
 mod tests;
+mod values;
 
 use super::error::ScimError;
 use super::schema::PATCH_OP;

@@ -1,37 +1,43 @@
 //! The engine behind [`super::apply`]: resolves each operation's target against the resource
 //! type and edits a clone of the canonical resource, keeping it canonical after every step.
 
+use super::select::seed;
+use super::values::{
+    check_immutable, contains, holder, is_primary, is_unassigned, lookup_key, set_or_remove,
+    store_multi, take_array, take_object,
+};
 use super::{PatchOp, PatchOpKind, PatchOptions};
-use crate::scim::error::{ScimError, ScimType};
-use crate::scim::filter::{CompValue, CompareOp, Filter};
-use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::error::ScimError;
+use crate::scim::filter::Filter;
+use crate::scim::path::PatchPath;
 use crate::scim::resource::{self, InputOptions};
 use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceType, Schema};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
-type Def = &'static AttributeDef;
+pub(super) type Def = &'static AttributeDef;
 
 /// What one operation addresses, with canonical definitions.
-struct Target {
+pub(super) struct Target {
     /// The extension URN whose object holds the attribute; `None` for top level.
-    ext: Option<&'static str>,
-    def: Def,
+    pub(super) ext: Option<&'static str>,
+    pub(super) def: Def,
     /// The value filter, bound to `def` (multi-valued complex attributes only).
-    filter: Option<Filter>,
-    sub: Option<Def>,
+    pub(super) filter: Option<Filter>,
+    pub(super) sub: Option<Def>,
 }
 
 /// An object of attributes addressed as a whole: the resource itself, or an extension's object.
 #[derive(Clone, Copy)]
-enum Container {
+pub(super) enum Container {
     Core,
     Ext(&'static Schema),
 }
 
-struct Engine<'a> {
-    rt: &'a ResourceType,
-    compat: bool,
-    input: InputOptions,
+pub(super) struct Engine<'a> {
+    pub(super) rt: &'a ResourceType,
+    pub(super) compat: bool,
+    pub(super) input: InputOptions,
 }
 
 pub(super) fn apply(
@@ -61,15 +67,15 @@ pub(super) fn apply(
     Ok(work)
 }
 
-fn internal() -> ScimError {
+pub(super) fn internal() -> ScimError {
     ScimError::status(500, "the stored resource is not a JSON object")
 }
 
-fn missing(kind: PatchOpKind) -> ScimError {
+pub(super) fn missing(kind: PatchOpKind) -> ScimError {
     ScimError::invalid_value(format!("a {} operation requires a 'value'", kind.as_str()))
 }
 
-fn no_match(t: &Target) -> ScimError {
+pub(super) fn no_match(t: &Target) -> ScimError {
     ScimError::no_target(format!(
         "the value filter on '{}' matched no value",
         t.def.name
@@ -77,7 +83,7 @@ fn no_match(t: &Target) -> ScimError {
 }
 
 impl Engine<'_> {
-    fn op(&self, work: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
+    pub(super) fn op(&self, work: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
         let value = op.value.as_ref();
         match (&op.path, op.op) {
             (None, PatchOpKind::Remove) => {
@@ -101,7 +107,7 @@ impl Engine<'_> {
         }
     }
 
-    fn at_path(
+    pub(super) fn at_path(
         &self,
         work: &mut Value,
         kind: PatchOpKind,
@@ -120,14 +126,14 @@ impl Engine<'_> {
     }
 
     /// A path that is a schema URN addresses that schema's attributes as one object.
-    fn container_named(&self, name: &str) -> Option<Container> {
+    pub(super) fn container_named(&self, name: &str) -> Option<Container> {
         if name.eq_ignore_ascii_case(self.rt.schema.id) {
             return Some(Container::Core);
         }
         self.rt.extension(name).map(Container::Ext)
     }
 
-    fn core_attr(&self, name: &str) -> Option<Def> {
+    pub(super) fn core_attr(&self, name: &str) -> Option<Def> {
         let common: &'static [AttributeDef] = self.rt.common;
         let core: &'static Schema = self.rt.schema;
         common
@@ -140,7 +146,7 @@ impl Engine<'_> {
     /// attribute is processed as if it were the op's path. Keys that are paths rather than
     /// attribute names (`name.givenName`, `urn:...:User:department`, `emails[...]`) are
     /// accepted in compat mode only, where Entra ID sends them.
-    fn container(
+    pub(super) fn container(
         &self,
         work: &mut Value,
         kind: PatchOpKind,
@@ -199,7 +205,7 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn remove_container(&self, work: &mut Value, c: Container) -> Result<(), ScimError> {
+    pub(super) fn remove_container(&self, work: &mut Value, c: Container) -> Result<(), ScimError> {
         match c {
             Container::Core => Err(ScimError::invalid_path("the core schema cannot be removed")),
             Container::Ext(s) => {
@@ -213,7 +219,7 @@ impl Engine<'_> {
 
     /// Parses and resolves a path. A bad value filter inside a path is `invalidPath` too: it is
     /// the path that is malformed (RFC 7644 §3.12).
-    fn target(&self, path: &str) -> Result<Target, ScimError> {
+    pub(super) fn target(&self, path: &str) -> Result<Target, ScimError> {
         let parsed = PatchPath::parse(path)?;
         let loc = self
             .rt
@@ -268,7 +274,7 @@ impl Engine<'_> {
         })
     }
 
-    fn apply_target(
+    pub(super) fn apply_target(
         &self,
         work: &mut Value,
         kind: PatchOpKind,
@@ -301,7 +307,7 @@ impl Engine<'_> {
     }
 
     /// add/replace of a whole attribute (RFC 7644 §3.5.2.1, §3.5.2.3).
-    fn write_whole(
+    pub(super) fn write_whole(
         &self,
         work: &mut Value,
         kind: PatchOpKind,
@@ -331,13 +337,30 @@ impl Engine<'_> {
             };
             let new = self.canonical_multi(def, &items)?;
             if kind == PatchOpKind::Add {
+                // "If the target location already contains the value specified, no changes
+                // SHOULD be made": a value whose sub-attributes a stored value already has is
+                // not added again (`{"value": id}` for a member stored with its `type`).
                 let mut arr = take_array(map, def);
+                let mut index: HashMap<String, Vec<usize>> = HashMap::with_capacity(arr.len());
+                for (i, e) in arr.iter().enumerate() {
+                    index.entry(lookup_key(e)).or_default().push(i);
+                }
                 let mut touched = Vec::new();
                 for item in new {
-                    match arr.iter().position(|e| same_value(def, e, &item)) {
-                        Some(i) => touched.push(i),
+                    let key = lookup_key(&item);
+                    let found = index.get(&key).and_then(|cands| {
+                        cands
+                            .iter()
+                            .copied()
+                            .find(|&i| arr.get(i).is_some_and(|e| contains(def, e, &item)))
+                    });
+                    match found {
+                        // Counts as setting `primary` only if this op asked for it.
+                        Some(i) if is_primary(&item) => touched.push(i),
+                        Some(_) => {}
                         None => {
                             arr.push(item);
+                            index.entry(key).or_default().push(arr.len() - 1);
                             touched.push(arr.len() - 1);
                         }
                     }
@@ -369,7 +392,7 @@ impl Engine<'_> {
 
     /// `attr.sub`: the sub-attribute of a single complex value, or of every value of a
     /// multi-valued one (no values: `noTarget`).
-    fn write_sub_everywhere(
+    pub(super) fn write_sub_everywhere(
         &self,
         work: &mut Value,
         t: &Target,
@@ -400,7 +423,7 @@ impl Engine<'_> {
     }
 
     /// `attr[filter]` and `attr[filter].sub` for add/replace: edits the matching values.
-    fn write_filtered(
+    pub(super) fn write_filtered(
         &self,
         work: &mut Value,
         t: &Target,
@@ -411,6 +434,10 @@ impl Engine<'_> {
         let map = holder(work, t.ext)?;
         let mut arr = take_array(map, t.def);
         let mut hits = self.matching(t, f, &arr);
+        if hits.is_empty() && self.compat && v.is_null() {
+            // Compat: unassigning something that does not exist is done already.
+            return store_multi(map, t.def, arr, &[]);
+        }
         if hits.is_empty() {
             // Compat: Entra relies on `emails[type eq "work"].value` creating the value.
             let seed = if self.compat { seed(t.def, f) } else { None };
@@ -441,8 +468,10 @@ impl Engine<'_> {
         store_multi(map, t.def, arr, &hits)
     }
 
-    /// Final pass: unassigned values dropped, `schemas` in step, required attributes present.
-    fn finish(&self, work: &mut Value) -> Result<(), ScimError> {
+    /// Final pass: unassigned values dropped, `schemas` in step, required attributes present. A
+    /// required attribute that "becomes unassigned" is `mutability` (RFC 7644 §3.5.2.2), however
+    /// it happened (`remove`, or `replace` with `null`).
+    pub(super) fn finish(&self, work: &mut Value) -> Result<(), ScimError> {
         {
             let root = work.as_object_mut().ok_or_else(internal)?;
             root.retain(|k, v| k == "schemas" || !is_unassigned(v));
@@ -455,7 +484,7 @@ impl Engine<'_> {
         resource::sync_schemas(work, self.rt);
         let root = work.as_object().ok_or_else(internal)?;
         let missing = |name: &str| {
-            ScimError::invalid_value(format!("required attribute '{name}' would be unassigned"))
+            ScimError::mutability(format!("required attribute '{name}' would be unassigned"))
         };
         for def in self.rt.schema.attributes.iter().filter(|d| d.required) {
             if !root.contains_key(def.name) {

@@ -1,18 +1,23 @@
 //! `remove` (RFC 7644 §3.5.2.2): whole attributes, sub-attributes, and filtered values.
 
-use super::apply::{Engine, Target, no_match};
-use super::select::SelectExt as _;
-use super::values::{check_immutable, holder, listed_matches, store_multi, take_array, take_object, set_or_remove};
+use super::apply::{Def, Engine, Target, no_match};
+use super::values::{
+    check_immutable, holder, listed_matches, required_sub, set_or_remove, store_multi, take_array,
+    take_object,
+};
 use crate::scim::error::ScimError;
 use crate::scim::filter::Filter;
-use crate::scim::schema::{AttributeDef, Mutability};
+use crate::scim::schema::Mutability;
 use serde_json::Value;
-
-type Def = &'static AttributeDef;
 
 impl Engine<'_> {
     /// remove (RFC 7644 §3.5.2.2).
-    fn remove(&self, work: &mut Value, t: &Target, value: Option<&Value>) -> Result<(), ScimError> {
+    pub(super) fn remove(
+        &self,
+        work: &mut Value,
+        t: &Target,
+        value: Option<&Value>,
+    ) -> Result<(), ScimError> {
         match (&t.filter, t.sub) {
             (Some(f), sub) => self.remove_filtered(work, t, f, sub),
             (None, Some(sub)) => self.remove_sub_everywhere(work, t, sub),
@@ -29,7 +34,7 @@ impl Engine<'_> {
     }
 
     /// Removing a required attribute is `mutability` (§3.5.2.2); an assigned immutable one too.
-    fn remove_whole(
+    pub(super) fn remove_whole(
         &self,
         work: &mut Value,
         ext: Option<&'static str>,
@@ -50,7 +55,7 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn remove_sub_everywhere(
+    pub(super) fn remove_sub_everywhere(
         &self,
         work: &mut Value,
         t: &Target,
@@ -75,7 +80,7 @@ impl Engine<'_> {
 
     /// Removes the matching values, or their sub-attribute. No match: `noTarget`, or in compat
     /// mode a successful no-op (Entra removes members that may already be gone).
-    fn remove_filtered(
+    pub(super) fn remove_filtered(
         &self,
         work: &mut Value,
         t: &Target,
@@ -91,9 +96,15 @@ impl Engine<'_> {
         if hits.is_empty() && !self.compat {
             return Err(no_match(t));
         }
+        let mut hit = vec![false; arr.len()];
+        for &i in &hits {
+            if let Some(h) = hit.get_mut(i) {
+                *h = true;
+            }
+        }
         let mut out = Vec::with_capacity(arr.len());
-        for (i, mut e) in arr.into_iter().enumerate() {
-            if !hits.contains(&i) {
+        for (mut e, is_hit) in arr.into_iter().zip(hit) {
+            if !is_hit {
                 out.push(e);
                 continue;
             }
@@ -109,7 +120,12 @@ impl Engine<'_> {
     /// Compat `remove` with a value list: a stored value goes when a listed value's
     /// sub-attributes all equal its own (so `{"value": id}` removes the member whatever its
     /// `display`). Nothing matching is a no-op.
-    fn remove_listed(&self, work: &mut Value, t: &Target, v: &Value) -> Result<(), ScimError> {
+    pub(super) fn remove_listed(
+        &self,
+        work: &mut Value,
+        t: &Target,
+        v: &Value,
+    ) -> Result<(), ScimError> {
         let items = match v {
             Value::Array(a) => a.clone(),
             other => vec![other.clone()],
@@ -120,5 +136,4 @@ impl Engine<'_> {
         arr.retain(|e| !listed.iter().any(|l| listed_matches(t.def, l, e)));
         store_multi(map, t.def, arr, &[])
     }
-
 }

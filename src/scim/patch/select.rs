@@ -1,17 +1,15 @@
 //! Value filters in paths (`emails[type eq "work"]`): binding, matching one value, and the
 //! value a compat add/replace creates when nothing matched.
 
-use super::apply::{Engine, Target};
+use super::apply::{Def, Engine, Target};
 use crate::scim::error::{ScimError, ScimType};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::path::AttrPath;
-use crate::scim::schema::{AttributeDef, Mutability};
+use crate::scim::schema::Mutability;
 use serde_json::{Map, Value};
 
-type Def = &'static AttributeDef;
-
 impl Engine<'_> {
-    fn matching(&self, t: &Target, f: &Filter, arr: &[Value]) -> Vec<usize> {
+    pub(super) fn matching(&self, t: &Target, f: &Filter, arr: &[Value]) -> Vec<usize> {
         arr.iter()
             .enumerate()
             .filter(|(_, e)| self.element_matches(t, f, e))
@@ -20,7 +18,7 @@ impl Engine<'_> {
     }
 
     /// Binds a path's value filter to the attribute it selects from (canonical names, types).
-    fn bind_value_filter(
+    pub(super) fn bind_value_filter(
         &self,
         ext: Option<&'static str>,
         def: Def,
@@ -44,7 +42,7 @@ impl Engine<'_> {
     }
 
     /// Evaluates a bound value filter against one value of the target attribute.
-    fn element_matches(&self, t: &Target, bound: &Filter, elem: &Value) -> bool {
+    pub(super) fn element_matches(&self, t: &Target, bound: &Filter, elem: &Value) -> bool {
         let mut one = Map::new();
         one.insert(t.def.name.to_string(), Value::Array(vec![elem.clone()]));
         let resource = match t.ext {
@@ -57,13 +55,12 @@ impl Engine<'_> {
         };
         bound.matches(&resource, self.rt)
     }
-
 }
 
 /// The value a compat add/replace creates when its filter matched nothing: the sub-attribute
 /// values a conjunction of `eq` comparisons pins down (`type eq "work"` gives `type: work`).
 /// Any other filter shape cannot be turned into a value: `None`.
-fn seed(def: Def, f: &Filter) -> Option<Vec<(Def, Value)>> {
+pub(super) fn seed(def: Def, f: &Filter) -> Option<Vec<(Def, Value)>> {
     fn walk(def: Def, f: &Filter, out: &mut Vec<(Def, Value)>) -> bool {
         match f {
             Filter::ValuePath(_, inner) => walk(def, inner, out),

@@ -1,15 +1,20 @@
 //! Value handling shared by the operations: checking client values against the schema, and
 //! storing attributes back in canonical form.
 
-use super::apply::{Engine, Def, internal};
+use super::apply::{Def, Engine, internal};
 use crate::scim::error::ScimError;
 use crate::scim::resource;
 use crate::scim::schema::{AttrType, Mutability};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 impl Engine<'_> {
     /// Values of a multi-valued attribute, checked and canonical, duplicates dropped.
-    fn canonical_multi(&self, def: Def, items: &[Value]) -> Result<Vec<Value>, ScimError> {
+    pub(super) fn canonical_multi(
+        &self,
+        def: Def,
+        items: &[Value],
+    ) -> Result<Vec<Value>, ScimError> {
         let prepared = items
             .iter()
             .map(|x| self.prepare(def, x))
@@ -24,7 +29,7 @@ impl Engine<'_> {
     /// `invalidPath` (like unknown attributes in a path); readOnly ones are dropped, as in a
     /// POST body, so that `{"value": id, "display": name}` members are accepted. In compat mode
     /// a bare string stands for `{"value": string}` (Entra sends `manager` that way).
-    fn prepare(&self, def: Def, v: &Value) -> Result<Value, ScimError> {
+    pub(super) fn prepare(&self, def: Def, v: &Value) -> Result<Value, ScimError> {
         if def.ty != AttrType::Complex {
             return Ok(v.clone());
         }
@@ -53,7 +58,11 @@ impl Engine<'_> {
         }
     }
 
-    fn complex_value(&self, def: Def, v: &Value) -> Result<Map<String, Value>, ScimError> {
+    pub(super) fn complex_value(
+        &self,
+        def: Def,
+        v: &Value,
+    ) -> Result<Map<String, Value>, ScimError> {
         match self.prepare(def, v)? {
             Value::Object(m) => Ok(m),
             _ => Err(ScimError::invalid_value(format!(
@@ -64,7 +73,7 @@ impl Engine<'_> {
     }
 
     /// Merges checked sub-attributes into one complex value; `null` unassigns.
-    fn merge(
+    pub(super) fn merge(
         &self,
         def: Def,
         obj: &mut Map<String, Value>,
@@ -79,18 +88,22 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn set_sub(&self, obj: &mut Map<String, Value>, sub: Def, x: &Value) -> Result<(), ScimError> {
+    pub(super) fn set_sub(
+        &self,
+        obj: &mut Map<String, Value>,
+        sub: Def,
+        x: &Value,
+    ) -> Result<(), ScimError> {
         let new = resource::canonical_attr_value(sub, x, self.input)?;
         check_immutable(sub, obj.get(sub.name), new.as_ref())?;
         set_or_remove(obj, sub, new);
         Ok(())
     }
-
 }
 
 /// The object holding an attribute: the resource, or its extension object (created on demand;
 /// an extension left empty is dropped by `sync_schemas`).
-fn holder<'w>(
+pub(super) fn holder<'w>(
     work: &'w mut Value,
     ext: Option<&str>,
 ) -> Result<&'w mut Map<String, Value>, ScimError> {
@@ -105,7 +118,7 @@ fn holder<'w>(
     }
 }
 
-fn take_array(map: &mut Map<String, Value>, def: Def) -> Vec<Value> {
+pub(super) fn take_array(map: &mut Map<String, Value>, def: Def) -> Vec<Value> {
     match map.remove(def.name) {
         Some(Value::Array(a)) => a,
         Some(Value::Null) | None => Vec::new(),
@@ -113,14 +126,14 @@ fn take_array(map: &mut Map<String, Value>, def: Def) -> Vec<Value> {
     }
 }
 
-fn take_object(map: &mut Map<String, Value>, def: Def) -> Map<String, Value> {
+pub(super) fn take_object(map: &mut Map<String, Value>, def: Def) -> Map<String, Value> {
     match map.remove(def.name) {
         Some(Value::Object(o)) => o,
         _ => Map::new(),
     }
 }
 
-fn set_or_remove(map: &mut Map<String, Value>, def: Def, v: Option<Value>) {
+pub(super) fn set_or_remove(map: &mut Map<String, Value>, def: Def, v: Option<Value>) {
     match v {
         Some(v) if !is_unassigned(&v) => {
             map.insert(def.name.to_string(), v);
@@ -132,7 +145,7 @@ fn set_or_remove(map: &mut Map<String, Value>, def: Def, v: Option<Value>) {
 }
 
 /// Null, `[]` and `{}` are all "unassigned" (RFC 7643 §2.5) and are not stored.
-fn is_unassigned(v: &Value) -> bool {
+pub(super) fn is_unassigned(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::Array(a) => a.is_empty(),
@@ -141,14 +154,14 @@ fn is_unassigned(v: &Value) -> bool {
     }
 }
 
-fn is_primary(v: &Value) -> bool {
+pub(super) fn is_primary(v: &Value) -> bool {
     v.get("primary").and_then(Value::as_bool) == Some(true)
 }
 
 /// Puts a multi-valued attribute back after an edit: when an edited value became primary the
 /// others lose `primary` (RFC 7644 §3.5.2: the server sets them to false), empty values and
 /// duplicates go, and at most one primary may remain.
-fn store_multi(
+pub(super) fn store_multi(
     map: &mut Map<String, Value>,
     def: Def,
     mut arr: Vec<Value>,
@@ -177,44 +190,70 @@ fn store_multi(
             }
         }
     }
-    let mut out: Vec<Value> = Vec::with_capacity(arr.len());
-    for e in arr {
-        if !is_unassigned(&e) && !out.iter().any(|o| same_value(def, o, &e)) {
-            out.push(e);
-        }
-    }
+    let mut seen = HashSet::with_capacity(arr.len());
+    let out: Vec<Value> = arr
+        .into_iter()
+        .filter(|e| !is_unassigned(e) && seen.insert(identity(def, e)))
+        .collect();
     resource::check_primary(def, &out)?;
     set_or_remove(map, def, Some(Value::Array(out)));
     Ok(())
 }
 
-/// Two values are the same when they agree on every client-writable sub-attribute: a stored
-/// member with a server-filled `display` equals the `{"value": id}` a client adds again.
-fn same_value(def: Def, a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let writable = |k: &String| {
-                def.sub(k)
-                    .is_none_or(|s| s.mutability != Mutability::ReadOnly)
-            };
-            let xs = x.iter().filter(|(k, _)| writable(k));
-            let count = y.keys().filter(|k| writable(k)).count();
-            let mut n = 0;
-            for (k, v) in xs {
-                n += 1;
-                if y.get(k) != Some(v) {
-                    return false;
-                }
+/// A key that two values share exactly when they agree on every client-writable
+/// sub-attribute: a stored member with a server-filled `display` is the same value as the
+/// `{"value": id}` a client adds again. Hashable, so that de-duplicating a large group's
+/// members stays linear.
+pub(super) fn identity(def: Def, v: &Value) -> String {
+    match v {
+        Value::Object(o) => {
+            let mut parts: Vec<(&String, &Value)> = o
+                .iter()
+                .filter(|(k, _)| {
+                    def.sub(k)
+                        .is_none_or(|s| s.mutability != Mutability::ReadOnly)
+                })
+                .collect();
+            parts.sort_by(|a, b| a.0.cmp(b.0));
+            // Names never contain control characters and JSON text escapes them: unambiguous.
+            let mut key = String::new();
+            for (k, x) in parts {
+                key.push_str(k);
+                key.push('\u{0}');
+                key.push_str(&x.to_string());
+                key.push('\u{1}');
             }
-            n == count
+            key
         }
-        _ => a == b,
+        other => format!("\u{2}{other}"),
+    }
+}
+
+/// Where to look for a value already present: its `value` sub-attribute (members, emails...),
+/// or the whole value for attributes without one.
+pub(super) fn lookup_key(v: &Value) -> String {
+    match v.get("value") {
+        Some(x) => x.to_string(),
+        None if v.is_object() => String::new(),
+        None => v.to_string(),
+    }
+}
+
+/// Whether `stored` already has every client-writable sub-attribute of `new`.
+pub(super) fn contains(def: Def, stored: &Value, new: &Value) -> bool {
+    match (stored, new) {
+        (Value::Object(s), Value::Object(n)) => n.iter().all(|(k, v)| {
+            def.sub(k)
+                .is_some_and(|d| d.mutability == Mutability::ReadOnly)
+                || s.get(k) == Some(v)
+        }),
+        _ => stored == new,
     }
 }
 
 /// A listed value (compat remove) matches a stored one when all its sub-attributes agree,
 /// strings compared by the sub-attribute's caseExact rule.
-fn listed_matches(def: Def, listed: &Value, stored: &Value) -> bool {
+pub(super) fn listed_matches(def: Def, listed: &Value, stored: &Value) -> bool {
     match (listed, stored) {
         (Value::Object(l), Value::Object(s)) => {
             !l.is_empty()
@@ -232,7 +271,11 @@ fn listed_matches(def: Def, listed: &Value, stored: &Value) -> bool {
     }
 }
 
-fn check_immutable(def: Def, old: Option<&Value>, new: Option<&Value>) -> Result<(), ScimError> {
+pub(super) fn check_immutable(
+    def: Def,
+    old: Option<&Value>,
+    new: Option<&Value>,
+) -> Result<(), ScimError> {
     if def.mutability == Mutability::Immutable && old.is_some() && old != new {
         return Err(ScimError::mutability(format!(
             "'{}' is immutable and already has a value",
@@ -242,7 +285,7 @@ fn check_immutable(def: Def, old: Option<&Value>, new: Option<&Value>) -> Result
     Ok(())
 }
 
-fn required_sub(def: Def, sub: Def) -> Result<(), ScimError> {
+pub(super) fn required_sub(def: Def, sub: Def) -> Result<(), ScimError> {
     if sub.required {
         return Err(ScimError::mutability(format!(
             "'{}.{}' is required and cannot be removed",

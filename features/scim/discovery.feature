@@ -1,0 +1,65 @@
+@R-DISC @rfc
+Feature: Discovery: the service provider describes itself
+  A SCIM client learns what a service supports by reading /ServiceProviderConfig,
+  /Schemas and /ResourceTypes (RFC 7644 §4). The suite reads the configuration first and
+  skips what the service says it does not support; these scenarios check the documents
+  themselves, and that advertised limits are really enforced.
+
+  @must
+  Scenario: The configuration says which optional features are supported
+    When I read the service provider configuration
+    Then the response status is 200
+    And the response has the SCIM media type
+    And the configuration says whether patch, bulk, filter, changePassword, sort and etag are supported
+    And the configuration lists an authentication scheme
+
+  @should
+  Scenario: The configuration cannot be filtered
+    When I read the service provider configuration with a filter
+    Then the request is refused with status 403
+
+  @must
+  Scenario: The schemas list the core User schema
+    When I read the schemas
+    Then the response status is 200
+    And the list contains the schema "urn:ietf:params:scim:schemas:core:2.0:User"
+
+  @must
+  Scenario: A schema can be read by its id
+    When I read the schema "urn:ietf:params:scim:schemas:core:2.0:User"
+    Then the response describes "urn:ietf:params:scim:schemas:core:2.0:User"
+    And the user schema describes userName as required and not case-exact
+
+  @must
+  Scenario: The resource types name their endpoints
+    When I read the resource types
+    Then the response status is 200
+    And the list contains the resource type "User" at endpoint "/Users"
+    And the list contains the resource type "Group" at endpoint "/Groups"
+
+  @must
+  Scenario: A resource type can be read by its id
+    When I read the resource type "User"
+    Then the response describes "User"
+
+  @must @R-PAGE @needs-filter
+  Scenario: The advertised maximum page size is enforced
+    Given one more user than the advertised maximum page size
+    When I list my users asking for more than the advertised maximum page size
+    Then the page holds exactly the advertised maximum number of users
+
+  @must @R-FILTER @needs-filter @needs-limits
+  Scenario: A filter matching more than the advertised maximum is refused as too many
+    Given one more user than the advertised maximum number of filter matches
+    When I search all my users
+    Then the request is refused with status 400 and scimType "tooMany"
+
+  @must @R-BULK @needs-bulk
+  Scenario: The advertised bulk maxOperations is enforced
+    When I send a bulk request with one more operation than the advertised maxOperations
+    Then the bulk request is refused as too large
+
+  @must @R-BULK @needs-bulk
+  Scenario: The advertised bulk maxPayloadSize is enforced
+    When I send a bulk request larger than the advertised maxPayloadSize
+    Then the bulk request is refused as too large

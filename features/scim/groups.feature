@@ -1,0 +1,66 @@
+@R-GROUP @rfc
+Feature: Groups hold users, and users show their groups
+  Group membership is managed on the Group (RFC 7643 §4.2); a user's read-only "groups"
+  attribute reflects it (RFC 7643 §4.1.2).
+
+  Background:
+    Given a user "ann"
+    And a user "bob"
+
+  @must @R-CRUD
+  Scenario: A group is created with members
+    When I create a group "team" with members ann and bob
+    Then the response status is 201
+    And group "team" has members ann and bob
+
+  @should
+  Scenario: A user's groups show the groups it belongs to
+    Given a group "team" with member ann
+    Then user "ann" lists group "team" among its groups
+
+  @must @needs-patch @R-PATCH
+  Scenario: A member is added with PATCH
+    Given a group "team" with member ann
+    When I patch group "team" with:
+      """
+      {"op": "add", "path": "members", "value": [{"value": "{id of bob}"}]}
+      """
+    Then the change is accepted
+    And group "team" has members ann and bob
+
+  @must @needs-patch @R-PATCH
+  Scenario: A member is removed with PATCH through a value filter
+    Given a group "team" with members ann and bob
+    When I patch group "team" with:
+      """
+      {"op": "remove", "path": "members[value eq \"{id of ann}\"]"}
+      """
+    Then the change is accepted
+    And group "team" has member bob
+
+  @must @needs-patch @R-PATCH
+  Scenario: Replacing members sets the whole list
+    Given a group "team" with member ann
+    When I patch group "team" with:
+      """
+      {"op": "replace", "path": "members", "value": [{"value": "{id of bob}"}]}
+      """
+    Then the change is accepted
+    And group "team" has member bob
+
+  @should
+  Scenario: Deleting a user removes it from every group
+    Given a group "team" with members ann and bob
+    And a group "crew" with member ann
+    When I delete user "ann"
+    Then the response status is 204
+    And group "team" has member bob
+    And group "crew" has no members
+
+  @must @R-CRUD
+  Scenario: Deleting a group keeps its members
+    Given a group "team" with members ann and bob
+    When I delete group "team"
+    Then the response status is 204
+    And user "ann" is active
+    And user "bob" is active

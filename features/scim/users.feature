@@ -1,0 +1,61 @@
+@R-CRUD @rfc
+Feature: Users can be created, read, replaced and deleted
+  The life cycle of a User resource over HTTP (RFC 7644 §3.3-§3.6). Where the RFC leaves a
+  choice, every allowed answer passes: a create may return more attributes than were sent.
+
+  @must
+  Scenario: Creating a user answers 201 with its location and meta data
+    When I create a user "ann" with email "ann@example.com"
+    Then the user is created with a Location header pointing to it
+    And the response carries meta with resourceType "User", created, lastModified and location
+    And the returned resource has emails[type eq "work"].value "ann@example.com"
+
+  @must
+  Scenario: A user can be read back by its id
+    Given a user "ann"
+    When I read user "ann"
+    Then the returned user is "ann"
+    And the response has the SCIM media type
+
+  @must @R-ERR
+  Scenario: Reading a user that does not exist answers 404 with an error body
+    When I read a user that does not exist
+    Then the request is refused with status 404
+
+  @must
+  Scenario: Replacing a user ignores the read-only id and creation date it carries
+    Given a user "ann"
+    When I replace user "ann" with displayName "Ann Replaced" and a made-up id and creation date
+    Then user "ann" keeps its id and creation date
+    And the returned resource has displayName "Ann Replaced"
+
+  @must
+  Scenario: A deleted user is gone
+    Given a user "ann"
+    When I delete user "ann"
+    Then the response status is 204
+    And user "ann" no longer exists
+
+  @must @R-ATTR
+  Scenario: Read-only values sent on create are ignored
+    When I create a user "ann" giving my own id "my-own-id" and creation date "1999-01-01T00:00:00Z"
+    Then the server assigned its own id and creation date
+
+  @must @R-ATTR
+  Scenario: A password is accepted but never returned
+    When I create a user "ann" with the password "S3cret!pass"
+    Then the response status is 201
+    And the returned resource has no password
+    And user "ann" has no password
+
+  @must @R-ATTR
+  Scenario: A second user with the same userName is refused as not unique
+    Given a user "ann"
+    When I create another user with the userName of "ann"
+    Then the request is refused with status 409 and scimType "uniqueness"
+
+  @should @R-ATTR
+  Scenario: userName uniqueness ignores case, because userName is not case-exact
+    Given a user "ann"
+    When I create another user with the userName of "ann" in upper case
+    Then the request is refused with status 409 and scimType "uniqueness"

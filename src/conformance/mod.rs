@@ -1,0 +1,339 @@
+//! The Gherkin conformance suite: runs `features/scim/*.feature` against a SCIM service (the
+//! embedded reference by default) and judges the result by RFC level.
+//!
+//! How a run goes:
+//! 1. The target is chosen: `--target URL` (+ token), or the embedded reference started on an
+//!    ephemeral loopback port with a random token.
+//! 2. Discovery: `/ServiceProviderConfig` is read once. An unreachable target, a rejected
+//!    token or a missing configuration ends the run here with a one-line reason (exit 2),
+//!    rather than with a wall of failed scenarios.
+//! 3. Cucumber runs the scenarios selected by the profile and `--tags`, concurrently. The
+//!    `before` hook gives each scenario's World the shared context and skips scenarios tagged
+//!    `@needs-<feature>` that the target does not advertise; the `after` hook deletes what the
+//!    scenario created, even after a failed step.
+//!    Scenarios tagged `@strict-rfc` expect an RFC answer that the identity provider's shapes
+//!    contradict (E-U-03); they run only with `--profile rfc` against a target that does not
+//!    advertise entra compatibility.
+//! 4. The [`recorder::Recorder`] keeps every step's result; [`RunReport::finish`] applies the
+//!    levels: a failed `@must` fails the run, a failed `@should` is a warning (a failure with
+//!    `--fail-on should`), a failed `@may` never fails.
+
+pub mod assert;
+pub mod recorder;
+pub mod steps;
+pub mod target;
+pub mod world;
+
+pub use world::ScimWorld;
+
+use crate::reference::config::{Limits, ReferenceConfig};
+use crate::reference::server::RunningReference;
+use crate::report::{FailOn, ReportError, RunReport};
+use assert::SKIP_MARKER;
+use cucumber::World as _;
+use cucumber::gherkin;
+use cucumber::tag::Ext as _;
+use futures::FutureExt as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use target::RunContext;
+
+/// Why a run could not produce a verdict (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConformanceError {
+    /// The target is unreachable or misconfigured.
+    #[error("target: {0}")]
+    Target(String),
+    /// The options are inconsistent (bad tag expression, missing features folder).
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("report: {0}")]
+    Report(#[from] ReportError),
+}
+
+/// Which request shapes to test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Strict RFC 7643/7644 only (`@rfc`).
+    Rfc,
+    /// Only the identity provider's non-standard shapes (`@entra-compat`).
+    EntraCompat,
+    /// Both.
+    #[default]
+    All,
+}
+
+impl Profile {
+    fn tag_expression(self) -> Option<&'static str> {
+        match self {
+            Profile::Rfc => Some("@rfc"),
+            Profile::EntraCompat => Some("@entra-compat"),
+            Profile::All => None,
+        }
+    }
+}
+
+/// Options of a conformance run (the command line's, or a test's).
+#[derive(Debug, Clone, Default)]
+pub struct ConformanceOptions {
+    /// SCIM base URL; `None` starts the embedded reference.
+    pub target: Option<String>,
+    pub token: Option<String>,
+    /// Folder of `.feature` files; default `features/scim`.
+    pub features: Option<PathBuf>,
+    /// A cucumber tag expression, AND-ed with the profile.
+    pub tags: Option<String>,
+    pub profile: Profile,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub fail_on: FailOn,
+    /// Scenarios in flight at once (0 means 16).
+    pub concurrency: usize,
+    /// Print one line per scenario as it finishes.
+    pub echo: bool,
+}
+
+/// Limits of the embedded reference during a conformance run. Smaller than the reference's
+/// defaults so the suite can probe every advertised limit (a page cap, a filter-match cap, a
+/// bulk operation cap) with a few dozen resources; the scenarios read them from discovery.
+pub fn embedded_limits() -> Limits {
+    Limits {
+        max_payload_size: 256 * 1024,
+        max_results: 20,
+        max_filter_matches: 40,
+        bulk_max_operations: 100,
+    }
+}
+
+/// The features folder: the given one, `features/scim` under the working directory, or the
+/// one in this crate's source tree.
+fn features_dir(given: Option<&PathBuf>) -> Result<PathBuf, ConformanceError> {
+    if let Some(p) = given {
+        return if p.is_dir() {
+            Ok(p.clone())
+        } else {
+            Err(ConformanceError::Config(format!(
+                "features folder {} does not exist",
+                p.display()
+            )))
+        };
+    }
+    let local = PathBuf::from("features/scim");
+    if local.is_dir() {
+        return Ok(local);
+    }
+    let built_in = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/features/scim"));
+    if built_in.is_dir() {
+        return Ok(built_in);
+    }
+    Err(ConformanceError::Config(
+        "no features/scim folder here; pass --features".into(),
+    ))
+}
+
+fn tag_filter(
+    opts: &ConformanceOptions,
+) -> Result<Option<gherkin::tagexpr::TagOperation>, ConformanceError> {
+    let parts: Vec<String> = [
+        opts.profile.tag_expression().map(str::to_string),
+        opts.tags.clone().filter(|t| !t.trim().is_empty()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|p| format!("({p})"))
+    .collect();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let expr = parts.join(" and ");
+    expr.parse()
+        .map(Some)
+        .map_err(|e| ConformanceError::Config(format!("bad tag expression '{expr}': {e}")))
+}
+
+fn all_tags<'a>(
+    f: &'a gherkin::Feature,
+    r: Option<&'a gherkin::Rule>,
+    s: &'a gherkin::Scenario,
+) -> impl Iterator<Item = &'a String> + Clone {
+    let rule_tags: &'a [String] = r.map_or(&[], |r| r.tags.as_slice());
+    f.tags.iter().chain(rule_tags.iter()).chain(s.tags.iter())
+}
+
+/// Runs the suite and writes the requested reports. The returned report says whether the run
+/// passed; [`exit_code`] maps it.
+pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceError> {
+    let dir = features_dir(opts.features.as_ref())?;
+    let filter = tag_filter(opts)?;
+    let started = chrono::Utc::now().to_rfc3339();
+    let clock = Instant::now();
+
+    let mut embedded = None;
+    let ctx = match &opts.target {
+        Some(url) => {
+            let token = opts.token.clone().filter(|t| !t.is_empty());
+            RunContext::connect(url, token, false).await?
+        }
+        None => {
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let server = RunningReference::start(ReferenceConfig {
+                token: Some(token.clone()),
+                limits: embedded_limits(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| ConformanceError::Target(format!("cannot start the reference: {e}")))?;
+            let url = server.base_url.clone();
+            embedded = Some(server);
+            RunContext::connect(&url, Some(token), true).await?
+        }
+    };
+    let ctx = Arc::new(ctx);
+    let target = ctx.base_url.clone();
+
+    let hook_ctx = ctx.clone();
+    let strict_profile = opts.profile == Profile::Rfc;
+    let recorder = ScimWorld::cucumber()
+        .with_writer(recorder::Recorder::new(opts.echo))
+        .with_default_cli()
+        .max_concurrent_scenarios(if opts.concurrency == 0 {
+            16
+        } else {
+            opts.concurrency
+        })
+        .before(move |f, r, s, world| {
+            let ctx = hook_ctx.clone();
+            async move {
+                world.start(ctx.clone());
+                for tag in all_tags(f, r, s) {
+                    if tag == "strict-rfc" && (!strict_profile || ctx.discovery.entra_compatibility) {
+                        std::panic::panic_any(format!(
+                            "{SKIP_MARKER}strict RFC answer that the identity provider's shapes contradict (run with --profile rfc against a target without entra compatibility)"
+                        ));
+                    }
+                    let Some(cap) = tag.strip_prefix("needs-") else {
+                        continue;
+                    };
+                    match ctx.discovery.advertises(cap) {
+                        Some(true) => {}
+                        Some(false) => {
+                            std::panic::panic_any(format!("{SKIP_MARKER}not advertised: {cap}"))
+                        }
+                        None => std::panic::panic_any(format!(
+                            "unknown capability tag @{tag} (a defect of the feature file)"
+                        )),
+                    }
+                }
+            }
+            .boxed_local()
+        })
+        .after(|_, _, _, _, world| {
+            async move {
+                if let Some(w) = world {
+                    w.clean_up().await;
+                }
+            }
+            .boxed_local()
+        })
+        .filter_run(dir.clone(), move |f, r, s| {
+            filter
+                .as_ref()
+                .is_none_or(|op| op.eval(all_tags(f, r, s)))
+        })
+        .await;
+
+    if let Some(server) = embedded {
+        server.stop().await;
+    }
+    let mut report = RunReport {
+        target,
+        embedded: ctx.embedded,
+        tag_expression: tag_filter(opts)?.map(|_| {
+            [opts.profile.tag_expression(), opts.tags.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" and ")
+        }),
+        fail_on: opts.fail_on,
+        started,
+        duration_ms: clock.elapsed().as_millis() as u64,
+        counts: Default::default(),
+        features: recorder.features,
+        errors: recorder.errors,
+    };
+    report.features.retain(|f| !f.scenarios.is_empty());
+    report.features.sort_by(|a, b| a.path.cmp(&b.path));
+    report.finish();
+    if let Some(p) = &opts.junit {
+        crate::report::junit::write(&report, p)?;
+    }
+    if let Some(p) = &opts.json {
+        report.write_json(p)?;
+    }
+    if let Some(p) = &opts.html {
+        let ids = crate::report::html::behaviour_ids(&dir);
+        crate::report::html::write(&report, &ids, p)?;
+    }
+    Ok(report)
+}
+
+/// 0 when every MUST (and, with `--fail-on should`, every SHOULD) passed; 1 otherwise; 2 when
+/// the suite itself could not run (unreadable features).
+pub fn exit_code(report: &RunReport) -> i32 {
+    if !report.errors.is_empty() {
+        2
+    } else if report.counts.failed > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// A multi-line summary for the terminal, ending with the plain `N passed, N failed` line.
+pub fn summary(report: &RunReport) -> String {
+    use crate::report::Verdict;
+    let mut out = String::new();
+    for (f, s) in report.scenarios() {
+        if matches!(s.verdict, Verdict::Fail | Verdict::Warn) {
+            let label = if s.verdict == Verdict::Fail {
+                "FAILED"
+            } else {
+                "WARNING (SHOULD)"
+            };
+            let reason = match &s.outcome {
+                crate::report::Outcome::Failed(m) => m.as_str(),
+                _ => "",
+            };
+            out.push_str(&format!(
+                "\n{label} [{}] {}: {}\n{}\n",
+                s.level.as_str(),
+                f.name,
+                s.name,
+                reason.trim_end()
+            ));
+        }
+    }
+    for e in &report.errors {
+        out.push_str(&format!("\nERROR {e}\n"));
+    }
+    let c = report.counts;
+    out.push_str(&format!(
+        "\ntarget {} ({}), {:.1} s: {} warnings (SHOULD), {} optional not offered (MAY), {} skipped\n",
+        report.target,
+        if report.embedded {
+            "embedded reference"
+        } else {
+            "external"
+        },
+        report.duration_ms as f64 / 1000.0,
+        c.warnings,
+        c.not_offered,
+        c.skipped
+    ));
+    out.push_str(&report.summary_line());
+    out.push('\n');
+    out
+}

@@ -1,0 +1,144 @@
+//! Error handling (RFC 7644 §3.12): authentication, media types, bodies that are not JSON, and a
+//! table of named bad requests for the error-case outline.
+
+use super::skip_unless;
+use crate::client::encode;
+use crate::conformance::ScimWorld;
+use crate::conformance::assert::{Failure, StepResult};
+use crate::scim::schema::{PATCH_OP, USER_SCHEMA};
+use cucumber::{given, when};
+use reqwest::Method;
+use serde_json::json;
+
+#[given(regex = r"^the target requires a bearer token$")]
+async fn requires_token(w: &mut ScimWorld) -> StepResult {
+    let has = w.ctx()?.token.is_some();
+    skip_unless(has, "the target was given no token, so authentication cannot be tested")
+}
+
+#[when(regex = r"^I list users without a token$")]
+async fn no_token(w: &mut ScimWorld) -> StepResult {
+    w.call_raw(Method::GET, "/Users?count=1", None, Some("")).await.map(|_| ())
+}
+
+#[when(regex = r"^I list users with a wrong token$")]
+async fn wrong_token(w: &mut ScimWorld) -> StepResult {
+    let wrong = format!("wrong-{}", uuid::Uuid::new_v4().simple());
+    w.call_raw(Method::GET, "/Users?count=1", None, Some(&wrong))
+        .await
+        .map(|_| ())
+}
+
+#[when(regex = r#"^I create a user sending the media type "([^"]+)"$"#)]
+async fn wrong_media(w: &mut ScimWorld, media: String) -> StepResult {
+    let body = if media.contains("json") {
+        w.user_body("typed", None).to_string()
+    } else {
+        "userName=typed".to_string()
+    };
+    let r = w.call_raw(Method::POST, "/Users", Some((body, &media)), None).await?;
+    if let Some(id) = r.body.get("id").and_then(|v| v.as_str()) {
+        w.cleanup.push(("Users".into(), id.to_string()));
+    }
+    Ok(())
+}
+
+#[when(regex = r"^I create a user with a body larger than the advertised maximum payload size$")]
+async fn too_large(w: &mut ScimWorld) -> StepResult {
+    let ctx = w.ctx()?;
+    let max = ctx.discovery.bulk_max_payload_size;
+    skip_unless(max.is_some(), "the target advertises no bulk.maxPayloadSize")?;
+    let max = max.unwrap_or_default() as usize;
+    skip_unless(max <= 16 * 1024 * 1024, "bulk.maxPayloadSize is above 16 MiB")?;
+    let mut body = w.user_body("huge", None);
+    if let Some(o) = body.as_object_mut() {
+        o.insert("nickName".into(), json!("x".repeat(max + 1)));
+    }
+    let r = w
+        .call_raw(Method::POST, "/Users", Some((body.to_string(), "application/scim+json")), None)
+        .await?;
+    if let Some(id) = r.body.get("id").and_then(|v| v.as_str()) {
+        w.cleanup.push(("Users".into(), id.to_string()));
+    }
+    Ok(())
+}
+
+/// Sends one of the named bad requests of the error-case outline.
+#[when(regex = r#"^I send the bad request "([^"]+)"$"#)]
+async fn bad_request(w: &mut ScimWorld, which: String) -> StepResult {
+    let missing = uuid::Uuid::new_v4().to_string();
+    let (method, path, body): (Method, String, Option<serde_json::Value>) = match which.as_str() {
+        "create a user without a userName" => {
+            let mut b = w.user_body("nameless", None);
+            if let Some(o) = b.as_object_mut() {
+                o.remove("userName");
+            }
+            (Method::POST, "/Users".into(), Some(b))
+        }
+        "create a user whose userName is a number" => {
+            let mut b = w.user_body("numeric", None);
+            if let Some(o) = b.as_object_mut() {
+                o.insert("userName".into(), json!(42));
+            }
+            (Method::POST, "/Users".into(), Some(b))
+        }
+        "create a user with a duplicate userName" => {
+            let ann = w.user("ann")?;
+            let mut b = w.user_body("twin", None);
+            if let Some(o) = b.as_object_mut() {
+                o.insert("userName".into(), json!(ann.real_name));
+            }
+            (Method::POST, "/Users".into(), Some(b))
+        }
+        "read a user that does not exist" => (Method::GET, format!("/Users/{missing}"), None),
+        "replace a user that does not exist" => {
+            let b = w.user_body("ghost", None);
+            (Method::PUT, format!("/Users/{missing}"), Some(b))
+        }
+        "delete a user that does not exist" => (Method::DELETE, format!("/Users/{missing}"), None),
+        "patch a user that does not exist" => {
+            let b = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "nickName", "value": "x"}]});
+            (Method::PATCH, format!("/Users/{missing}"), Some(b))
+        }
+        "search with an unknown operator" => (
+            Method::GET,
+            format!("/Users?filter={}", encode("userName zz \"ann\"")),
+            None,
+        ),
+        "search with an unclosed parenthesis" => (
+            Method::GET,
+            format!("/Users?filter={}", encode("(userName eq \"ann\"")),
+            None,
+        ),
+        "patch with an unknown op" => {
+            let ann = w.user("ann")?;
+            let b = json!({"schemas": [PATCH_OP], "Operations": [{"op": "explode", "path": "nickName", "value": "x"}]});
+            (Method::PATCH, format!("/Users/{}", ann.id), Some(b))
+        }
+        "patch without the PatchOp schema" => {
+            let ann = w.user("ann")?;
+            let b = json!({"schemas": [USER_SCHEMA], "Operations": [{"op": "replace", "path": "nickName", "value": "x"}]});
+            (Method::PATCH, format!("/Users/{}", ann.id), Some(b))
+        }
+        other => return Err(Failure::suite(format!("no bad request named \"{other}\""))),
+    };
+    let r = w.call(method, &path, body.as_ref(), &[]).await?;
+    if r.status == 201
+        && let Some(id) = r.body.get("id").and_then(|v| v.as_str())
+    {
+        w.cleanup.push(("Users".into(), id.to_string()));
+    }
+    Ok(())
+}
+
+#[when(regex = r"^I create a user with a body that is not JSON$")]
+async fn not_json(w: &mut ScimWorld) -> StepResult {
+    w.call_raw(
+        Method::POST,
+        "/Users",
+        Some(("{\"userName\": ".to_string(), "application/scim+json")),
+        None,
+    )
+    .await
+    .map(|_| ())
+}

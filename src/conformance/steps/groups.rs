@@ -1,0 +1,241 @@
+//! Groups and memberships (RFC 7643 §4.1.2, §4.2; RFC 7644 §3.5.2), including the identity
+//! provider's group request shapes (BEHAVIOUR E-G-01, E-F-01).
+
+use super::discovery::list_resources;
+use super::{ensure, get_ci, names, show};
+use crate::client::encode;
+use crate::conformance::ScimWorld;
+use crate::conformance::assert::{Failure, StepResult};
+use cucumber::{given, then, when};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn member_ids(w: &ScimWorld, list: &str) -> Result<Vec<String>, Failure> {
+    names(list)
+        .iter()
+        .map(|n| w.user(n).map(|u| u.id))
+        .collect()
+}
+
+#[given(regex = r#"^a group "([^"]+)"$"#)]
+async fn a_group(w: &mut ScimWorld, name: String) -> StepResult {
+    w.create_group(&name, &[]).await.map(|_| ())
+}
+
+#[given(regex = r#"^a group "([^"]+)" with members? (.+)$"#)]
+async fn a_group_with(w: &mut ScimWorld, name: String, list: String) -> StepResult {
+    let ids = member_ids(w, &list)?;
+    w.create_group(&name, &ids).await.map(|_| ())
+}
+
+#[when(regex = r#"^I create a group "([^"]+)" with no members$"#)]
+async fn create_empty(w: &mut ScimWorld, name: String) -> StepResult {
+    post_group(w, &name, &[]).await
+}
+
+#[when(regex = r#"^I create a group "([^"]+)" with members? (.+)$"#)]
+async fn create_with(w: &mut ScimWorld, name: String, list: String) -> StepResult {
+    let ids = member_ids(w, &list)?;
+    post_group(w, &name, &ids).await
+}
+
+async fn post_group(w: &mut ScimWorld, name: &str, ids: &[String]) -> StepResult {
+    let members: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": w.group_name(name),
+        "externalId": w.external_id(&format!("group-{name}")),
+        "members": members,
+    });
+    let r = w.call(Method::POST, "/Groups", Some(&body), &[]).await?;
+    if let Some(id) = r.body.get("id").and_then(Value::as_str) {
+        w.cleanup.push(("Groups".into(), id.to_string()));
+        if r.status == 201 && !w.groups.contains_key(name) {
+            w.groups.insert(
+                name.to_string(),
+                crate::conformance::world::Created {
+                    id: id.to_string(),
+                    real_name: w.group_name(name),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+#[when(regex = r#"^I create another group named "([^"]+)"$"#)]
+async fn create_duplicate(w: &mut ScimWorld, name: String) -> StepResult {
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": w.group_name(&name),
+        "externalId": w.external_id("group-twin"),
+    });
+    let r = w.call(Method::POST, "/Groups", Some(&body), &[]).await?;
+    if let Some(id) = r.body.get("id").and_then(Value::as_str) {
+        w.cleanup.push(("Groups".into(), id.to_string()));
+    }
+    Ok(())
+}
+
+#[when(regex = r#"^I delete group "([^"]+)"$"#)]
+async fn delete_group(w: &mut ScimWorld, name: String) -> StepResult {
+    let id = w.group(&name)?.id;
+    w.call(Method::DELETE, &format!("/Groups/{id}"), None, &[])
+        .await
+        .map(|_| ())
+}
+
+#[when(regex = r#"^I look up groups named "([^"]+)" without their members$"#)]
+async fn lookup_group(w: &mut ScimWorld, name: String) -> StepResult {
+    let filter = format!("displayName eq \"{}\"", w.group_name(&name));
+    let path = format!(
+        "/Groups?filter={}&excludedAttributes=members",
+        encode(&filter)
+    );
+    w.call(Method::GET, &path, None, &[]).await.map(|_| ())
+}
+
+#[then(regex = r#"^exactly 1 group named "([^"]+)" is found, without members$"#)]
+async fn one_group_found(w: &mut ScimWorld, name: String) -> StepResult {
+    let items = list_resources(w)?;
+    let real = w.group_name(&name);
+    let ok = items.len() == 1
+        && get_ci(&items[0], "displayName").and_then(Value::as_str) == Some(real.as_str());
+    ensure(
+        ok,
+        w.last.as_ref(),
+        "RFC 7644 §3.4.2.2",
+        "a displayName eq filter finds the group",
+        format!("1 group named {real}"),
+        format!("{} group(s)", items.len()),
+    )?;
+    let members = get_ci(&items[0], "members");
+    ensure(
+        members.is_none(),
+        w.last.as_ref(),
+        "RFC 7644 §3.4.2.5",
+        "excludedAttributes=members leaves the members out",
+        "no members attribute",
+        show(members),
+    )
+}
+
+async fn fetch_group(w: &mut ScimWorld, name: &str) -> Result<Value, Failure> {
+    let id = w.group(name)?.id;
+    let r = w.read("Groups", &id).await?;
+    ensure(
+        r.status == 200,
+        w.last.as_ref(),
+        "RFC 7644 §3.4.1",
+        &format!("group \"{name}\" can be read"),
+        200,
+        r.status,
+    )?;
+    Ok(r.body)
+}
+
+#[then(regex = r#"^group "([^"]+)" has (no members|members? .+)$"#)]
+async fn group_members(w: &mut ScimWorld, name: String, list: String) -> StepResult {
+    let body = fetch_group(w, &name).await?;
+    let list = list
+        .trim_start_matches("no members")
+        .trim_start_matches("members ")
+        .trim_start_matches("member ");
+    let mut want = member_ids(w, list)?;
+    want.sort();
+    let mut got: Vec<String> = get_ci(&body, "members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|m| show(get_ci(m, "value")))
+        .collect();
+    got.sort();
+    let label = |ids: &[String]| -> String {
+        let n: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                w.users
+                    .iter()
+                    .find(|(_, u)| u.id == *id)
+                    .map_or(id.clone(), |(n, _)| n.clone())
+            })
+            .collect();
+        if n.is_empty() { "none".into() } else { n.join(", ") }
+    };
+    ensure(
+        got == want,
+        w.last.as_ref(),
+        "RFC 7643 §4.2",
+        &format!("group \"{name}\" has exactly these members"),
+        label(&want),
+        label(&got),
+    )
+}
+
+#[then(regex = r#"^group "([^"]+)" is named "([^"]+)"$"#)]
+async fn group_named(w: &mut ScimWorld, name: String, new: String) -> StepResult {
+    let body = fetch_group(w, &name).await?;
+    let want = w.group_name(&new);
+    let got = get_ci(&body, "displayName");
+    ensure(
+        got.and_then(Value::as_str) == Some(want.as_str()),
+        w.last.as_ref(),
+        "RFC 7644 §3.5.2.3",
+        "the group was renamed",
+        &want,
+        show(got),
+    )
+}
+
+#[then(regex = r#"^user "([^"]+)" lists group "([^"]+)" among its groups$"#)]
+async fn user_lists_group(w: &mut ScimWorld, user: String, group: String) -> StepResult {
+    let gid = w.group(&group)?.id;
+    let body = super::crud::fetch_user(w, &user).await?;
+    let groups: Vec<String> = get_ci(&body, "groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|g| show(get_ci(g, "value")))
+        .collect();
+    ensure(
+        groups.contains(&gid),
+        w.last.as_ref(),
+        "RFC 7643 §4.1.2",
+        "a user's groups attribute reflects the groups it is a member of",
+        &gid,
+        if groups.is_empty() { "(no groups)".into() } else { groups.join(", ") },
+    )
+}
+
+#[then(regex = r#"^group "([^"]+)" no longer lists the deleted user$"#)]
+async fn no_dangling(w: &mut ScimWorld, group: String) -> StepResult {
+    let body = fetch_group(w, &group).await?;
+    let ids: Vec<String> = get_ci(&body, "members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|m| show(get_ci(m, "value")))
+        .collect();
+    let deleted: Vec<String> = w
+        .users
+        .values()
+        .map(|u| u.id.clone())
+        .filter(|id| ids.contains(id))
+        .collect();
+    // Only users the scenario deleted can be missing; remaining members must be live users.
+    let mut dangling = Vec::new();
+    for id in deleted {
+        let r = w.read("Users", &id).await?;
+        if r.status == 404 {
+            dangling.push(id);
+        }
+    }
+    ensure(
+        dangling.is_empty(),
+        w.last.as_ref(),
+        "RFC 7644 §3.6",
+        "a deleted user no longer appears as a group member",
+        "no deleted member",
+        dangling.join(", "),
+    )
+}

@@ -1,0 +1,287 @@
+//! Step definitions, grouped by domain. Step texts are business language ("a user "ann"",
+//! "exactly 1 user is found"); the SCIM details live here, and every assertion names the RFC
+//! section it checks.
+//!
+//! Steps common to several domains (statuses, error bodies, attribute checks on the last
+//! response) are in this file.
+
+pub mod bulk;
+pub mod crud;
+pub mod discovery;
+pub mod errors;
+pub mod etag;
+pub mod filter;
+pub mod groups;
+pub mod patch;
+
+use super::ScimWorld;
+use super::assert::{Failure, StepResult, ensure};
+use crate::scim::error::ERROR_SCHEMA;
+use cucumber::then;
+use serde_json::Value;
+
+/// Finds a key ignoring case (RFC 7643 §2.1: attribute names are case-insensitive).
+pub fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    let o = v.as_object()?;
+    o.get(key).or_else(|| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+/// Splits `a.b[x eq "y"].c` into segments, keeping dots inside brackets.
+fn segments(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                out.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&path[start..]);
+    out
+}
+
+/// The value at an attribute path in a resource: `name.givenName`, `emails[type eq "work"].value`
+/// (only `eq` selectors), or an extension attribute `urn:...:User:department`.
+pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.to_ascii_lowercase().starts_with("urn:") {
+        let obj = v.as_object()?;
+        let (urn, ext) = obj
+            .iter()
+            .filter(|(k, _)| {
+                path.len() > k.len() && path[..k.len()].eq_ignore_ascii_case(k.as_str())
+            })
+            .max_by_key(|(k, _)| k.len())?;
+        let rest = path[urn.len()..].trim_start_matches(':');
+        return lookup(ext, rest);
+    }
+    let mut cur = v;
+    for seg in segments(path) {
+        let (name, selector) = match seg.find('[') {
+            Some(i) => (&seg[..i], Some(seg[i + 1..].trim_end_matches(']'))),
+            None => (seg, None),
+        };
+        cur = get_ci(cur, name)?;
+        if let Some(sel) = selector {
+            let mut parts = sel.splitn(3, ' ');
+            let (attr, _op, want) = (parts.next()?, parts.next()?, parts.next()?);
+            let want = want.trim().trim_matches('"');
+            cur = cur.as_array()?.iter().find(|item| {
+                get_ci(item, attr)
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(want))
+            })?;
+        }
+    }
+    Some(cur)
+}
+
+/// `"ann", "bob" and "cat"` / `ann, bob` / `none` -> names.
+pub fn names(list: &str) -> Vec<String> {
+    let list = list.trim();
+    if list.eq_ignore_ascii_case("none") || list.eq_ignore_ascii_case("nobody") {
+        return Vec::new();
+    }
+    list.replace(" and ", ",")
+        .split(',')
+        .map(|n| n.trim().trim_matches('"').to_string())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Renders a JSON value for a message: strings without quotes.
+pub fn show(v: Option<&Value>) -> String {
+    match v {
+        None => "(absent)".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Checks the last status against the allowed ones.
+pub fn expect_status(w: &ScimWorld, allowed: &[u16], source: &str, statement: &str) -> StepResult {
+    let r = w.response()?;
+    let want = allowed
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ");
+    ensure(
+        allowed.contains(&r.status),
+        w.last.as_ref(),
+        source,
+        statement,
+        want,
+        r.status,
+    )
+}
+
+/// Checks an RFC 7644 §3.12 error body: the Error schema and `status` as a string equal to the
+/// HTTP status.
+pub fn check_error_body(w: &ScimWorld) -> StepResult {
+    let r = w.response()?;
+    let x = w.last.as_ref();
+    let schemas_ok = get_ci(&r.body, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(ERROR_SCHEMA)));
+    ensure(
+        schemas_ok,
+        x,
+        "RFC 7644 §3.12",
+        "an error response carries the Error schema",
+        format!("\"schemas\" containing {ERROR_SCHEMA}"),
+        show(get_ci(&r.body, "schemas")),
+    )?;
+    let status = get_ci(&r.body, "status");
+    ensure(
+        status.and_then(Value::as_str) == Some(r.status.to_string().as_str()),
+        x,
+        "RFC 7644 §3.12",
+        "an error body's \"status\" is the HTTP status code as a JSON string",
+        format!("\"{}\"", r.status),
+        status.map_or("(absent)".into(), Value::to_string),
+    )
+}
+
+#[then(regex = r"^the response status is (\d+)$")]
+async fn status_is(w: &mut ScimWorld, status: u16) -> StepResult {
+    expect_status(w, &[status], "RFC 7644 §3.12", "the response status")
+}
+
+#[then(regex = r"^the response status is (\d+) or (\d+)$")]
+async fn status_is_either(w: &mut ScimWorld, a: u16, b: u16) -> StepResult {
+    expect_status(w, &[a, b], "RFC 7644 §3.12", "the response status")
+}
+
+#[then(regex = r"^the request is refused with status (\d+)$")]
+async fn refused_with(w: &mut ScimWorld, status: u16) -> StepResult {
+    expect_status(w, &[status], "RFC 7644 §3.12", "the request is refused")?;
+    check_error_body(w)
+}
+
+#[then(regex = r#"^the request is refused with status (\d+) and scimType "(\w+)"$"#)]
+async fn refused_with_type(w: &mut ScimWorld, status: u16, scim_type: String) -> StepResult {
+    refused_with(w, status).await?;
+    error_names(w, scim_type).await
+}
+
+#[then(regex = r#"^the error names the scimType "(\w+)"$"#)]
+async fn error_names(w: &mut ScimWorld, scim_type: String) -> StepResult {
+    let r = w.response()?;
+    let got = get_ci(&r.body, "scimType");
+    ensure(
+        got.and_then(Value::as_str) == Some(scim_type.as_str()),
+        w.last.as_ref(),
+        "RFC 7644 §3.12 table 9",
+        "the error carries the scimType keyword for this error",
+        &scim_type,
+        show(got),
+    )
+}
+
+#[then(regex = r"^the response has the SCIM media type$")]
+async fn scim_media_type(w: &mut ScimWorld) -> StepResult {
+    let r = w.response()?;
+    let ct = r.content_type.clone().unwrap_or_default();
+    ensure(
+        ct.to_ascii_lowercase().starts_with("application/scim+json"),
+        w.last.as_ref(),
+        "RFC 7644 §8.1",
+        "responses use the SCIM media type",
+        "Content-Type: application/scim+json",
+        if ct.is_empty() { "(none)".into() } else { ct },
+    )
+}
+
+#[then(regex = r#"^the returned resource has ((?:[^\s\[]|\[[^\]]*\])+) "([^"]*)"$"#)]
+async fn returned_has(w: &mut ScimWorld, path: String, want: String) -> StepResult {
+    let r = w.response()?;
+    let got = lookup(&r.body, &path);
+    ensure(
+        got.is_some_and(|g| matches_text(g, &want)),
+        w.last.as_ref(),
+        "RFC 7643 §4",
+        &format!("the returned resource has {path}"),
+        &want,
+        show(got),
+    )
+}
+
+#[then(regex = r"^the returned resource has no ((?:[^\s\[]|\[[^\]]*\])+)$")]
+async fn returned_lacks(w: &mut ScimWorld, path: String) -> StepResult {
+    let r = w.response()?;
+    let got = lookup(&r.body, &path);
+    ensure(
+        got.is_none_or(Value::is_null),
+        w.last.as_ref(),
+        "RFC 7644 §3.9, RFC 7643 §7",
+        &format!("the returned resource does not contain {path}"),
+        "(absent)",
+        show(got),
+    )
+}
+
+#[then(regex = r"^the returned resource has an? (\S+)$")]
+async fn returned_has_any(w: &mut ScimWorld, path: String) -> StepResult {
+    let r = w.response()?;
+    let got = lookup(&r.body, &path);
+    ensure(
+        got.is_some_and(|g| !g.is_null()),
+        w.last.as_ref(),
+        "RFC 7643 §3.1",
+        &format!("the returned resource contains {path}"),
+        "a value",
+        "(absent)",
+    )
+}
+
+/// A JSON value against the text a feature wrote: strings compare exactly, other values by
+/// their JSON text (`true`, `3`).
+pub fn matches_text(v: &Value, want: &str) -> bool {
+    match v {
+        Value::String(s) => s == want,
+        other => other.to_string() == want,
+    }
+}
+
+/// Fails with a skip when a condition about the target does not hold.
+pub fn skip_unless(cond: bool, reason: impl Into<String>) -> StepResult {
+    if cond { Ok(()) } else { Err(Failure::skip(reason)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn looks_up_paths() {
+        let v = json!({
+            "name": {"givenName": "Ann"},
+            "emails": [{"type": "home", "value": "h"}, {"type": "work", "value": "w"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
+        });
+        assert_eq!(lookup(&v, "NAME.givenname"), Some(&json!("Ann")));
+        assert_eq!(
+            lookup(&v, "emails[type eq \"work\"].value"),
+            Some(&json!("w"))
+        );
+        assert_eq!(
+            lookup(
+                &v,
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+            ),
+            Some(&json!("R&D"))
+        );
+        assert_eq!(names("\"ann\", \"bob\" and \"cat\""), vec!["ann", "bob", "cat"]);
+        assert!(names("none").is_empty());
+    }
+}

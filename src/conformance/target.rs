@@ -1,0 +1,189 @@
+//! The system under test: where it is, how to authenticate, and what it says it supports.
+//!
+//! Discovery happens once per run, before any scenario: the suite reads `/ServiceProviderConfig`
+//! (RFC 7643 §5) and every scenario sees the same parsed copy. A scenario tagged
+//! `@needs-<feature>` is skipped with "not advertised" when the target says it lacks the
+//! feature, so an honest server that omits an optional part of SCIM is never failed for it.
+
+use super::ConformanceError;
+use crate::client::ScimClient;
+use serde_json::Value;
+use std::time::Duration;
+
+/// The extension of `/ServiceProviderConfig` in which the reference advertises limits RFC 7643
+/// has no field for (`maxFilterMatches`). Other servers simply lack it, and the scenarios that
+/// need it are skipped for them.
+pub const LIMITS_EXTENSION: &str =
+    "urn:scim-harness:params:scim:schemas:extension:limits:1.0:ServiceProviderConfig";
+
+/// What the target advertises, parsed from `/ServiceProviderConfig`.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    pub patch: bool,
+    pub bulk: bool,
+    pub bulk_max_operations: Option<u64>,
+    pub bulk_max_payload_size: Option<u64>,
+    pub filter: bool,
+    pub filter_max_results: Option<u64>,
+    pub change_password: bool,
+    pub sort: bool,
+    pub etag: bool,
+    /// `maxFilterMatches` from [`LIMITS_EXTENSION`], when advertised.
+    pub max_filter_matches: Option<u64>,
+    /// `entraCompatibility` from [`LIMITS_EXTENSION`]: the target accepts the identity
+    /// provider's shapes, some of which contradict strict RFC answers.
+    pub entra_compatibility: bool,
+    /// The document as served.
+    pub raw: Value,
+}
+
+fn supported(doc: &Value, key: &str) -> bool {
+    // RFC 7643 §5 makes `supported` a boolean; some servers send the string "true".
+    match doc.get(key).and_then(|o| o.get("supported")) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+fn number(doc: &Value, key: &str, field: &str) -> Option<u64> {
+    match doc.get(key)?.get(field)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl Discovery {
+    /// Parses a `/ServiceProviderConfig` document.
+    pub fn from_document(doc: &Value) -> Discovery {
+        Discovery {
+            patch: supported(doc, "patch"),
+            bulk: supported(doc, "bulk"),
+            bulk_max_operations: number(doc, "bulk", "maxOperations"),
+            bulk_max_payload_size: number(doc, "bulk", "maxPayloadSize"),
+            filter: supported(doc, "filter"),
+            filter_max_results: number(doc, "filter", "maxResults"),
+            change_password: supported(doc, "changePassword"),
+            sort: supported(doc, "sort"),
+            etag: supported(doc, "etag"),
+            max_filter_matches: number(doc, LIMITS_EXTENSION, "maxFilterMatches"),
+            entra_compatibility: doc
+                .get(LIMITS_EXTENSION)
+                .and_then(|e| e.get("entraCompatibility"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            raw: doc.clone(),
+        }
+    }
+
+    /// Whether the capability a `@needs-<name>` tag names is advertised; `None` for a name the
+    /// suite does not know (a typo in a feature file, reported as a failure).
+    pub fn advertises(&self, name: &str) -> Option<bool> {
+        Some(match name {
+            "patch" => self.patch,
+            "bulk" => self.bulk,
+            "filter" => self.filter,
+            "sort" => self.sort,
+            "etag" => self.etag,
+            "change-password" | "changepassword" => self.change_password,
+            "limits" => self.max_filter_matches.is_some(),
+            _ => return None,
+        })
+    }
+}
+
+/// Everything a scenario needs about the target; shared by all scenarios of a run.
+#[derive(Debug)]
+pub struct RunContext {
+    pub client: ScimClient,
+    /// A plain HTTP client for what `ScimClient` does not send: requests without or with a
+    /// wrong token, non-JSON bodies, other media types.
+    pub raw: reqwest::Client,
+    pub base_url: String,
+    /// Kept only to send it and to redact it from every message; never printed.
+    pub token: Option<String>,
+    pub discovery: Discovery,
+    pub embedded: bool,
+}
+
+impl RunContext {
+    /// Connects to a target and reads its configuration. Fails with a one-line reason when the
+    /// target cannot be reached, rejects the credentials, or does not serve a configuration.
+    pub async fn connect(
+        base_url: &str,
+        token: Option<String>,
+        embedded: bool,
+    ) -> Result<RunContext, ConformanceError> {
+        let base = base_url.trim_end_matches('/').to_string();
+        let client = ScimClient::new(&base, token.clone())
+            .map_err(|e| ConformanceError::Target(e.to_string()))?;
+        let raw = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ConformanceError::Target(format!("cannot build an HTTP client: {e}")))?;
+        let resp = client
+            .get("/ServiceProviderConfig")
+            .await
+            .map_err(|e| ConformanceError::Target(format!("{e}")))?;
+        let url = client.url("/ServiceProviderConfig");
+        match resp.status {
+            200 => {}
+            401 | 403 => {
+                return Err(ConformanceError::Target(format!(
+                    "{url} answered {}: the token is missing or not accepted (use --token or SCIM_HARNESS_TOKEN)",
+                    resp.status
+                )));
+            }
+            s => {
+                return Err(ConformanceError::Target(format!(
+                    "{url} answered {s}, not 200: is the base URL the SCIM root?"
+                )));
+            }
+        }
+        if !resp.body.is_object() {
+            return Err(ConformanceError::Target(format!(
+                "{url} did not return a JSON object"
+            )));
+        }
+        Ok(RunContext {
+            client,
+            raw,
+            base_url: base,
+            token,
+            discovery: Discovery::from_document(&resp.body),
+            embedded,
+        })
+    }
+
+    /// Replaces the token (and nothing else) in text that goes into a message or a report.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.token {
+            Some(t) if !t.is_empty() => text.replace(t.as_str(), "[REDACTED]"),
+            _ => text.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_advertised_features() {
+        let d = Discovery::from_document(&json!({
+            "patch": {"supported": true},
+            "bulk": {"supported": true, "maxOperations": 10, "maxPayloadSize": "2048"},
+            "filter": {"supported": "True", "maxResults": 50},
+            "sort": {"supported": false},
+            "etag": {}
+        }));
+        assert!(d.patch && d.bulk && d.filter);
+        assert!(!d.sort && !d.etag && !d.change_password);
+        assert_eq!(d.bulk_max_payload_size, Some(2048));
+        assert_eq!(d.filter_max_results, Some(50));
+        assert_eq!(d.advertises("sort"), Some(false));
+        assert_eq!(d.advertises("teleport"), None);
+    }
+}

@@ -1,0 +1,293 @@
+//! Reports of a conformance run: the result model the suite records, and the files written from
+//! it (JUnit XML for CI, JSON for tools, a self-contained HTML page for product owners).
+//!
+//! The model is ours rather than cucumber's because a scenario's verdict depends on its RFC
+//! level (`@must`, `@should`, `@may`): a failed MAY is not a failure, a failed SHOULD is a
+//! warning. Every writer reads the same verdicts, so the exit code, the JUnit file and the HTML
+//! page never disagree.
+
+pub mod html;
+pub mod junit;
+
+use serde::Serialize;
+use std::path::Path;
+
+/// Errors writing a report file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot serialise the report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The requirement level of a scenario (RFC 2119 keywords as tags). Untagged scenarios count
+/// as MUST: a scenario nobody classified should not silently pass as optional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    May,
+    Should,
+    Must,
+}
+
+impl Level {
+    /// The level named by a scenario's tags (without `@`).
+    pub fn from_tags<'a>(tags: impl IntoIterator<Item = &'a String>) -> Level {
+        let mut level = None;
+        for t in tags {
+            let l = match t.to_ascii_lowercase().as_str() {
+                "must" => Level::Must,
+                "should" => Level::Should,
+                "may" => Level::May,
+                _ => continue,
+            };
+            level = Some(level.map_or(l, |x: Level| x.max(l)));
+        }
+        level.unwrap_or(Level::Must)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        }
+    }
+}
+
+/// What happened to one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    /// No step definition matched the text: a defect of the suite, reported as a failure.
+    Undefined,
+    /// Not reached (an earlier step failed or the scenario was skipped).
+    NotRun,
+}
+
+/// One Gherkin step and its result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub keyword: String,
+    pub text: String,
+    pub background: bool,
+    pub line: usize,
+    pub status: StepStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docstring: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<Vec<Vec<String>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// How a scenario ended, before its level is taken into account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "reason", rename_all = "lowercase")]
+pub enum Outcome {
+    Passed,
+    Failed(String),
+    /// Not applicable to this target, e.g. "not advertised: sort".
+    Skipped(String),
+}
+
+/// The scenario's result once its level is applied; this is what counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    /// A failed MUST (or a failed SHOULD under `--fail-on should`).
+    Fail,
+    /// A failed SHOULD: reported, does not fail the run.
+    Warn,
+    /// A failed MAY: the target chose not to offer an optional behaviour.
+    NotOffered,
+    Skip,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "passed",
+            Verdict::Fail => "failed",
+            Verdict::Warn => "warning",
+            Verdict::NotOffered => "not offered (MAY)",
+            Verdict::Skip => "skipped",
+        }
+    }
+}
+
+/// One scenario (an outline contributes one per example row).
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    pub name: String,
+    pub keyword: String,
+    pub line: usize,
+    /// Feature, rule and scenario tags, without `@`.
+    pub tags: Vec<String>,
+    pub level: Level,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub verdict: Verdict,
+    pub duration_ms: u64,
+    pub steps: Vec<StepReport>,
+}
+
+/// One feature file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureReport {
+    pub name: String,
+    pub path: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+/// Which failures fail the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    #[default]
+    Must,
+    Should,
+}
+
+/// Scenario counts by verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub warnings: usize,
+    pub not_offered: usize,
+    pub skipped: usize,
+}
+
+impl Counts {
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.warnings + self.not_offered + self.skipped
+    }
+}
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// The SCIM base URL that was tested (never the token).
+    pub target: String,
+    pub embedded: bool,
+    pub tag_expression: Option<String>,
+    pub fail_on: FailOn,
+    pub started: String,
+    pub duration_ms: u64,
+    pub counts: Counts,
+    pub features: Vec<FeatureReport>,
+    /// Problems that are not scenario results: unparsable features, hook failures.
+    pub errors: Vec<String>,
+}
+
+impl RunReport {
+    /// Applies levels to outcomes and recounts. Call once every scenario has finished.
+    pub fn finish(&mut self) {
+        let mut c = Counts::default();
+        for f in &mut self.features {
+            f.scenarios.sort_by_key(|s| s.line);
+            for s in &mut f.scenarios {
+                s.verdict = verdict(&s.outcome, s.level, self.fail_on);
+                match s.verdict {
+                    Verdict::Pass => c.passed += 1,
+                    Verdict::Fail => c.failed += 1,
+                    Verdict::Warn => c.warnings += 1,
+                    Verdict::NotOffered => c.not_offered += 1,
+                    Verdict::Skip => c.skipped += 1,
+                }
+            }
+        }
+        self.counts = c;
+    }
+
+    /// True when no scenario failed at a level that fails the run and the suite itself ran.
+    pub fn passed(&self) -> bool {
+        self.counts.failed == 0 && self.errors.is_empty()
+    }
+
+    /// Every scenario with its feature, in file order.
+    pub fn scenarios(&self) -> impl Iterator<Item = (&FeatureReport, &ScenarioReport)> {
+        self.features
+            .iter()
+            .flat_map(|f| f.scenarios.iter().map(move |s| (f, s)))
+    }
+
+    /// The plain line CI reads: `N passed, N failed`.
+    pub fn summary_line(&self) -> String {
+        format!("{} passed, {} failed", self.counts.passed, self.counts.failed)
+    }
+
+    /// The report as pretty JSON.
+    pub fn write_json(&self, path: &Path) -> Result<(), ReportError> {
+        let text = serde_json::to_string_pretty(self)?;
+        write_file(path, &text)
+    }
+}
+
+/// The verdict of an outcome at a level.
+pub fn verdict(outcome: &Outcome, level: Level, fail_on: FailOn) -> Verdict {
+    match outcome {
+        Outcome::Passed => Verdict::Pass,
+        Outcome::Skipped(_) => Verdict::Skip,
+        Outcome::Failed(_) => match (level, fail_on) {
+            (Level::Must, _) | (Level::Should, FailOn::Should) => Verdict::Fail,
+            (Level::Should, FailOn::Must) => Verdict::Warn,
+            (Level::May, _) => Verdict::NotOffered,
+        },
+    }
+}
+
+/// Writes a file, creating its directory.
+pub fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    std::fs::write(path, text).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_decide_verdicts() {
+        let failed = Outcome::Failed("x".into());
+        assert_eq!(verdict(&failed, Level::Must, FailOn::Must), Verdict::Fail);
+        assert_eq!(verdict(&failed, Level::Should, FailOn::Must), Verdict::Warn);
+        assert_eq!(
+            verdict(&failed, Level::Should, FailOn::Should),
+            Verdict::Fail
+        );
+        assert_eq!(
+            verdict(&failed, Level::May, FailOn::Should),
+            Verdict::NotOffered
+        );
+        assert_eq!(
+            verdict(&Outcome::Skipped("s".into()), Level::Must, FailOn::Must),
+            Verdict::Skip
+        );
+    }
+
+    #[test]
+    fn untagged_is_must_and_strongest_wins() {
+        let none: Vec<String> = vec!["R-CRUD".into()];
+        assert_eq!(Level::from_tags(&none), Level::Must);
+        let both: Vec<String> = vec!["may".into(), "should".into()];
+        assert_eq!(Level::from_tags(&both), Level::Should);
+    }
+}

@@ -1,0 +1,229 @@
+//! Proves the suite can fail: it runs against deliberately broken SCIM servers and checks that
+//! exactly the scenarios about the broken behaviour fail, while the rest still pass.
+//!
+//! The broken server is a small axum proxy in front of the embedded reference that injects
+//! one fault: ignoring `startIndex`, answering a duplicate userName with 201, or sending an
+//! error's `status` as a JSON number. Everything else is forwarded untouched, so any other
+//! failure would be a false failure of the suite.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use scim_harness::conformance::{self, ConformanceError, ConformanceOptions, embedded_limits};
+use scim_harness::reference::config::ReferenceConfig;
+use scim_harness::reference::server::RunningReference;
+use scim_harness::report::{RunReport, Verdict};
+use std::path::PathBuf;
+
+/// Cucumber swaps the process's panic hook while it runs; running suites one at a time keeps
+/// assertion messages of these tests visible.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    None,
+    IgnoreStartIndex,
+    DuplicateUserNameCreated,
+    NumericErrorStatus,
+}
+
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    http: reqwest::Client,
+    fault: Fault,
+}
+
+async fn forward(
+    State(p): State<Proxy>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut path_q = uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_default();
+    if p.fault == Fault::IgnoreStartIndex {
+        let (path, query) = path_q.split_once('?').unwrap_or((&path_q, ""));
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|kv| !kv.to_ascii_lowercase().starts_with("startindex="))
+            .collect();
+        path_q = format!("{path}?{}", kept.join("&"));
+    }
+    let mut req = p
+        .http
+        .request(method.clone(), format!("{}{path_q}", p.upstream));
+    for (k, v) in &headers {
+        if k != "host" && k != "content-length" {
+            req = req.header(k, v);
+        }
+    }
+    let resp = match req.body(body).send().await {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    let mut status = resp.status().as_u16();
+    let mut out_headers = HeaderMap::new();
+    for (k, v) in resp.headers() {
+        if k != "content-length" && k != "transfer-encoding" {
+            out_headers.insert(k.clone(), v.clone());
+        }
+    }
+    let mut text = resp.text().await.unwrap_or_default();
+    if p.fault == Fault::DuplicateUserNameCreated
+        && method == Method::POST
+        && uri.path() == "/Users"
+        && status == 409
+    {
+        status = 201;
+    }
+    if p.fault == Fault::NumericErrorStatus && status >= 400 {
+        text = text.replace(&format!("\"status\":\"{status}\""), &format!("\"status\":{status}"));
+    }
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    (code, out_headers, text).into_response()
+}
+
+/// Runs the whole suite through a proxy with `fault` in front of a fresh reference.
+async fn run_with(fault: Fault) -> RunReport {
+    let _serial = SERIAL.lock().await;
+    let token = "fault-test-token".to_string();
+    let reference = RunningReference::start(ReferenceConfig {
+        token: Some(token.clone()),
+        limits: embedded_limits(),
+        ..Default::default()
+    })
+    .await
+    .expect("reference starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let proxy = Proxy {
+        upstream: reference.base_url.clone(),
+        http: reqwest::Client::new(),
+        fault,
+    };
+    let app = Router::new().fallback(forward).with_state(proxy);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let opts = ConformanceOptions {
+        target: Some(format!("http://{addr}")),
+        token: Some(token),
+        features: Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/features/scim"
+        ))),
+        tags: Some("not @wip-bug".into()),
+        ..Default::default()
+    };
+    let report = conformance::run(&opts).await.expect("the suite runs");
+    server.abort();
+    reference.stop().await;
+    report
+}
+
+fn failed(report: &RunReport) -> Vec<(String, String)> {
+    report
+        .scenarios()
+        .filter(|(_, s)| matches!(s.verdict, Verdict::Fail | Verdict::Warn))
+        .map(|(f, s)| (f.path.clone().unwrap_or_default(), s.name.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_faithful_proxy_passes_everything() {
+    let report = run_with(Fault::None).await;
+    assert_eq!(failed(&report), vec![], "{}", conformance::summary(&report));
+    assert_eq!(conformance::exit_code(&report), 0);
+    assert!(report.counts.passed > 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ignoring_start_index_fails_the_paging_scenarios() {
+    let report = run_with(Fault::IgnoreStartIndex).await;
+    let failed = failed(&report);
+    assert!(
+        failed
+            .iter()
+            .any(|(_, n)| n == "Paging 3 at a time returns every user exactly once"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.iter().all(|(f, _)| f.ends_with("pagination.feature")),
+        "only paging scenarios may fail: {failed:?}"
+    );
+    assert_eq!(conformance::exit_code(&report), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepting_a_duplicate_user_name_fails_the_uniqueness_scenarios() {
+    let report = run_with(Fault::DuplicateUserNameCreated).await;
+    let failed = failed(&report);
+    assert!(
+        failed
+            .iter()
+            .any(|(_, n)| n == "A second user with the same userName is refused as not unique"),
+        "{failed:?}"
+    );
+    assert!(
+        failed
+            .iter()
+            .all(|(_, n)| n.contains("userName") || n.contains("duplicate")),
+        "only uniqueness scenarios may fail: {failed:?}"
+    );
+    assert_eq!(conformance::exit_code(&report), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_numeric_error_status_fails_the_error_body_scenarios() {
+    let report = run_with(Fault::NumericErrorStatus).await;
+    let failed = failed(&report);
+    let text = conformance::summary(&report);
+    assert!(failed.len() > 5, "{text}");
+    assert!(
+        text.contains("an error body's \"status\" is the HTTP status code as a JSON string"),
+        "{text}"
+    );
+    assert_eq!(conformance::exit_code(&report), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_target_is_a_one_line_configuration_error() {
+    let opts = ConformanceOptions {
+        target: Some("http://127.0.0.1:9/scim".into()),
+        ..Default::default()
+    };
+    let _serial = SERIAL.lock().await;
+    match conformance::run(&opts).await {
+        Err(ConformanceError::Target(reason)) => {
+            assert!(!reason.contains('\n'), "{reason}");
+            assert!(reason.contains("127.0.0.1:9"), "{reason}");
+        }
+        other => panic!("expected a target error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_is_a_configuration_error() {
+    let reference = RunningReference::start(ReferenceConfig {
+        token: Some("right".into()),
+        ..Default::default()
+    })
+    .await
+    .expect("reference starts");
+    let opts = ConformanceOptions {
+        target: Some(reference.base_url.clone()),
+        token: Some("wrong".into()),
+        ..Default::default()
+    };
+    let _serial = SERIAL.lock().await;
+    let err = conformance::run(&opts).await.expect_err("must refuse");
+    assert!(err.to_string().contains("401"), "{err}");
+    assert!(!err.to_string().contains("wrong"), "the token leaked: {err}");
+    reference.stop().await;
+}
