@@ -55,6 +55,43 @@ enum Command {
         #[arg(long, default_value = "reports")]
         report: std::path::PathBuf,
     },
+    /// Run the Gherkin conformance suite (features/scim) against a SCIM service.
+    ///
+    /// Without --target it tests the embedded reference. Exit code 0: every MUST passed;
+    /// 1: a MUST failed (or a SHOULD, with --fail-on should); 2: the target is unreachable or
+    /// misconfigured, or the features cannot be read.
+    Conformance {
+        /// SCIM base URL of the service to test, e.g. https://host/scim/v2.
+        #[arg(long)]
+        target: Option<String>,
+        /// Bearer token for the target.
+        #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Cucumber tag expression selecting scenarios, e.g. "@R-FILTER and not @should".
+        #[arg(long)]
+        tags: Option<String>,
+        /// rfc: strict RFC 7643/7644; entra-compat: the identity provider's request shapes.
+        #[arg(long, value_enum, default_value = "all")]
+        profile: ProfileArg,
+        /// Folder of .feature files [default: features/scim].
+        #[arg(long)]
+        features: Option<std::path::PathBuf>,
+        /// JUnit XML report.
+        #[arg(long, default_value = "reports/conformance.xml")]
+        junit: std::path::PathBuf,
+        /// JSON report.
+        #[arg(long, default_value = "reports/conformance.json")]
+        json: std::path::PathBuf,
+        /// HTML living-documentation report.
+        #[arg(long, default_value = "reports/conformance.html")]
+        html: std::path::PathBuf,
+        /// Which failures fail the run.
+        #[arg(long, value_enum, default_value = "must")]
+        fail_on: FailOnArg,
+        /// Scenarios run at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
     /// Serve the reference SCIM 2.0 service provider.
     ///
     /// The SCIM endpoints are at http://HOST:PORT/BASE-PATH, by default at the root:
@@ -90,6 +127,19 @@ enum Command {
         #[arg(long)]
         allow_duplicate_group_names: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ProfileArg {
+    Rfc,
+    EntraCompat,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FailOnArg {
+    Must,
+    Should,
 }
 
 fn init_tracing() {
@@ -153,6 +203,50 @@ async fn main() -> anyhow::Result<()> {
             )
             .context("writing the JSON report")?;
             print!("{md}");
+        }
+        Command::Conformance {
+            target,
+            token,
+            tags,
+            profile,
+            features,
+            junit,
+            json,
+            html,
+            fail_on,
+            concurrency,
+        } => {
+            use scim_harness::conformance::{self, ConformanceOptions, Profile};
+            let opts = ConformanceOptions {
+                target,
+                token,
+                features,
+                tags,
+                profile: match profile {
+                    ProfileArg::Rfc => Profile::Rfc,
+                    ProfileArg::EntraCompat => Profile::EntraCompat,
+                    ProfileArg::All => Profile::All,
+                },
+                junit: Some(junit),
+                json: Some(json),
+                html: Some(html),
+                fail_on: match fail_on {
+                    FailOnArg::Must => scim_harness::report::FailOn::Must,
+                    FailOnArg::Should => scim_harness::report::FailOn::Should,
+                },
+                concurrency: concurrency.max(1),
+                echo: true,
+            };
+            match conformance::run(&opts).await {
+                Ok(report) => {
+                    print!("{}", conformance::summary(&report));
+                    std::process::exit(conformance::exit_code(&report));
+                }
+                Err(e) => {
+                    eprintln!("scim-harness conformance: {e}");
+                    std::process::exit(2);
+                }
+            }
         }
         Command::Serve {
             host,

@@ -83,7 +83,10 @@ async fn forward(
         status = 201;
     }
     if p.fault == Fault::NumericErrorStatus && status >= 400 {
-        text = text.replace(&format!("\"status\":\"{status}\""), &format!("\"status\":{status}"));
+        text = text.replace(
+            &format!("\"status\":\"{status}\""),
+            &format!("\"status\":{status}"),
+        );
     }
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     (code, out_headers, text).into_response()
@@ -154,7 +157,9 @@ async fn ignoring_start_index_fails_the_paging_scenarios() {
         "{failed:?}"
     );
     assert!(
-        failed.iter().all(|(f, _)| f.ends_with("pagination.feature")),
+        failed
+            .iter()
+            .all(|(f, _)| f.ends_with("pagination.feature")),
         "only paging scenarios may fail: {failed:?}"
     );
     assert_eq!(conformance::exit_code(&report), 1);
@@ -224,6 +229,9 @@ async fn a_rejected_token_is_a_configuration_error() {
     let _serial = SERIAL.lock().await;
     let err = conformance::run(&opts).await.expect_err("must refuse");
     assert!(err.to_string().contains("401"), "{err}");
-    assert!(!err.to_string().contains("wrong"), "the token leaked: {err}");
+    assert!(
+        !err.to_string().contains("wrong"),
+        "the token leaked: {err}"
+    );
     reference.stop().await;
 }

@@ -11,7 +11,10 @@ use std::path::PathBuf;
 async fn main() {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("conformance");
     let opts = ConformanceOptions {
-        features: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/features/scim"))),
+        features: Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/features/scim"
+        ))),
         tags: Some(std::env::var("SCIM_HARNESS_TAGS").unwrap_or_else(|_| "not @wip-bug".into())),
         junit: Some(out.join("conformance.xml")),
         json: Some(out.join("conformance.json")),

@@ -341,3 +341,53 @@ async fn group_members_are_returned_unless_excluded() {
         .unwrap();
     assert_eq!(r.body["members"], json!([{"value": uid}]));
 }
+
+#[tokio::test]
+async fn urn_qualified_attribute_names_in_projections() {
+    let (_srv, c) = start().await;
+    let id = create(&c, &ann()).await["id"].as_str().unwrap().to_string();
+    let r = c
+        .get(&format!(
+            "/Users/{id}?attributes={}",
+            encode(&format!("{USER}:userName,{USER}:name.familyName"))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.raw);
+    assert_eq!(keys(&r.body), set(&["schemas", "id", "userName", "name"]));
+    assert_eq!(r.body["name"], json!({"familyName": "Lee"}));
+    let r = c
+        .get(&format!(
+            "/Users/{id}?excludedAttributes={}",
+            encode(&format!("{ENTERPRISE}:department"))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.body[ENTERPRISE], json!({"costCenter": "7"}));
+    assert_eq!(r.body["userName"], "ann");
+}
+
+#[tokio::test]
+#[ignore = "BUG: a filter on `password` (returned: never) is evaluated against the stored cleartext, so `password eq \"<guess>\"` or `password sw` answer whether a guess is right (expected 400 invalidFilter or no match)"]
+async fn password_cannot_be_probed_with_a_filter() {
+    let (_srv, c) = start().await;
+    create(&c, &ann()).await;
+    for f in [
+        "password eq \"s3cret!\"",
+        "password sw \"s\"",
+        "password pr",
+    ] {
+        let r = c
+            .get(&format!("/Users?filter={}", encode(f)))
+            .await
+            .unwrap();
+        if r.status == 200 {
+            assert_eq!(r.body["totalResults"], 0, "{f} reveals the password");
+        } else {
+            assert_error(&r, 400, Some("invalidFilter"));
+        }
+    }
+    // Sorting by it must not reveal an order either.
+    let r = c.get("/Users?sortBy=password").await.unwrap();
+    assert!(r.status == 200 || r.status == 400, "{}", r.raw);
+}

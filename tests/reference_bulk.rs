@@ -336,3 +336,46 @@ async fn circular_and_unknown_references_fail_per_operation() {
     assert_eq!(by_id("ok")["status"], "201");
     assert_eq!(c.get("/Groups").await.unwrap().body["totalResults"], 0);
 }
+
+#[tokio::test]
+async fn error_results_carry_an_error_body_with_the_same_status() {
+    let (_srv, c) = start().await;
+    let res = run(
+        &c,
+        &bulk(json!([
+            post_user("a", "same"),
+            post_user("b", "same"),
+            {"method": "DELETE", "path": format!("/Users/{}", uuid::Uuid::new_v4())},
+            {"method": "POST", "path": "/Users", "bulkId": "c",
+             "data": {"schemas": [USER], "userName": 7}},
+        ])),
+    )
+    .await;
+    let statuses: Vec<&str> = res.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["201", "409", "404", "400"]);
+    for r in &res[1..] {
+        assert_eq!(r["response"]["schemas"], json!([ERROR]), "{r}");
+        assert_eq!(r["response"]["status"], r["status"], "{r}");
+        assert!(r.get("location").is_none(), "{r}");
+    }
+    assert_eq!(res[1]["response"]["scimType"], "uniqueness");
+    assert_eq!(res[3]["response"]["scimType"], "invalidValue");
+}
+
+#[tokio::test]
+#[ignore = "BUG: a bulk operation refused for a circular bulkId reference reports status \"409\" but its response Error body says status \"400\" (scimType invalidValue)"]
+async fn circular_reference_error_body_matches_its_status() {
+    let (_srv, c) = start().await;
+    let res = run(
+        &c,
+        &bulk(json!([
+            post_group("x", "X", json!([{"value": "bulkId:y"}])),
+            post_group("y", "Y", json!([{"value": "bulkId:x"}])),
+        ])),
+    )
+    .await;
+    for r in &res {
+        assert_eq!(r["response"]["schemas"], json!([ERROR]), "{r}");
+        assert_eq!(r["response"]["status"], r["status"], "{r}");
+    }
+}

@@ -10,9 +10,10 @@ use crate::client::ScimClient;
 use serde_json::Value;
 use std::time::Duration;
 
-/// The extension of `/ServiceProviderConfig` in which the reference advertises limits RFC 7643
-/// has no field for (`maxFilterMatches`). Other servers simply lack it, and the scenarios that
-/// need it are skipped for them.
+/// The schema of the document in which the reference advertises limits RFC 7643 has no field
+/// for (`maxFilterMatches`, `entraCompatibility`). It is read from `/admin/v1/limits` (or, for
+/// older builds, as an extension inside `/ServiceProviderConfig`). Other servers simply lack
+/// it, and the scenarios that need it are skipped for them.
 pub const LIMITS_EXTENSION: &str =
     "urn:scim-harness:params:scim:schemas:extension:limits:1.0:ServiceProviderConfig";
 
@@ -67,14 +68,25 @@ impl Discovery {
             change_password: supported(doc, "changePassword"),
             sort: supported(doc, "sort"),
             etag: supported(doc, "etag"),
-            max_filter_matches: number(doc, LIMITS_EXTENSION, "maxFilterMatches"),
-            entra_compatibility: doc
-                .get(LIMITS_EXTENSION)
-                .and_then(|e| e.get("entraCompatibility"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            max_filter_matches: None,
+            entra_compatibility: false,
             raw: doc.clone(),
         }
+        .with_limits(doc.get(LIMITS_EXTENSION))
+    }
+
+    /// Takes `maxFilterMatches` and `entraCompatibility` from a limits document.
+    pub fn with_limits(mut self, limits: Option<&Value>) -> Discovery {
+        if let Some(l) = limits.filter(|l| l.is_object()) {
+            self.max_filter_matches = match l.get("maxFilterMatches") {
+                Some(Value::Number(n)) => n.as_u64(),
+                _ => self.max_filter_matches,
+            };
+            if let Some(b) = l.get("entraCompatibility").and_then(Value::as_bool) {
+                self.entra_compatibility = b;
+            }
+        }
+        self
     }
 
     /// Whether the capability a `@needs-<name>` tag names is advertised; `None` for a name the
@@ -146,12 +158,24 @@ impl RunContext {
                 "{url} did not return a JSON object"
             )));
         }
+        let mut discovery = Discovery::from_document(&resp.body);
+        // The reference's own limits document; any other answer means "not advertised".
+        if let Ok(l) = client.get("/admin/v1/limits").await {
+            let ours = l.status == 200
+                && l.body
+                    .get("schemas")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(LIMITS_EXTENSION)));
+            if ours {
+                discovery = discovery.with_limits(Some(&l.body));
+            }
+        }
         Ok(RunContext {
             client,
             raw,
             base_url: base,
             token,
-            discovery: Discovery::from_document(&resp.body),
+            discovery,
             embedded,
         })
     }

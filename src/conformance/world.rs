@@ -204,10 +204,7 @@ impl ScimWorld {
         headers: &[(&str, &str)],
     ) -> Result<ScimResponse, Failure> {
         let ctx = self.ctx()?;
-        let result = ctx
-            .client
-            .send(method.clone(), path, body, headers)
-            .await;
+        let result = ctx.client.send(method.clone(), path, body, headers).await;
         let mut x = Exchange {
             method: method.to_string(),
             url: ctx.client.url(path),

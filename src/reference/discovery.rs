@@ -7,15 +7,31 @@ use crate::scim::query::list_response;
 use crate::scim::schema::{SPC_SCHEMA, resource_types, schemas};
 use serde_json::{Value, json};
 
-/// Our own extension of the configuration document: the limits that RFC 7643 §5 has no field
-/// for, so clients (and the conformance suite) can check what is enforced.
+/// The schema URN of our limits document: the limits RFC 7643 §5 has no field for, so clients
+/// (and the conformance suite) can check what is enforced. It is served on its own at
+/// `/admin/v1/limits`, not inside `/ServiceProviderConfig`, because strict clients (scim2-models,
+/// for one) refuse unknown members in the configuration document.
 pub const LIMITS_EXTENSION: &str =
     "urn:scim-harness:params:scim:schemas:extension:limits:1.0:ServiceProviderConfig";
+
+/// The `/admin/v1/limits` document.
+pub fn limits(cfg: &ReferenceConfig) -> Value {
+    json!({
+        "schemas": [LIMITS_EXTENSION],
+        "maxPayloadSize": cfg.limits.max_payload_size,
+        "maxResults": cfg.limits.max_results,
+        "maxFilterMatches": cfg.limits.max_filter_matches,
+        "maxFilterLength": MAX_FILTER_LEN,
+        "bulkMaxOperations": cfg.limits.bulk_max_operations,
+        "entraCompatibility": cfg.entra_compat,
+        "uniqueGroupDisplayName": cfg.unique_group_names,
+    })
+}
 
 /// The `/ServiceProviderConfig` document (RFC 7643 §5).
 pub fn service_provider_config(cfg: &ReferenceConfig, base_url: &str) -> Value {
     json!({
-        "schemas": [SPC_SCHEMA, LIMITS_EXTENSION],
+        "schemas": [SPC_SCHEMA],
         "documentationUri": "https://github.com/scim-harness/scim-harness",
         "patch": {"supported": true},
         "bulk": {
@@ -34,13 +50,6 @@ pub fn service_provider_config(cfg: &ReferenceConfig, base_url: &str) -> Value {
             "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
             "primary": true,
         }],
-        LIMITS_EXTENSION: {
-            "maxPayloadSize": cfg.limits.max_payload_size,
-            "maxFilterMatches": cfg.limits.max_filter_matches,
-            "maxFilterLength": MAX_FILTER_LEN,
-            "entraCompatibility": cfg.entra_compat,
-            "uniqueGroupDisplayName": cfg.unique_group_names,
-        },
         "meta": {
             "resourceType": "ServiceProviderConfig",
             "location": format!("{base_url}/ServiceProviderConfig"),

@@ -94,6 +94,7 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 pub fn router(state: AppState) -> Router {
     let scim = Router::new()
         .route("/ServiceProviderConfig", get(spc))
+        .route("/admin/v1/limits", get(limits))
         .route("/Schemas", get(schemas))
         .route("/Schemas/{id}", get(schema_by_id))
         .route("/ResourceTypes", get(resource_types))
@@ -268,6 +269,10 @@ async fn spc(State(st): State<AppState>, headers: HeaderMap, RawQuery(q): RawQue
         StatusCode::OK,
         &discovery::service_provider_config(st.config(), &base),
     ))
+}
+
+async fn limits(State(st): State<AppState>) -> ApiResult {
+    Ok(scim_response(StatusCode::OK, &discovery::limits(st.config())))
 }
 
 async fn schemas(State(st): State<AppState>, headers: HeaderMap) -> ApiResult {

@@ -1,22 +1,217 @@
-//! The HTML living documentation: one self-contained page (no scripts, no external assets).
-//! Placeholder until the full page lands; it already lists every scenario with its verdict.
+//! The HTML living documentation for product owners: one self-contained file (inline CSS, no
+//! scripts, no external assets) that shows every feature with its scenarios in Gherkin, each step
+//! coloured by its result, failures with the request and response, and a coverage table of the
+//! BEHAVIOUR ids computed from the scenarios' tags, so coverage is measured rather than claimed.
 
-use super::junit::xml_escape;
-use super::{ReportError, RunReport, write_file};
+use super::junit::xml_escape as esc;
+use super::{Outcome, ReportError, RunReport, ScenarioReport, StepStatus, Verdict, write_file};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
-/// Renders the report as a self-contained HTML page.
-pub fn render(report: &RunReport, _behaviour_ids: &[(String, String)]) -> String {
-    let mut h = String::from("<!doctype html><meta charset=utf-8><title>SCIM conformance</title>");
-    h.push_str(&format!("<h1>{}</h1>", xml_escape(&report.summary_line())));
-    for (f, s) in report.scenarios() {
-        h.push_str(&format!(
-            "<p>{} / {} : {}</p>",
-            xml_escape(&f.name),
-            xml_escape(&s.name),
-            s.verdict.as_str()
-        ));
+const STYLE: &str = "
+body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1d2330;color:#fff;padding:18px 28px}header h1{margin:0 0 6px;font-size:22px}
+main{padding:18px 28px;max-width:1200px}
+.counts span{display:inline-block;margin-right:14px;font-weight:600}
+section.feature{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:18px 0;padding:8px 18px}
+section.feature h2{font-size:18px;margin:10px 0 4px}.desc{color:#555;white-space:pre-wrap;margin:0 0 8px}
+details.sc{border-top:1px solid #eceef2;padding:6px 0}details.sc summary{cursor:pointer}
+.badge{display:inline-block;min-width:74px;text-align:center;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:700;color:#fff;margin-right:8px}
+.pass{background:#2e8540}.fail{background:#c62828}.warn{background:#d98200}.may{background:#6a6fb5}.skip{background:#8a8f98}
+.tag{font-size:12px;color:#5a6270;background:#eef0f4;border-radius:4px;padding:0 4px;margin-left:4px}
+ol.steps{list-style:none;padding-left:14px;margin:6px 0;font-family:ui-monospace,monospace;font-size:13px}
+ol.steps li{padding:1px 6px;border-left:4px solid #ccc;margin:2px 0}
+li.passed{border-color:#2e8540;background:#eef8f0}li.failed{border-color:#c62828;background:#fdecec}
+li.undefined{border-color:#d98200;background:#fff4e0}li.notrun{border-color:#bbb;color:#888}
+.kw{font-weight:700}.bg{color:#888;font-size:11px;margin-left:6px}
+pre{background:#f3f4f7;border:1px solid #e2e5ea;padding:8px;overflow-x:auto;font-size:12px;white-space:pre-wrap;word-break:break-all}
+pre.err{background:#fff6f6;border-color:#f1c0c0}
+table{border-collapse:collapse;background:#fff;width:100%}th,td{border:1px solid #dde1e7;padding:4px 8px;text-align:left;vertical-align:top;font-size:13px}
+th{background:#eef0f4}td.none{color:#999}
+";
+
+fn badge(v: Verdict) -> (&'static str, &'static str) {
+    match v {
+        Verdict::Pass => ("pass", "passed"),
+        Verdict::Fail => ("fail", "FAILED"),
+        Verdict::Warn => ("warn", "warning"),
+        Verdict::NotOffered => ("may", "not offered"),
+        Verdict::Skip => ("skip", "skipped"),
     }
+}
+
+fn scenario(h: &mut String, s: &ScenarioReport) {
+    let (class, label) = badge(s.verdict);
+    let open = if matches!(s.verdict, Verdict::Fail | Verdict::Warn) {
+        " open"
+    } else {
+        ""
+    };
+    let _ = write!(
+        h,
+        "<details class=sc{open}><summary><span class=\"badge {class}\">{label}</span><b>{}</b> <span class=tag>{}</span>",
+        esc(&s.name),
+        s.level.as_str()
+    );
+    for t in s
+        .tags
+        .iter()
+        .filter(|t| !matches!(t.as_str(), "must" | "should" | "may"))
+    {
+        let _ = write!(h, "<span class=tag>@{}</span>", esc(t));
+    }
+    if let Outcome::Skipped(why) = &s.outcome {
+        let _ = write!(h, " <i>{}</i>", esc(why));
+    }
+    h.push_str("</summary><ol class=steps>");
+    for st in &s.steps {
+        let class = match st.status {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed => "failed",
+            StepStatus::Undefined => "undefined",
+            StepStatus::NotRun => "notrun",
+        };
+        let _ = write!(
+            h,
+            "<li class={class}><span class=kw>{}</span> {}{}",
+            esc(&st.keyword),
+            esc(&st.text),
+            if st.background {
+                "<span class=bg>background</span>"
+            } else {
+                ""
+            }
+        );
+        if let Some(d) = &st.docstring {
+            let _ = write!(h, "<pre>{}</pre>", esc(d));
+        }
+        if let Some(t) = &st.table {
+            h.push_str("<table>");
+            for (i, row) in t.iter().enumerate() {
+                h.push_str("<tr>");
+                for c in row {
+                    let tag = if i == 0 { "th" } else { "td" };
+                    let _ = write!(h, "<{tag}>{}</{tag}>", esc(c));
+                }
+                h.push_str("</tr>");
+            }
+            h.push_str("</table>");
+        }
+        if st.status != StepStatus::Passed
+            && let Some(m) = &st.message
+        {
+            let _ = write!(h, "<pre class=err>{}</pre>", esc(m));
+        }
+        h.push_str("</li>");
+    }
+    h.push_str("</ol>");
+    if let Outcome::Skipped(why) = &s.outcome {
+        let _ = write!(h, "<p>Skipped: {}</p>", esc(why));
+    }
+    h.push_str("</details>");
+}
+
+fn coverage(h: &mut String, report: &RunReport, ids: &[(String, String)]) {
+    // id -> (scenario label, verdict)
+    let mut by_id: BTreeMap<String, Vec<(String, Verdict)>> = BTreeMap::new();
+    for (f, s) in report.scenarios() {
+        for t in &s.tags {
+            let is_id = t.contains('-')
+                && t.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+            if is_id {
+                by_id
+                    .entry(t.clone())
+                    .or_default()
+                    .push((format!("{}: {}", f.name, s.name), s.verdict));
+            }
+        }
+    }
+    let mut rows: Vec<(String, String)> = ids.to_vec();
+    for id in by_id.keys() {
+        if !rows.iter().any(|(r, _)| r == id) {
+            rows.push((id.clone(), String::new()));
+        }
+    }
+    h.push_str("<h2>Coverage of BEHAVIOUR ids</h2><table><tr><th>id</th><th>statement</th><th>scenarios</th><th>results</th></tr>");
+    for (id, statement) in &rows {
+        let found = by_id.get(id).map(Vec::as_slice).unwrap_or_default();
+        let _ = write!(
+            h,
+            "<tr><td><b>{}</b></td><td>{}</td>",
+            esc(id),
+            esc(statement)
+        );
+        if found.is_empty() {
+            h.push_str("<td class=none>no scenario in this run</td><td class=none>-</td></tr>");
+            continue;
+        }
+        let names: Vec<String> = found.iter().map(|(n, _)| esc(n)).collect();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, v) in found {
+            *counts.entry(badge(*v).1).or_default() += 1;
+        }
+        let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = write!(
+            h,
+            "<td><details><summary>{} scenario(s)</summary>{}</details></td><td>{}</td></tr>",
+            found.len(),
+            names.join("<br>"),
+            summary.join(", ")
+        );
+    }
+    h.push_str("</table>");
+}
+
+/// Renders the report as a self-contained HTML page. `behaviour_ids` are (id, statement) rows
+/// from BEHAVIOUR.md; without them the coverage table lists the ids found in tags.
+pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String {
+    let mut h = String::with_capacity(256 * 1024);
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>SCIM conformance: {}</title><style>{STYLE}</style></head><body>",
+        esc(&report.summary_line())
+    );
+    let c = &report.counts;
+    let _ = write!(
+        h,
+        "<header><h1>SCIM 2.0 conformance</h1><div>Target {} ({}) &middot; started {} &middot; {:.1} s{}</div><div class=counts><span>{} passed</span><span>{} failed</span><span>{} warnings (SHOULD)</span><span>{} optional not offered (MAY)</span><span>{} skipped</span></div></header><main>",
+        esc(&report.target),
+        if report.embedded {
+            "embedded reference"
+        } else {
+            "external"
+        },
+        esc(&report.started),
+        report.duration_ms as f64 / 1000.0,
+        report
+            .tag_expression
+            .as_ref()
+            .map(|t| format!(" &middot; tags {}", esc(t)))
+            .unwrap_or_default(),
+        c.passed,
+        c.failed,
+        c.warnings,
+        c.not_offered,
+        c.skipped
+    );
+    h.push_str("<p>A failed <b>MUST</b> fails the run; a failed <b>SHOULD</b> is a warning; a failed <b>MAY</b> means the service chose not to offer an optional behaviour. Scenarios for features the service does not advertise are skipped.</p>");
+    for e in &report.errors {
+        let _ = write!(h, "<pre class=err>{}</pre>", esc(e));
+    }
+    for f in &report.features {
+        let _ = write!(h, "<section class=feature><h2>{}</h2>", esc(&f.name));
+        if let Some(d) = &f.description {
+            let _ = write!(h, "<p class=desc>{}</p>", esc(d.trim()));
+        }
+        for s in &f.scenarios {
+            scenario(&mut h, s);
+        }
+        h.push_str("</section>");
+    }
+    coverage(&mut h, report, behaviour_ids);
+    h.push_str("</main></body></html>\n");
     h
 }
 
@@ -33,11 +228,11 @@ pub fn write(
 /// next to the repository that holds `features_dir` (`<repo>/features/scim`). Empty when the
 /// file is absent: the table is then computed from tags alone.
 pub fn behaviour_ids(features_dir: &Path) -> Vec<(String, String)> {
-    let candidates = features_dir
-        .canonicalize()
-        .ok()
-        .into_iter()
-        .flat_map(|d| d.ancestors().map(|a| a.join("../shared/BEHAVIOUR.md")).collect::<Vec<_>>());
+    let candidates = features_dir.canonicalize().ok().into_iter().flat_map(|d| {
+        d.ancestors()
+            .map(|a| a.join("../shared/BEHAVIOUR.md"))
+            .collect::<Vec<_>>()
+    });
     for c in candidates {
         if let Ok(text) = std::fs::read_to_string(&c) {
             return parse_behaviour(&text);
@@ -55,7 +250,9 @@ pub fn parse_behaviour(text: &str) -> Vec<(String, String)> {
             let id = cells[1];
             let looks_like_id = id.len() >= 3
                 && id.contains('-')
-                && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
             if looks_like_id {
                 out.push((id.to_string(), cells[2].to_string()));
             }

@@ -225,7 +225,10 @@ impl RunReport {
 
     /// The plain line CI reads: `N passed, N failed`.
     pub fn summary_line(&self) -> String {
-        format!("{} passed, {} failed", self.counts.passed, self.counts.failed)
+        format!(
+            "{} passed, {} failed",
+            self.counts.passed, self.counts.failed
+        )
     }
 
     /// The report as pretty JSON.

@@ -1,23 +1,48 @@
 //! The PATCH engine of RFC 7644 §3.5.2: request parsing and all-or-nothing application of
 //! `add` / `replace` / `remove` operations to a canonical stored resource.
 //!
-//! Two profiles share one engine. The strict profile follows the RFC; the compatibility profile
-//! (`PatchOptions { compat: true }`) additionally accepts the shapes Microsoft Entra ID sends
-//! (BEHAVIOUR E-U-03 / E-G-01): capitalised ops, `"True"`/`"False"` booleans, paths used as keys
-//! of a path-less value, `remove members` with a value list, value filters that match nothing,
-//! single objects where an array is expected, and a bare string for a complex value (`manager`).
+//! Semantics (strict profile, the RFC; where it is silent, the choice is marked "choice"):
+//! - `add`: single-valued attributes are set; complex ones merge the given sub-attributes;
+//!   multi-valued ones get the given values appended (an array or one value), skipping values a
+//!   stored value already has ("no changes SHOULD be made"). `null` adds nothing (choice).
+//! - `replace`: single-valued and multi-valued attributes are replaced whole; complex ones merge
+//!   (§3.5.2.3: unspecified sub-attributes "are left unchanged"); a missing attribute is added;
+//!   with a value filter, matching values get the object's sub-attributes merged in (choice) or
+//!   the named sub-attribute set. `null` unassigns.
+//! - `remove`: attribute, `attr.sub`, matching values, or a sub-attribute of matching values.
+//!   `remove` of an attribute that has no value succeeds (choice). A `value` on a remove is
+//!   ignored (choice: the RFC defines none), so `remove members` removes every member.
+//! - No path: the value's keys are attribute names (case-insensitive) or schema URNs holding
+//!   extension attributes; `schemas` is ignored (server-managed). A path may also be a schema
+//!   URN, addressing that extension's attributes as one object.
+//! - `attr.sub` on a multi-valued attribute addresses that sub-attribute of every value.
+//! - Values that become `primary` make the other values of the attribute `primary: false`;
+//!   one operation making two values primary is `invalidValue`. Empty values, duplicates and
+//!   empty extension objects go; `schemas` follows the extensions present.
+//! - readOnly sub-attributes inside a supplied value (`members[].display`, `manager.displayName`)
+//!   are dropped, as in a POST body (choice); naming one in a path is `mutability`.
 //!
-//! Error choices (all HTTP 400):
-//! - malformed body / op member: `invalidSyntax`; more than [`MAX_PATCH_OPERATIONS`]
+//! The compatibility profile (`PatchOptions { compat: true }`) also accepts what Microsoft Entra
+//! ID sends (BEHAVIOUR E-U-03 / E-G-01): ops in any case; `"True"`/`"False"` for booleans; paths
+//! as keys of a path-less value (`name.givenName`, `urn:...:User:department`,
+//! `emails[type eq "work"].value`); `remove` with a value list removing only the listed values
+//! (a listed value matches a stored one having all its sub-attributes); a filter matching nothing
+//! in `add`/`replace` creating the value the filter's `eq` comparisons describe (other filters:
+//! `noTarget`), and in `remove` succeeding as a no-op; one object where an array is expected;
+//! a bare string for a complex value with a `value` sub-attribute (`manager`).
+//!
+//! Errors (all HTTP 400):
+//! - malformed body or operation: `invalidSyntax`; more than [`MAX_PATCH_OPERATIONS`]
 //!   operations: `invalidValue`; `add`/`replace` without `value`: `invalidValue` ("a required
 //!   value was missing", RFC 7644 §3.12); `remove` without `path`: `noTarget` (§3.5.2.2).
-//! - unknown attribute or sub-attribute (in a path, a path-less value key, or inside a complex
-//!   value) and malformed paths: `invalidPath`; wrong type or shape: `invalidValue`.
+//! - unknown attribute or sub-attribute (in a path, its filter, a path-less key, or inside a
+//!   complex value) and malformed paths: `invalidPath`; wrong type or shape: `invalidValue`.
 //! - a path or key naming a readOnly attribute, changing or removing an assigned immutable
 //!   value, and a required attribute that is removed or "becomes unassigned" (`replace` with
-//!   `null`): `mutability`, as §3.5.2.2 says.
-//! - a value filter that matches nothing: `noTarget` (compat: `add`/`replace` create the element
-//!   when the filter is a conjunction of `eq`, `remove` succeeds as a no-op).
+//!   `null`): `mutability`, as §3.5.2 and §3.5.2.2 say.
+//! - a value filter that matches nothing: `noTarget` (strict).
+//!
+//! Error details start with `Operations[i]:`, the failing operation's index.
 
 mod apply;
 mod remove;
@@ -82,7 +107,7 @@ pub struct PatchOptions {
 }
 
 /// Parses a `PatchOp` request body (RFC 7644 §3.5.2). Member names are matched
-/// case-insensitively, as SCIM attribute names are; paths are checked later by [`apply`].
+/// case-insensitively, as SCIM attribute names are; paths are checked later by [`apply()`].
 pub fn parse_request(body: &Value, opts: PatchOptions) -> Result<Vec<PatchOp>, ScimError> {
     let obj = body
         .as_object()

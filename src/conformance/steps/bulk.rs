@@ -17,12 +17,20 @@ async fn send_bulk(w: &mut ScimWorld, ops: Vec<Value>, fail_on_errors: Option<u6
     }
     let r = w.call(Method::POST, "/Bulk", Some(&body), &[]).await?;
     // Track everything the bulk created, whatever else happened.
-    for op in get_ci(&r.body, "Operations").and_then(Value::as_array).into_iter().flatten() {
+    for op in get_ci(&r.body, "Operations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let loc = get_ci(op, "location").and_then(Value::as_str).unwrap_or("");
         if let Some((endpoint, id)) = loc.rsplit_once('/').and_then(|(head, id)| {
-            head.rsplit('/').next().map(|e| (e.to_string(), id.to_string()))
+            head.rsplit('/')
+                .next()
+                .map(|e| (e.to_string(), id.to_string()))
         }) && (endpoint == "Users" || endpoint == "Groups")
-            && get_ci(op, "method").and_then(Value::as_str).is_some_and(|m| m.eq_ignore_ascii_case("POST"))
+            && get_ci(op, "method")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
         {
             w.cleanup.push((endpoint, id));
         }
@@ -34,7 +42,9 @@ fn bulk_id_of(op: &Value) -> Option<&str> {
     get_ci(op, "bulkId").and_then(Value::as_str)
 }
 
-#[when(regex = r#"^I send one bulk request creating user "([^"]+)" and group "([^"]+)" that has the user as a member by bulkId$"#)]
+#[when(
+    regex = r#"^I send one bulk request creating user "([^"]+)" and group "([^"]+)" that has the user as a member by bulkId$"#
+)]
 async fn bulk_reference(w: &mut ScimWorld, user: String, group: String) -> StepResult {
     let u = w.user_body(&user, None);
     // The group comes first, so the server must resolve a forward reference.
@@ -50,7 +60,11 @@ async fn bulk_reference(w: &mut ScimWorld, user: String, group: String) -> StepR
     send_bulk(w, ops, None).await?;
     // Remember what was created under the feature's names.
     let r = w.response()?.clone();
-    for op in get_ci(&r.body, "Operations").and_then(Value::as_array).into_iter().flatten() {
+    for op in get_ci(&r.body, "Operations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let id = get_ci(op, "location")
             .and_then(Value::as_str)
             .and_then(|l| l.rsplit('/').next())
@@ -74,9 +88,26 @@ async fn bulk_reference(w: &mut ScimWorld, user: String, group: String) -> StepR
 async fn all_succeeded(w: &mut ScimWorld, status: String) -> StepResult {
     let r = w.response()?;
     let x = w.last.as_ref();
-    ensure(r.status == 200, x, "RFC 7644 §3.7", "a processed bulk request answers 200", 200, r.status)?;
-    let ops = get_ci(&r.body, "Operations").and_then(Value::as_array).cloned().unwrap_or_default();
-    ensure(!ops.is_empty(), x, "RFC 7644 §3.7.3", "the BulkResponse lists every operation", "operations", "none")?;
+    ensure(
+        r.status == 200,
+        x,
+        "RFC 7644 §3.7",
+        "a processed bulk request answers 200",
+        200,
+        r.status,
+    )?;
+    let ops = get_ci(&r.body, "Operations")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    ensure(
+        !ops.is_empty(),
+        x,
+        "RFC 7644 §3.7.3",
+        "the BulkResponse lists every operation",
+        "operations",
+        "none",
+    )?;
     for op in &ops {
         let got = get_ci(op, "status");
         // RFC 7644 §3.7.3 shows status as a string; a bare number is tolerated here but named.
@@ -84,7 +115,10 @@ async fn all_succeeded(w: &mut ScimWorld, status: String) -> StepResult {
             got.and_then(Value::as_str) == Some(status.as_str()),
             x,
             "RFC 7644 §3.7.3",
-            &format!("operation {} succeeded, its status a string", bulk_id_of(op).unwrap_or("?")),
+            &format!(
+                "operation {} succeeded, its status a string",
+                bulk_id_of(op).unwrap_or("?")
+            ),
             format!("\"{status}\""),
             got.map_or("(absent)".into(), Value::to_string),
         )?;
@@ -92,7 +126,9 @@ async fn all_succeeded(w: &mut ScimWorld, status: String) -> StepResult {
     Ok(())
 }
 
-#[when(regex = r#"^I send one bulk request with failOnErrors 1 that creates a second "([^"]+)" and then user "([^"]+)"$"#)]
+#[when(
+    regex = r#"^I send one bulk request with failOnErrors 1 that creates a second "([^"]+)" and then user "([^"]+)"$"#
+)]
 async fn fail_on_errors(w: &mut ScimWorld, dup: String, next: String) -> StepResult {
     let mut twin = w.user_body(&format!("{dup}-twin"), None);
     if let Some(o) = twin.as_object_mut() {
@@ -109,8 +145,18 @@ async fn fail_on_errors(w: &mut ScimWorld, dup: String, next: String) -> StepRes
 async fn dup_failed(w: &mut ScimWorld, status: String) -> StepResult {
     let r = w.response()?;
     let x = w.last.as_ref();
-    ensure(r.status == 200, x, "RFC 7644 §3.7.3", "a bulk request stopped by failOnErrors still answers 200", 200, r.status)?;
-    let ops = get_ci(&r.body, "Operations").and_then(Value::as_array).cloned().unwrap_or_default();
+    ensure(
+        r.status == 200,
+        x,
+        "RFC 7644 §3.7.3",
+        "a bulk request stopped by failOnErrors still answers 200",
+        200,
+        r.status,
+    )?;
+    let ops = get_ci(&r.body, "Operations")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let dup = ops.iter().find(|o| bulk_id_of(o) == Some("dup"));
     let got = dup.and_then(|d| get_ci(d, "status"));
     ensure(
@@ -123,7 +169,9 @@ async fn dup_failed(w: &mut ScimWorld, status: String) -> StepResult {
     )
 }
 
-#[when(regex = r"^I send a bulk request with one more operation than the advertised maxOperations$")]
+#[when(
+    regex = r"^I send a bulk request with one more operation than the advertised maxOperations$"
+)]
 async fn too_many_ops(w: &mut ScimWorld) -> StepResult {
     let max = w.ctx()?.discovery.bulk_max_operations;
     skip_unless(max.is_some(), "the target advertises no bulk.maxOperations")?;
@@ -139,9 +187,15 @@ async fn too_many_ops(w: &mut ScimWorld) -> StepResult {
 #[when(regex = r"^I send a bulk request larger than the advertised maxPayloadSize$")]
 async fn too_big(w: &mut ScimWorld) -> StepResult {
     let max = w.ctx()?.discovery.bulk_max_payload_size;
-    skip_unless(max.is_some(), "the target advertises no bulk.maxPayloadSize")?;
+    skip_unless(
+        max.is_some(),
+        "the target advertises no bulk.maxPayloadSize",
+    )?;
     let max = max.unwrap_or_default() as usize;
-    skip_unless(max <= 16 * 1024 * 1024, "bulk.maxPayloadSize is above 16 MiB")?;
+    skip_unless(
+        max <= 16 * 1024 * 1024,
+        "bulk.maxPayloadSize is above 16 MiB",
+    )?;
     let mut user = w.user_body("bulky", None);
     if let Some(o) = user.as_object_mut() {
         o.insert("nickName".into(), json!("x".repeat(max + 1)));
@@ -152,6 +206,11 @@ async fn too_big(w: &mut ScimWorld) -> StepResult {
 
 #[then(regex = r"^the bulk request is refused as too large$")]
 async fn refused_too_large(w: &mut ScimWorld) -> StepResult {
-    super::expect_status(w, &[413], "RFC 7644 §3.7.4", "a bulk request over an advertised limit answers 413")?;
+    super::expect_status(
+        w,
+        &[413],
+        "RFC 7644 §3.7.4",
+        "a bulk request over an advertised limit answers 413",
+    )?;
     super::check_error_body(w).map_err(|f: Failure| f)
 }

@@ -132,7 +132,9 @@ async fn create_with_password(w: &mut ScimWorld, name: String, pw: String) -> St
     post_user(w, &name, &body).await
 }
 
-#[when(regex = r#"^I create a user "([^"]+)" giving my own id "([^"]+)" and creation date "([^"]+)"$"#)]
+#[when(
+    regex = r#"^I create a user "([^"]+)" giving my own id "([^"]+)" and creation date "([^"]+)"$"#
+)]
 async fn create_with_read_only(
     w: &mut ScimWorld,
     name: String,
@@ -195,7 +197,9 @@ async fn read_missing(w: &mut ScimWorld) -> StepResult {
     w.call(Method::GET, &path, None, &[]).await.map(|_| ())
 }
 
-#[when(regex = r#"^I replace user "([^"]+)" with displayName "([^"]+)" and a made-up id and creation date$"#)]
+#[when(
+    regex = r#"^I replace user "([^"]+)" with displayName "([^"]+)" and a made-up id and creation date$"#
+)]
 async fn replace_user(w: &mut ScimWorld, name: String, display: String) -> StepResult {
     let u = w.user(&name)?;
     let mut body = w.user_body(&name, Some(&format!("{name}@example.com")));
@@ -205,7 +209,9 @@ async fn replace_user(w: &mut ScimWorld, name: String, display: String) -> StepR
         o.insert("meta".into(), json!({"created": "1999-01-01T00:00:00Z"}));
     }
     let path = format!("/Users/{}", u.id);
-    w.call(Method::PUT, &path, Some(&body), &[]).await.map(|_| ())
+    w.call(Method::PUT, &path, Some(&body), &[])
+        .await
+        .map(|_| ())
 }
 
 #[when(regex = r#"^I delete user "([^"]+)"$"#)]
@@ -219,9 +225,23 @@ async fn delete_user(w: &mut ScimWorld, name: String) -> StepResult {
 async fn created_with_location(w: &mut ScimWorld) -> StepResult {
     let r = w.response()?.clone();
     let x = w.last.clone();
-    ensure(r.status == 201, x.as_ref(), "RFC 7644 §3.3", "a successful create answers 201 Created", 201, r.status)?;
+    ensure(
+        r.status == 201,
+        x.as_ref(),
+        "RFC 7644 §3.3",
+        "a successful create answers 201 Created",
+        201,
+        r.status,
+    )?;
     let id = get_ci(&r.body, "id").and_then(Value::as_str).unwrap_or("");
-    ensure(!id.is_empty(), x.as_ref(), "RFC 7643 §3.1", "a created resource has a server-assigned id", "an id", "(absent)")?;
+    ensure(
+        !id.is_empty(),
+        x.as_ref(),
+        "RFC 7643 §3.1",
+        "a created resource has a server-assigned id",
+        "an id",
+        "(absent)",
+    )?;
     let loc = r.location.clone().unwrap_or_default();
     ensure(
         loc.ends_with(&format!("/Users/{id}")),
@@ -229,7 +249,11 @@ async fn created_with_location(w: &mut ScimWorld) -> StepResult {
         "RFC 7644 §3.3",
         "the Location header holds the new resource's URI",
         format!(".../Users/{id}"),
-        if loc.is_empty() { "(no Location header)".into() } else { loc.clone() },
+        if loc.is_empty() {
+            "(no Location header)".into()
+        } else {
+            loc.clone()
+        },
     )?;
     let meta_loc = lookup(&r.body, "meta.location");
     ensure(
@@ -242,7 +266,9 @@ async fn created_with_location(w: &mut ScimWorld) -> StepResult {
     )
 }
 
-#[then(regex = r#"^the response carries meta with resourceType "(\w+)", created, lastModified and location$"#)]
+#[then(
+    regex = r#"^the response carries meta with resourceType "(\w+)", created, lastModified and location$"#
+)]
 async fn carries_meta(w: &mut ScimWorld, rt: String) -> StepResult {
     let r = w.response()?;
     let x = w.last.as_ref();
@@ -260,10 +286,24 @@ async fn carries_meta(w: &mut ScimWorld, rt: String) -> StepResult {
         let ok = v
             .and_then(Value::as_str)
             .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok());
-        ensure(ok, x, "RFC 7643 §3.1", &format!("meta.{field} is an xsd:dateTime"), "a date-time like 2024-01-01T00:00:00Z", show(v))?;
+        ensure(
+            ok,
+            x,
+            "RFC 7643 §3.1",
+            &format!("meta.{field} is an xsd:dateTime"),
+            "a date-time like 2024-01-01T00:00:00Z",
+            show(v),
+        )?;
     }
     let loc = lookup(&r.body, "meta.location");
-    ensure(loc.and_then(Value::as_str).is_some(), x, "RFC 7643 §3.1", "meta.location is present", "a URI", show(loc))
+    ensure(
+        loc.and_then(Value::as_str).is_some(),
+        x,
+        "RFC 7643 §3.1",
+        "meta.location is present",
+        "a URI",
+        show(loc),
+    )
 }
 
 #[then(regex = r#"^the returned user is "([^"]+)"$"#)]
@@ -272,7 +312,10 @@ async fn returned_user_is(w: &mut ScimWorld, name: String) -> StepResult {
     let r = w.response()?;
     let got = get_ci(&r.body, "userName");
     ensure(
-        r.status == 200 && got.and_then(Value::as_str).is_some_and(|g| g.eq_ignore_ascii_case(&want.real_name)),
+        r.status == 200
+            && got
+                .and_then(Value::as_str)
+                .is_some_and(|g| g.eq_ignore_ascii_case(&want.real_name)),
         w.last.as_ref(),
         "RFC 7644 §3.4.1",
         "reading a resource by id returns it with 200",
@@ -285,7 +328,14 @@ async fn returned_user_is(w: &mut ScimWorld, name: String) -> StepResult {
 async fn own_id(w: &mut ScimWorld) -> StepResult {
     let r = w.response()?;
     let x = w.last.as_ref();
-    ensure(r.status == 201, x, "RFC 7644 §3.3", "a create with readOnly values in it still succeeds", 201, r.status)?;
+    ensure(
+        r.status == 201,
+        x,
+        "RFC 7644 §3.3",
+        "a create with readOnly values in it still succeeds",
+        201,
+        r.status,
+    )?;
     let id = get_ci(&r.body, "id");
     ensure(
         id.and_then(Value::as_str).is_some_and(|i| i != "my-own-id"),
@@ -297,7 +347,9 @@ async fn own_id(w: &mut ScimWorld) -> StepResult {
     )?;
     let created = lookup(&r.body, "meta.created");
     ensure(
-        created.and_then(Value::as_str).is_some_and(|c| !c.starts_with("1999")),
+        created
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.starts_with("1999")),
         x,
         "RFC 7644 §3.3, RFC 7643 §3.1",
         "readOnly values in a request are ignored: the server sets meta.created",
@@ -311,12 +363,28 @@ async fn keeps_id(w: &mut ScimWorld, name: String) -> StepResult {
     let u = w.user(&name)?;
     let r = w.response()?;
     let x = w.last.as_ref();
-    ensure(r.status == 200, x, "RFC 7644 §3.5.1", "a successful replace answers 200 with the resource", 200, r.status)?;
+    ensure(
+        r.status == 200,
+        x,
+        "RFC 7644 §3.5.1",
+        "a successful replace answers 200 with the resource",
+        200,
+        r.status,
+    )?;
     let id = get_ci(&r.body, "id");
-    ensure(id.and_then(Value::as_str) == Some(u.id.as_str()), x, "RFC 7644 §3.5.1", "PUT ignores readOnly values: the id does not change", &u.id, show(id))?;
+    ensure(
+        id.and_then(Value::as_str) == Some(u.id.as_str()),
+        x,
+        "RFC 7644 §3.5.1",
+        "PUT ignores readOnly values: the id does not change",
+        &u.id,
+        show(id),
+    )?;
     let created = lookup(&r.body, "meta.created");
     ensure(
-        created.and_then(Value::as_str).is_some_and(|c| !c.starts_with("1999")),
+        created
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.starts_with("1999")),
         x,
         "RFC 7644 §3.5.1",
         "PUT ignores readOnly values: meta.created does not change",
@@ -329,7 +397,14 @@ async fn keeps_id(w: &mut ScimWorld, name: String) -> StepResult {
 pub async fn fetch_user(w: &mut ScimWorld, name: &str) -> Result<Value, Failure> {
     let id = w.user(name)?.id;
     let r = w.read("Users", &id).await?;
-    ensure(r.status == 200, w.last.as_ref(), "RFC 7644 §3.4.1", &format!("user \"{name}\" can be read"), 200, r.status)?;
+    ensure(
+        r.status == 200,
+        w.last.as_ref(),
+        "RFC 7644 §3.4.1",
+        &format!("user \"{name}\" can be read"),
+        200,
+        r.status,
+    )?;
     Ok(r.body)
 }
 
@@ -379,7 +454,10 @@ async fn user_active(w: &mut ScimWorld, name: String, state: String) -> StepResu
 #[then(regex = r#"^user "([^"]+)" has (\d+) emails?$"#)]
 async fn user_email_count(w: &mut ScimWorld, name: String, n: usize) -> StepResult {
     let body = fetch_user(w, &name).await?;
-    let emails = get_ci(&body, "emails").and_then(Value::as_array).cloned().unwrap_or_default();
+    let emails = get_ci(&body, "emails")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     ensure(
         emails.len() == n,
         w.last.as_ref(),
@@ -393,7 +471,10 @@ async fn user_email_count(w: &mut ScimWorld, name: String, n: usize) -> StepResu
 #[then(regex = r#"^user "([^"]+)" has exactly one primary email, "([^"]+)"$"#)]
 async fn one_primary(w: &mut ScimWorld, name: String, email: String) -> StepResult {
     let body = fetch_user(w, &name).await?;
-    let emails = get_ci(&body, "emails").and_then(Value::as_array).cloned().unwrap_or_default();
+    let emails = get_ci(&body, "emails")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let primaries: Vec<String> = emails
         .iter()
         .filter(|e| get_ci(e, "primary") == Some(&Value::Bool(true)))
@@ -405,7 +486,11 @@ async fn one_primary(w: &mut ScimWorld, name: String, email: String) -> StepResu
         "RFC 7643 §2.4, RFC 7644 §3.5.2",
         "the primary value \"true\" appears no more than once; the newest primary wins",
         &email,
-        if primaries.is_empty() { "(no primary)".into() } else { primaries.join(", ") },
+        if primaries.is_empty() {
+            "(no primary)".into()
+        } else {
+            primaries.join(", ")
+        },
     )
 }
 
@@ -413,7 +498,14 @@ async fn one_primary(w: &mut ScimWorld, name: String, email: String) -> StepResu
 async fn user_gone(w: &mut ScimWorld, name: String) -> StepResult {
     let id = w.user(&name)?.id;
     let r = w.read("Users", &id).await?;
-    ensure(r.status == 404, w.last.as_ref(), "RFC 7644 §3.6", "a deleted resource is not found afterwards", 404, r.status)?;
+    ensure(
+        r.status == 404,
+        w.last.as_ref(),
+        "RFC 7644 §3.6",
+        "a deleted resource is not found afterwards",
+        404,
+        r.status,
+    )?;
     super::check_error_body(w)
 }
 
@@ -429,6 +521,10 @@ async fn no_user_named(w: &mut ScimWorld, name: String) -> StepResult {
         "RFC 7644 §3.7.3",
         &format!("user \"{name}\" was not created"),
         "totalResults 0",
-        format!("{} with totalResults {}", r.status, total.map_or("(absent)".into(), |t| t.to_string())),
+        format!(
+            "{} with totalResults {}",
+            r.status,
+            total.map_or("(absent)".into(), |t| t.to_string())
+        ),
     )
 }

@@ -132,7 +132,7 @@ async fn list_has_schema(w: &mut ScimWorld, id: String) -> StepResult {
         .filter_map(|i| get_ci(i, "id").and_then(Value::as_str).map(str::to_string))
         .collect();
     ensure(
-        ids.iter().any(|i| *i == id),
+        ids.contains(&id),
         w.last.as_ref(),
         "RFC 7644 §4",
         "/Schemas lists every schema the service provider supports",
@@ -198,6 +198,10 @@ async fn user_schema_user_name(w: &mut ScimWorld) -> StepResult {
         "RFC 7643 §4.1.1, §8.7.1",
         &format!("the {USER_SCHEMA} schema defines userName as required, caseExact false"),
         "required: true, caseExact: false",
-        format!("required: {}, caseExact: {}", show(required), show(case_exact)),
+        format!(
+            "required: {}, caseExact: {}",
+            show(required),
+            show(case_exact)
+        ),
     )
 }

@@ -13,12 +13,17 @@ use serde_json::json;
 #[given(regex = r"^the target requires a bearer token$")]
 async fn requires_token(w: &mut ScimWorld) -> StepResult {
     let has = w.ctx()?.token.is_some();
-    skip_unless(has, "the target was given no token, so authentication cannot be tested")
+    skip_unless(
+        has,
+        "the target was given no token, so authentication cannot be tested",
+    )
 }
 
 #[when(regex = r"^I list users without a token$")]
 async fn no_token(w: &mut ScimWorld) -> StepResult {
-    w.call_raw(Method::GET, "/Users?count=1", None, Some("")).await.map(|_| ())
+    w.call_raw(Method::GET, "/Users?count=1", None, Some(""))
+        .await
+        .map(|_| ())
 }
 
 #[when(regex = r"^I list users with a wrong token$")]
@@ -36,7 +41,9 @@ async fn wrong_media(w: &mut ScimWorld, media: String) -> StepResult {
     } else {
         "userName=typed".to_string()
     };
-    let r = w.call_raw(Method::POST, "/Users", Some((body, &media)), None).await?;
+    let r = w
+        .call_raw(Method::POST, "/Users", Some((body, &media)), None)
+        .await?;
     if let Some(id) = r.body.get("id").and_then(|v| v.as_str()) {
         w.cleanup.push(("Users".into(), id.to_string()));
     }
@@ -47,15 +54,26 @@ async fn wrong_media(w: &mut ScimWorld, media: String) -> StepResult {
 async fn too_large(w: &mut ScimWorld) -> StepResult {
     let ctx = w.ctx()?;
     let max = ctx.discovery.bulk_max_payload_size;
-    skip_unless(max.is_some(), "the target advertises no bulk.maxPayloadSize")?;
+    skip_unless(
+        max.is_some(),
+        "the target advertises no bulk.maxPayloadSize",
+    )?;
     let max = max.unwrap_or_default() as usize;
-    skip_unless(max <= 16 * 1024 * 1024, "bulk.maxPayloadSize is above 16 MiB")?;
+    skip_unless(
+        max <= 16 * 1024 * 1024,
+        "bulk.maxPayloadSize is above 16 MiB",
+    )?;
     let mut body = w.user_body("huge", None);
     if let Some(o) = body.as_object_mut() {
         o.insert("nickName".into(), json!("x".repeat(max + 1)));
     }
     let r = w
-        .call_raw(Method::POST, "/Users", Some((body.to_string(), "application/scim+json")), None)
+        .call_raw(
+            Method::POST,
+            "/Users",
+            Some((body.to_string(), "application/scim+json")),
+            None,
+        )
         .await?;
     if let Some(id) = r.body.get("id").and_then(|v| v.as_str()) {
         w.cleanup.push(("Users".into(), id.to_string()));

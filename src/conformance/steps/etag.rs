@@ -68,7 +68,10 @@ async fn is_weak(w: &mut ScimWorld) -> StepResult {
 
 #[then(regex = r#"^the ETag of user "([^"]+)" has changed$"#)]
 async fn changed(w: &mut ScimWorld, name: String) -> StepResult {
-    let before = w.etag.clone().ok_or_else(|| Failure::suite("no ETag was remembered"))?;
+    let before = w
+        .etag
+        .clone()
+        .ok_or_else(|| Failure::suite("no ETag was remembered"))?;
     let id = w.user(&name)?.id;
     let r = w.read("Users", &id).await?;
     let after = r.etag.clone().unwrap_or_default();
@@ -78,7 +81,11 @@ async fn changed(w: &mut ScimWorld, name: String) -> StepResult {
         "RFC 7644 §3.14",
         "every write gives the resource a new version",
         format!("an ETag other than {before}"),
-        if after.is_empty() { "(none)".into() } else { after },
+        if after.is_empty() {
+            "(none)".into()
+        } else {
+            after
+        },
     )
 }
 
@@ -114,18 +121,29 @@ async fn with_stale(w: &mut ScimWorld, action: String, name: String) -> StepResu
 
 #[when(regex = r#"^I (replace|patch|delete) user "([^"]+)" with the remembered ETag in If-Match$"#)]
 async fn with_remembered(w: &mut ScimWorld, action: String, name: String) -> StepResult {
-    let etag = w.etag.clone().ok_or_else(|| Failure::suite("no ETag was remembered"))?;
+    let etag = w
+        .etag
+        .clone()
+        .ok_or_else(|| Failure::suite("no ETag was remembered"))?;
     conditional(w, &action, &name, &etag).await
 }
 
 #[when(regex = r#"^I read user "([^"]+)" with the remembered ETag in If-None-Match$"#)]
 async fn if_none_match(w: &mut ScimWorld, name: String) -> StepResult {
-    let etag = w.etag.clone().ok_or_else(|| Failure::suite("no ETag was remembered"))?;
+    let etag = w
+        .etag
+        .clone()
+        .ok_or_else(|| Failure::suite("no ETag was remembered"))?;
     let id = w.user(&name)?.id;
     let path = format!("/Users/{id}");
-    w.call(Method::GET, &path, None, &[("If-None-Match", etag.as_str())])
-        .await
-        .map(|_| ())
+    w.call(
+        Method::GET,
+        &path,
+        None,
+        &[("If-None-Match", etag.as_str())],
+    )
+    .await
+    .map(|_| ())
 }
 
 #[then(regex = r#"^user "([^"]+)" was not modified$"#)]

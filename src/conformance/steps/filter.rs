@@ -90,8 +90,16 @@ async fn found_are(w: &mut ScimWorld, list: String) -> StepResult {
         w.last.as_ref(),
         "RFC 7644 §3.4.2.2",
         "the filter selects exactly these users",
-        if want.is_empty() { "none".into() } else { want.join(", ") },
-        if got.is_empty() { "none".into() } else { got.join(", ") },
+        if want.is_empty() {
+            "none".into()
+        } else {
+            want.join(", ")
+        },
+        if got.is_empty() {
+            "none".into()
+        } else {
+            got.join(", ")
+        },
     )
 }
 
@@ -105,7 +113,11 @@ async fn empty_list(w: &mut ScimWorld) -> StepResult {
         "RFC 7644 §3.4.2",
         "a query that matches nothing answers 200 with an empty ListResponse",
         "totalResults 0, no resources",
-        format!("totalResults {}, {} resources", show(get_ci(&w.response()?.body, "totalResults")), items.len()),
+        format!(
+            "totalResults {}, {} resources",
+            show(get_ci(&w.response()?.body, "totalResults")),
+            items.len()
+        ),
     )
 }
 
@@ -118,21 +130,33 @@ async fn page_through(w: &mut ScimWorld, count: usize) -> StepResult {
             .search_users(None, &format!("&startIndex={start}&count={count}"))
             .await?;
         let items = list_resources(w)?;
-        let total = get_ci(&r.body, "totalResults").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let total = get_ci(&r.body, "totalResults")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
         w.pages.push(r.body.clone());
         if items.is_empty() || start + items.len() > total {
             return Ok(());
         }
         start += items.len();
     }
-    Err(Failure::new("RFC 7644 §3.4.2.4", "paging ends", "at most 100 pages", "more").with(w.last.as_ref()))
+    Err(Failure::new(
+        "RFC 7644 §3.4.2.4",
+        "paging ends",
+        "at most 100 pages",
+        "more",
+    )
+    .with(w.last.as_ref()))
 }
 
 #[then(regex = r"^every user is returned exactly once$")]
 async fn exactly_once(w: &mut ScimWorld) -> StepResult {
     let mut seen: Vec<String> = Vec::new();
     for p in &w.pages {
-        for u in get_ci(p, "Resources").and_then(Value::as_array).into_iter().flatten() {
+        for u in get_ci(p, "Resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             seen.push(show(get_ci(u, "id")));
         }
     }
@@ -145,23 +169,37 @@ async fn exactly_once(w: &mut ScimWorld) -> StepResult {
         "RFC 7644 §3.4.2.4",
         "paging with startIndex and count returns every matching resource exactly once",
         format!("{} distinct users", mine.len()),
-        format!("{} returned, {} distinct, {} missing", seen.len(), unique.len(), missing),
+        format!(
+            "{} returned, {} distinct, {} missing",
+            seen.len(),
+            unique.len(),
+            missing
+        ),
     )
 }
 
 #[then(regex = r"^every page reports totalResults (\d+) and an itemsPerPage equal to its size$")]
 async fn pages_consistent(w: &mut ScimWorld, total: u64) -> StepResult {
     for (i, p) in w.pages.iter().enumerate() {
-        let n = get_ci(p, "Resources").and_then(Value::as_array).map_or(0, Vec::len) as u64;
+        let n = get_ci(p, "Resources")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len) as u64;
         let t = get_ci(p, "totalResults").and_then(Value::as_u64);
         let ipp = get_ci(p, "itemsPerPage").and_then(Value::as_u64);
         ensure(
             t == Some(total) && (n == 0 || ipp == Some(n)),
             w.last.as_ref(),
             "RFC 7644 §3.4.2.4",
-            &format!("page {} reports the total and the number of resources it holds", i + 1),
+            &format!(
+                "page {} reports the total and the number of resources it holds",
+                i + 1
+            ),
             format!("totalResults {total}, itemsPerPage {n}"),
-            format!("totalResults {}, itemsPerPage {}", show(get_ci(p, "totalResults")), show(get_ci(p, "itemsPerPage"))),
+            format!(
+                "totalResults {}, itemsPerPage {}",
+                show(get_ci(p, "totalResults")),
+                show(get_ci(p, "itemsPerPage"))
+            ),
         )?;
     }
     Ok(())
@@ -185,7 +223,11 @@ async fn page_is(w: &mut ScimWorld, start: u64, n: usize) -> StepResult {
         "RFC 7644 §3.4.2.4",
         "startIndex below 1 is read as 1; the page holds count resources",
         format!("startIndex {start}, {n} resources"),
-        format!("startIndex {}, {} resources", show(get_ci(body, "startIndex")), items.len()),
+        format!(
+            "startIndex {}, {} resources",
+            show(get_ci(body, "startIndex")),
+            items.len()
+        ),
     )
 }
 
@@ -199,7 +241,11 @@ async fn total_only(w: &mut ScimWorld, total: u64) -> StepResult {
         "RFC 7644 §3.4.2.4",
         "count 0 (or negative) returns no resources, only totalResults",
         format!("totalResults {total}, no resources"),
-        format!("totalResults {}, {} resources", t.map_or("(absent)".into(), |t| t.to_string()), items.len()),
+        format!(
+            "totalResults {}, {} resources",
+            t.map_or("(absent)".into(), |t| t.to_string()),
+            items.len()
+        ),
     )
 }
 
@@ -213,19 +259,25 @@ async fn create_many(w: &mut ScimWorld, n: u64, base: &str) -> StepResult {
         })
         .collect();
     // Concurrent creates keep the probe short on a remote target.
-    let results = futures::future::join_all(
-        bodies.iter().map(|(_, b)| ctx.client.post("/Users", b)),
-    )
-    .await;
+    let results =
+        futures::future::join_all(bodies.iter().map(|(_, b)| ctx.client.post("/Users", b))).await;
     for ((name, _), r) in bodies.iter().zip(results) {
         let r = r.map_err(|e| Failure::new("transport", "the target answers", "a response", e))?;
         let Some(id) = r.body.get("id").and_then(Value::as_str) else {
-            return Err(Failure::new("RFC 7644 §3.3", "creating a probe user answers 201", 201, r.status));
+            return Err(Failure::new(
+                "RFC 7644 §3.3",
+                "creating a probe user answers 201",
+                201,
+                r.status,
+            ));
         };
         w.cleanup.push(("Users".into(), id.to_string()));
         w.users.insert(
             name.clone(),
-            crate::conformance::world::Created { id: id.to_string(), real_name: w.user_name(name) },
+            crate::conformance::world::Created {
+                id: id.to_string(),
+                real_name: w.user_name(name),
+            },
         );
     }
     Ok(())
@@ -236,21 +288,29 @@ async fn more_than_max_results(w: &mut ScimWorld) -> StepResult {
     let max = w.ctx()?.discovery.filter_max_results;
     skip_unless(max.is_some(), "the target advertises no filter.maxResults")?;
     let max = max.unwrap_or_default();
-    skip_unless(max <= PROBE_BUDGET, format!("filter.maxResults {max} is above the probe budget of {PROBE_BUDGET} users"))?;
+    skip_unless(
+        max <= PROBE_BUDGET,
+        format!("filter.maxResults {max} is above the probe budget of {PROBE_BUDGET} users"),
+    )?;
     create_many(w, max + 1, "many").await
 }
 
 #[given(regex = r"^one more user than the advertised maximum number of filter matches$")]
 async fn more_than_max_matches(w: &mut ScimWorld) -> StepResult {
     let max = w.ctx()?.discovery.max_filter_matches.unwrap_or(u64::MAX);
-    skip_unless(max <= PROBE_BUDGET, format!("maxFilterMatches {max} is above the probe budget of {PROBE_BUDGET} users"))?;
+    skip_unless(
+        max <= PROBE_BUDGET,
+        format!("maxFilterMatches {max} is above the probe budget of {PROBE_BUDGET} users"),
+    )?;
     create_many(w, max + 1, "match").await
 }
 
 #[when(regex = r"^I list my users asking for more than the advertised maximum page size$")]
 async fn list_over_max(w: &mut ScimWorld) -> StepResult {
     let max = w.ctx()?.discovery.filter_max_results.unwrap_or(0);
-    w.search_users(None, &format!("&count={}", max + 1)).await.map(|_| ())
+    w.search_users(None, &format!("&count={}", max + 1))
+        .await
+        .map(|_| ())
 }
 
 #[when(regex = r"^I search all my users$")]
@@ -269,13 +329,19 @@ async fn capped(w: &mut ScimWorld) -> StepResult {
         "RFC 7644 §3.4.2.4, RFC 7643 §5",
         "a count above filter.maxResults is capped to it, and totalResults still counts every match",
         format!("{max} resources, totalResults {}", max + 1),
-        format!("{} resources, totalResults {}", items.len(), total.map_or("(absent)".into(), |t| t.to_string())),
+        format!(
+            "{} resources, totalResults {}",
+            items.len(),
+            total.map_or("(absent)".into(), |t| t.to_string())
+        ),
     )
 }
 
 #[when(regex = r"^I list my users sorted by (\S+)$")]
 async fn sorted(w: &mut ScimWorld, by: String) -> StepResult {
-    w.search_users(None, &format!("&sortBy={}", encode(&by))).await.map(|_| ())
+    w.search_users(None, &format!("&sortBy={}", encode(&by)))
+        .await
+        .map(|_| ())
 }
 
 #[when(regex = r"^I list my users sorted by (\S+) (ascending|descending)$")]

@@ -160,7 +160,11 @@ async fn group_members(w: &mut ScimWorld, name: String, list: String) -> StepRes
                     .map_or(id.clone(), |(n, _)| n.clone())
             })
             .collect();
-        if n.is_empty() { "none".into() } else { n.join(", ") }
+        if n.is_empty() {
+            "none".into()
+        } else {
+            n.join(", ")
+        }
     };
     ensure(
         got == want,
@@ -203,7 +207,11 @@ async fn user_lists_group(w: &mut ScimWorld, user: String, group: String) -> Ste
         "RFC 7643 §4.1.2",
         "a user's groups attribute reflects the groups it is a member of",
         &gid,
-        if groups.is_empty() { "(no groups)".into() } else { groups.join(", ") },
+        if groups.is_empty() {
+            "(no groups)".into()
+        } else {
+            groups.join(", ")
+        },
     )
 }
 

@@ -248,13 +248,17 @@ async fn returned_has_any(w: &mut ScimWorld, path: String) -> StepResult {
 pub fn matches_text(v: &Value, want: &str) -> bool {
     match v {
         Value::String(s) => s == want,
-        other => other.to_string() == want,
+        other => other.to_string().as_str() == want,
     }
 }
 
 /// Fails with a skip when a condition about the target does not hold.
 pub fn skip_unless(cond: bool, reason: impl Into<String>) -> StepResult {
-    if cond { Ok(()) } else { Err(Failure::skip(reason)) }
+    if cond {
+        Ok(())
+    } else {
+        Err(Failure::skip(reason))
+    }
 }
 
 #[cfg(test)]
@@ -281,7 +285,10 @@ mod tests {
             ),
             Some(&json!("R&D"))
         );
-        assert_eq!(names("\"ann\", \"bob\" and \"cat\""), vec!["ann", "bob", "cat"]);
+        assert_eq!(
+            names("\"ann\", \"bob\" and \"cat\""),
+            vec!["ann", "bob", "cat"]
+        );
         assert!(names("none").is_empty());
     }
 }

@@ -27,10 +27,18 @@ pub fn patch_body(w: &ScimWorld, step: &Step) -> Result<Value, Failure> {
     })
 }
 
-async fn send_patch(w: &mut ScimWorld, endpoint: &str, id: &str, body: &Value, if_match: Option<&str>) -> StepResult {
+async fn send_patch(
+    w: &mut ScimWorld,
+    endpoint: &str,
+    id: &str,
+    body: &Value,
+    if_match: Option<&str>,
+) -> StepResult {
     let headers: Vec<(&str, &str)> = if_match.map(|e| ("If-Match", e)).into_iter().collect();
     let path = format!("/{endpoint}/{id}");
-    w.call(Method::PATCH, &path, Some(body), &headers).await.map(|_| ())
+    w.call(Method::PATCH, &path, Some(body), &headers)
+        .await
+        .map(|_| ())
 }
 
 #[when(regex = r#"^I patch user "([^"]+)" with:$"#)]
@@ -66,7 +74,11 @@ async fn accepted(w: &mut ScimWorld) -> StepResult {
             "RFC 7644 §3.5.2",
             "a PATCH that answers 200 returns the resource",
             "a resource with an id",
-            if r.raw.is_empty() { "(empty body)".into() } else { "a body without id".to_string() },
+            if r.raw.is_empty() {
+                "(empty body)".into()
+            } else {
+                "a body without id".to_string()
+            },
         )?;
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! The engine behind [`super::apply`]: resolves each operation's target against the resource
+//! The engine behind [`super::apply()`]: resolves each operation's target against the resource
 //! type and edits a clone of the canonical resource, keeping it canonical after every step.
 
 use super::select::seed;
@@ -217,10 +217,11 @@ impl Engine<'_> {
         }
     }
 
-    /// Parses and resolves a path. A bad value filter inside a path is `invalidPath` too: it is
-    /// the path that is malformed (RFC 7644 §3.12).
+    /// Parses and binds a path (canonical names, value filter bound to the attribute). Every
+    /// failure, including an unknown attribute inside the filter, is `invalidPath` (RFC 7644
+    /// §3.12: the path is what is malformed).
     pub(super) fn target(&self, path: &str) -> Result<Target, ScimError> {
-        let parsed = PatchPath::parse(path)?;
+        let parsed = PatchPath::parse(path)?.bind(self.rt)?;
         let loc = self
             .rt
             .resolve(parsed.attr.urn.as_deref(), &parsed.attr.name)
@@ -263,7 +264,7 @@ impl Engine<'_> {
                         def.name
                     )));
                 }
-                Some(self.bind_value_filter(loc.extension, def, f)?)
+                Some(f)
             }
         };
         Ok(Target {

@@ -1,12 +1,10 @@
-//! Value filters in paths (`emails[type eq "work"]`): binding, matching one value, and the
-//! value a compat add/replace creates when nothing matched.
+//! Value filters in paths (`emails[type eq "work"]`): matching values, and the value a compat
+//! add/replace creates when nothing matched.
 
 use super::apply::{Def, Engine, Target};
-use crate::scim::error::{ScimError, ScimType};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
-use crate::scim::path::AttrPath;
 use crate::scim::schema::Mutability;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 impl Engine<'_> {
     pub(super) fn matching(&self, t: &Target, f: &Filter, arr: &[Value]) -> Vec<usize> {
@@ -17,43 +15,9 @@ impl Engine<'_> {
             .collect()
     }
 
-    /// Binds a path's value filter to the attribute it selects from (canonical names, types).
-    pub(super) fn bind_value_filter(
-        &self,
-        ext: Option<&'static str>,
-        def: Def,
-        inner: Filter,
-    ) -> Result<Filter, ScimError> {
-        let wrapped = Filter::ValuePath(
-            AttrPath {
-                urn: ext.map(str::to_string),
-                name: def.name.to_string(),
-                sub: None,
-            },
-            Box::new(inner),
-        );
-        wrapped.bind(self.rt).map_err(|e| {
-            if e.scim_type == Some(ScimType::InvalidFilter) {
-                ScimError::invalid_path(e.detail)
-            } else {
-                e
-            }
-        })
-    }
-
-    /// Evaluates a bound value filter against one value of the target attribute.
+    /// Evaluates a path's value filter (bound relative to the attribute) against one value.
     pub(super) fn element_matches(&self, t: &Target, bound: &Filter, elem: &Value) -> bool {
-        let mut one = Map::new();
-        one.insert(t.def.name.to_string(), Value::Array(vec![elem.clone()]));
-        let resource = match t.ext {
-            None => Value::Object(one),
-            Some(u) => {
-                let mut root = Map::new();
-                root.insert(u.to_string(), Value::Object(one));
-                Value::Object(root)
-            }
-        };
-        bound.matches(&resource, self.rt)
+        bound.matches_value(elem, t.def)
     }
 }
 

@@ -1020,3 +1020,48 @@ fn re_adding_a_stored_primary_value_does_not_count_as_setting_primary() {
     ]);
     assert_eq!(got, want);
 }
+
+#[test]
+fn core_urn_qualified_paths_and_containers() {
+    let got = ok_user(json!([
+        {"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName", "value": "B"},
+        {"op": "add", "value": {USER_SCHEMA: {"nickName": "Bee"}}},
+        {"op": "add", "path": USER_SCHEMA, "value": {"title": "Guide"}}
+    ]));
+    let mut want = user();
+    want["name"]["givenName"] = json!("B");
+    want["nickName"] = json!("Bee");
+    want["title"] = json!("Guide");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn unknown_names_inside_value_filters_are_invalid_path() {
+    for path in [
+        "emails[foo eq \"x\"]",
+        "emails[type eq \"work\"].foo",
+        "emails[type eq \"work\"",
+        "emails[type zz \"work\"]",
+    ] {
+        assert_eq!(
+            user_err(json!([{"op": "remove", "path": path}])),
+            ScimType::InvalidPath,
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn value_filters_follow_case_exactness() {
+    // members.value is not caseExact; the filter keyword and attribute names are case-insensitive.
+    let got = run(
+        &group(),
+        json!([{"op": "remove", "path": "MEMBERS[VALUE EQ \"U1\"]"}]),
+        group_type(),
+        STRICT,
+    )
+    .expect("case-insensitive");
+    let mut want = group();
+    want["members"] = json!([{"value": "u2", "type": "User"}]);
+    assert_eq!(got, want);
+}

@@ -1,0 +1,144 @@
+//! How `entitlements-e2e` learns that a change became *visible* on the user.
+//!
+//! An entitlement counts when a reader can see it, not when the write returns: with User Sync a
+//! membership change is applied asynchronously by the rule engine. Two strategies fit behind one
+//! trait:
+//! - **polling** (works against any SCIM service): `GET /Users/{id}?attributes=entitlements`
+//!   until the entitlement is there, every `poll_interval`, bounded by a deadline;
+//! - **applied-sequence wait** of the User Sync admin API (issue 4, not built yet): block until
+//!   the engine's applied sequence passes the change. `choose` probes for the API and falls back
+//!   to polling, saying why, so the report states which strategy produced the figures.
+
+use super::http::Target;
+use super::metrics::OpStatus;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where `choose` looks for the User Sync admin API's applied sequence. To be aligned with the
+/// admin API's OpenAPI document when issue 4 lands.
+pub const APPLIED_SEQUENCE_PROBE: &str = "/admin/v1/usersync/applied-sequence";
+
+/// The result of one wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitOutcome {
+    /// Seen after `reads` reads.
+    Visible { reads: u32 },
+    /// Still not visible at the deadline.
+    NotVisible,
+    /// A read failed (HTTP error or transport).
+    Failed(OpStatus),
+}
+
+/// A boxed future, so strategies can be chosen at run time.
+pub type WaitFuture<'a> = Pin<Box<dyn Future<Output = WaitOutcome> + Send + 'a>>;
+
+/// A way to wait until change number `seq` is visible on user `user_id`.
+pub trait VisibilityWait: Send + Sync {
+    /// Waits until an entitlement written by change `seq` (or a later change to the same user,
+    /// which supersedes it) is visible, or `deadline` passes.
+    fn wait<'a>(&'a self, user_id: &'a str, seq: u64, deadline: Instant) -> WaitFuture<'a>;
+    /// One line for the report: which strategy and why.
+    fn describe(&self) -> String;
+}
+
+/// The value of the `e`-th entitlement granted by change `seq`: the change number is encoded so
+/// a reader can tell which change it sees.
+pub fn entitlement_value(seq: u64, e: usize) -> String {
+    format!("product-{seq}.{e}")
+}
+
+/// The highest change number among a user's entitlements in a SCIM User (or projection) body.
+pub fn latest_change(user: &serde_json::Value) -> Option<u64> {
+    user.get("entitlements")?
+        .as_array()?
+        .iter()
+        .filter_map(|e| e.get("value")?.as_str())
+        .filter_map(|v| v.strip_prefix("product-")?.split('.').next()?.parse().ok())
+        .max()
+}
+
+/// Bounded polling of `GET /Users/{id}?attributes=entitlements`.
+#[derive(Debug)]
+pub struct Polling {
+    target: Target,
+    interval: Duration,
+    reason: String,
+}
+
+impl Polling {
+    /// Polls `target` every `interval`; `reason` says why polling was chosen.
+    pub fn new(target: Target, interval: Duration, reason: String) -> Polling {
+        Polling {
+            target,
+            interval,
+            reason,
+        }
+    }
+}
+
+impl VisibilityWait for Polling {
+    fn wait<'a>(&'a self, user_id: &'a str, seq: u64, deadline: Instant) -> WaitFuture<'a> {
+        Box::pin(async move {
+            let path = format!("/Users/{user_id}?attributes=entitlements");
+            let mut reads = 0u32;
+            loop {
+                reads += 1;
+                match self.target.get(&path).await {
+                    Ok(r) if (200..300).contains(&r.status) => {
+                        if latest_change(&r.json()).is_some_and(|c| c >= seq) {
+                            return WaitOutcome::Visible { reads };
+                        }
+                    }
+                    Ok(r) => return WaitOutcome::Failed(OpStatus::Http(r.status)),
+                    Err(t) => return WaitOutcome::Failed(OpStatus::Transport(t)),
+                }
+                let next = Instant::now() + self.interval;
+                if next >= deadline {
+                    return WaitOutcome::NotVisible;
+                }
+                tokio::time::sleep_until(next.into()).await;
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "bounded polling of GET /Users/{{id}}?attributes=entitlements every {} ms: {}",
+            self.interval.as_millis(),
+            self.reason
+        )
+    }
+}
+
+/// Picks the visibility strategy for `target`: the admin API's applied-sequence wait when the
+/// target has it, bounded polling otherwise.
+pub async fn choose(target: &Target, poll_interval: Duration) -> Arc<dyn VisibilityWait> {
+    let reason = match target.get(APPLIED_SEQUENCE_PROBE).await {
+        Ok(r) if (200..300).contains(&r.status) => format!(
+            "the target answers {APPLIED_SEQUENCE_PROBE}, but this driver does not use the \
+             applied-sequence wait yet (its contract lands with the User Sync admin API)"
+        ),
+        Ok(r) => format!(
+            "no User Sync admin API on the target ({APPLIED_SEQUENCE_PROBE} answered HTTP {})",
+            r.status
+        ),
+        Err(e) => format!("probing {APPLIED_SEQUENCE_PROBE} failed ({e:?})"),
+    };
+    Arc::new(Polling::new(target.clone(), poll_interval, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_latest_change_number() {
+        let u = serde_json::json!({"entitlements": [
+            {"value": entitlement_value(7, 0)}, {"value": entitlement_value(12, 1)}, {"value": "other"}
+        ]});
+        assert_eq!(latest_change(&u), Some(12));
+        assert_eq!(latest_change(&serde_json::json!({"id": "x"})), None);
+    }
+}
