@@ -92,6 +92,67 @@ enum Command {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
+    /// Open-loop load run: entitlements per minute and latency without coordinated omission.
+    ///
+    /// Operations are sent at their scheduled times whatever the target does, and latency is
+    /// measured from that intended time. Without --target it loads the embedded reference.
+    Load(Box<scim_harness::load::cli::LoadArgs>),
+    /// Work with reports of earlier runs.
+    Report {
+        #[command(subcommand)]
+        action: ReportAction,
+    },
+    /// A trivial HTTP endpoint (GET / and /hello) for comparing the load driver with wrk.
+    #[command(hide = true)]
+    HelloServer {
+        /// Port to listen on, on 127.0.0.1 (0 picks a free one; the address is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// Simulate Microsoft Entra ID's provisioning service against a SCIM target: an initial
+    /// cycle, then a cycle every 40 simulated minutes with directory churn in between, on a
+    /// simulated clock (a day runs in seconds). Ends with a per-cycle table and a
+    /// convergence check; exits 1 when the target diverges from what the mappings say.
+    Simulate {
+        /// SCIM base URL of the service to provision; without it, the embedded reference.
+        #[arg(long)]
+        target: Option<String>,
+        /// Bearer token for the target.
+        #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// A tenant fixture (fixtures/tenants/*.json) instead of a generated one.
+        #[arg(long, conflicts_with_all = ["users", "groups"])]
+        tenant: Option<std::path::PathBuf>,
+        /// Users of a generated tenant.
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Groups of a generated tenant.
+        #[arg(long, default_value_t = 50)]
+        groups: usize,
+        /// Share of users changed per cycle (0.01 = 1 %).
+        #[arg(long, default_value_t = 0.01)]
+        churn: f64,
+        /// Cycles after the initial one (36 = 24 h).
+        #[arg(long, conflicts_with = "duration")]
+        cycles: Option<u32>,
+        /// Simulated duration, e.g. 24h, 90m, 2d (one cycle per 40 minutes).
+        #[arg(long)]
+        duration: Option<String>,
+        /// Request shapes: default or aadoptscim062020.
+        #[arg(long, default_value = "default")]
+        compat: String,
+        /// Scoping file (JSON: scope, userFilters, groupFilters, skipOutOfScopeDeletions).
+        #[arg(long)]
+        scoping: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder for simulation.json, simulation.html and simulation-timeline.svg.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+        /// Inject 10 % faults (429, 5xx, resets) in front of the embedded reference.
+        #[arg(long)]
+        faults: bool,
+    },
     /// Serve the reference SCIM 2.0 service provider.
     ///
     /// The SCIM endpoints are at http://HOST:PORT/BASE-PATH, by default at the root:
@@ -126,6 +187,19 @@ enum Command {
         /// Allow several groups with the same displayName.
         #[arg(long)]
         allow_duplicate_group_names: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportAction {
+    /// Merge HdrHistogram interval logs (e.g. of load shards) into exact combined percentiles.
+    Merge {
+        /// Interval log files written by `load --hdr-log`.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Also write the merged percentiles as JSON here.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
     },
 }
 
@@ -246,6 +320,87 @@ async fn main() -> anyhow::Result<()> {
                     eprintln!("scim-harness conformance: {e}");
                     std::process::exit(2);
                 }
+            }
+        }
+        Command::Load(args) => {
+            scim_harness::load::cli::run(&args)
+                .await
+                .context("load run failed")?;
+        }
+        Command::Report {
+            action: ReportAction::Merge { files, json },
+        } => {
+            scim_harness::load::cli::merge(&files, json.as_deref()).context("merge failed")?;
+        }
+        Command::HelloServer { port } => {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                .await
+                .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+            println!("hello server at http://{}/hello", listener.local_addr()?);
+            scim_harness::load::hello::serve(listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("hello server failed")?;
+        }
+        Command::Simulate {
+            target,
+            token,
+            tenant,
+            users,
+            groups,
+            churn,
+            cycles,
+            duration,
+            compat,
+            scoping,
+            seed,
+            report,
+            faults,
+        } => {
+            use scim_harness::provisioning::sim::{self, TenantSource};
+            let cycles = match (cycles, duration) {
+                (Some(c), _) => c,
+                (None, Some(d)) => sim::cycles_in(&d)
+                    .with_context(|| format!("--duration '{d}': use e.g. 24h, 90m, 2d"))?,
+                (None, None) => 36,
+            };
+            let compat = scim_harness::provisioning::requests::Compat::parse(&compat)
+                .context("--compat must be default or aadoptscim062020")?;
+            let scoping = match scoping {
+                Some(p) => scim_harness::provisioning::scoping::Scoping::load(&p)?,
+                None => Default::default(),
+            };
+            let opts = sim::SimOptions {
+                target,
+                token: token.filter(|t| !t.is_empty()),
+                tenant: match tenant {
+                    Some(p) => TenantSource::File(p),
+                    None => TenantSource::Generate { users, groups },
+                },
+                churn,
+                cycles,
+                compat,
+                scoping,
+                seed,
+                faults: faults.then(scim_harness::provisioning::faulty_target::Faults::ten_percent),
+                ..Default::default()
+            };
+            let (opts, bar) = sim::with_progress(opts);
+            let result = sim::simulate(&opts).await;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let result = result.context("simulation failed")?;
+            print!("{}", scim_harness::provisioning::report::table(&result));
+            if let Some(dir) = report {
+                scim_harness::provisioning::report::write(&result, &dir)
+                    .map_err(anyhow::Error::msg)
+                    .context("writing the report")?;
+                println!("report written to {}", dir.display());
+            }
+            if !result.converged() {
+                std::process::exit(1);
             }
         }
         Command::Serve {

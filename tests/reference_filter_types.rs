@@ -315,3 +315,27 @@ async fn sort_by_dates_and_extension_attributes() {
     assert_eq!(r.status, 200, "{}", r.raw);
     assert_eq!(r.body["Resources"][0]["displayName"], "Grp");
 }
+
+#[tokio::test]
+async fn case_insensitive_matching_is_unicode_aware_and_agrees_with_uniqueness() {
+    let f = fixture().await;
+    let r =
+        f.c.post(
+            "/Users",
+            &json!({"schemas": [USER], "userName": "ÅSA.ÖBERG"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 201, "{}", r.raw);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(f.ids(r#"userName eq "åsa.öberg""#).await, vec![id.clone()]);
+    assert_eq!(f.ids(r#"userName sw "åSA""#).await, vec![id]);
+    let r =
+        f.c.post(
+            "/Users",
+            &json!({"schemas": [USER], "userName": "åsa.öberg"}),
+        )
+        .await
+        .unwrap();
+    assert_error(&r, 409, Some("uniqueness"));
+}

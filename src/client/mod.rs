@@ -76,6 +76,21 @@ impl ScimClient {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Result<ScimResponse, ClientError> {
+        self.send_capturing(method, path, body, headers, &[])
+            .await
+            .map(|(r, _)| r)
+    }
+
+    /// Like [`ScimClient::send`], also returning the response headers named in `capture` (in
+    /// that order), e.g. `Retry-After`, which the provider honours on 429.
+    pub async fn send_capturing(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        capture: &[&str],
+    ) -> Result<(ScimResponse, Vec<Option<String>>), ClientError> {
         let url = self.url(path);
         let mut req = self.http.request(method, &url);
         if let Some(t) = &self.token {
@@ -101,19 +116,23 @@ impl ScimClient {
                 .map(str::to_string)
         };
         let (etag, location, content_type) = (h("etag"), h("location"), h("content-type"));
+        let captured = capture.iter().map(|name| h(name)).collect();
         let raw = resp
             .text()
             .await
             .map_err(|source| ClientError::Transport { url, source })?;
         let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
-        Ok(ScimResponse {
-            status,
-            etag,
-            location,
-            content_type,
-            body,
-            raw,
-        })
+        Ok((
+            ScimResponse {
+                status,
+                etag,
+                location,
+                content_type,
+                body,
+                raw,
+            },
+            captured,
+        ))
     }
 
     pub async fn get(&self, path: &str) -> Result<ScimResponse, ClientError> {

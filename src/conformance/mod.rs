@@ -178,11 +178,17 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         }
         None => {
             let token = uuid::Uuid::new_v4().simple().to_string();
-            let server = RunningReference::start(ReferenceConfig {
-                token: Some(token.clone()),
-                limits: embedded_limits(),
-                ..Default::default()
-            })
+            // A simulated clock (starting now) enables the reference's test-only endpoints,
+            // e.g. the time travel of the domain verification deadline (E-DV-04).
+            let clock = Arc::new(crate::clock::SimClock::at(chrono::Utc::now()));
+            let server = RunningReference::start_simulated(
+                ReferenceConfig {
+                    token: Some(token.clone()),
+                    limits: embedded_limits(),
+                    ..Default::default()
+                },
+                clock,
+            )
             .await
             .map_err(|e| ConformanceError::Target(format!("cannot start the reference: {e}")))?;
             let url = server.base_url.clone();
@@ -213,7 +219,12 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
                             "{SKIP_MARKER}strict RFC answer that the identity provider's shapes contradict (run with --profile rfc against a target without entra compatibility)"
                         ));
                     }
-                    let Some(cap) = tag.strip_prefix("needs-") else {
+                    // `@usersync-api` needs the User Sync admin API, like `@needs-usersync-api`.
+                    let cap = if tag == "usersync-api" {
+                        tag.as_str()
+                    } else if let Some(cap) = tag.strip_prefix("needs-") {
+                        cap
+                    } else {
                         continue;
                     };
                     match ctx.discovery.advertises(cap) {

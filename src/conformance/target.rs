@@ -34,6 +34,9 @@ pub struct Discovery {
     /// `entraCompatibility` from [`LIMITS_EXTENSION`]: the target accepts the identity
     /// provider's shapes, some of which contradict strict RFC answers.
     pub entra_compatibility: bool,
+    /// The target serves the User Sync admin API (`GET /admin/v1/usersync/switch` answers
+    /// 200 with a boolean `on`); scenarios tagged `@usersync-api` need it.
+    pub usersync_api: bool,
     /// The document as served.
     pub raw: Value,
 }
@@ -70,6 +73,7 @@ impl Discovery {
             etag: supported(doc, "etag"),
             max_filter_matches: None,
             entra_compatibility: false,
+            usersync_api: false,
             raw: doc.clone(),
         }
         .with_limits(doc.get(LIMITS_EXTENSION))
@@ -100,6 +104,7 @@ impl Discovery {
             "etag" => self.etag,
             "change-password" | "changepassword" => self.change_password,
             "limits" => self.max_filter_matches.is_some(),
+            "usersync-api" => self.usersync_api,
             _ => return None,
         })
     }
@@ -169,6 +174,10 @@ impl RunContext {
             if ours {
                 discovery = discovery.with_limits(Some(&l.body));
             }
+        }
+        if let Ok(s) = client.get("/admin/v1/usersync/switch").await {
+            discovery.usersync_api =
+                s.status == 200 && s.body.get("on").is_some_and(Value::is_boolean);
         }
         Ok(RunContext {
             client,

@@ -43,6 +43,12 @@ pub struct ScimWorld {
     pub pages: Vec<Value>,
     /// An ETag remembered by a step.
     pub etag: Option<String>,
+    /// The mock identity provider's scenario state (features/provisioning).
+    pub provisioning: Option<Box<super::steps::provisioning::ProvisioningScenario>>,
+    /// What a User Sync scenario changed on the target (undone by `clean_up`) and measured.
+    pub usersync: super::steps::usersync::SyncState,
+    /// Domain verification: the run's fake servers and the codes the target issued.
+    pub verification: super::steps::verification::VerificationState,
 }
 
 impl ScimWorld {
@@ -439,6 +445,7 @@ impl ScimWorld {
     /// scenario may have deleted some of it itself.
     pub async fn clean_up(&mut self) {
         let Ok(ctx) = self.ctx() else { return };
+        super::steps::usersync::clean_up(&ctx, &mut self.usersync).await;
         let mut items = std::mem::take(&mut self.cleanup);
         items.sort_by_key(|(endpoint, _)| endpoint != "Groups");
         let deletes = items

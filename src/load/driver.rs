@@ -29,8 +29,9 @@ use std::time::{Duration, Instant};
 /// Implementations must bound their own waits (request timeouts, polling deadlines); the
 /// driver's hard deadline is the last resort.
 pub trait Operation: Send + Sync + 'static {
-    /// Performs operation `k` (its number in the whole, unsharded schedule).
-    fn run(&self, k: u64) -> impl Future<Output = Completed> + Send;
+    /// Performs operation `k` (its number in the whole, unsharded schedule) on `lane`, the
+    /// worker's own connection.
+    fn run(&self, k: u64, lane: usize) -> impl Future<Output = Completed> + Send;
 }
 
 /// How the driver runs a schedule.
@@ -84,10 +85,14 @@ pub async fn drive<O: Operation>(
     let next = Arc::new(AtomicU64::new(0));
     let sent = Arc::new(AtomicU64::new(0));
     let cut = Arc::new(AtomicU64::new(0));
-    let workers = opts.connections.max(1).min(schedule.local_len().max(1) as usize);
+    let workers = opts
+        .connections
+        .max(1)
+        .min(schedule.local_len().max(1) as usize);
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..workers {
+    for lane in 0..workers {
         let w = Worker {
+            lane,
             op: op.clone(),
             schedule: schedule.clone(),
             metrics: metrics.clone(),
@@ -126,6 +131,7 @@ pub async fn drive<O: Operation>(
 }
 
 struct Worker<O> {
+    lane: usize,
     op: Arc<O>,
     schedule: Arc<Schedule>,
     metrics: Arc<Metrics>,
@@ -155,7 +161,9 @@ impl<O: Operation> Worker<O> {
             }
             self.sent.fetch_add(1, Ordering::Relaxed);
             let done =
-                match tokio::time::timeout_at(self.hard_deadline.into(), self.op.run(k)).await {
+                match tokio::time::timeout_at(self.hard_deadline.into(), self.op.run(k, self.lane))
+                    .await
+                {
                     Ok(done) => done,
                     Err(_) => {
                         self.cut.fetch_add(1, Ordering::Relaxed);

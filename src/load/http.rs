@@ -1,24 +1,63 @@
-//! The load driver's HTTP path: one shared reqwest client per run.
+//! The load driver's HTTP path.
 //!
-//! It is thinner than `client::ScimClient` on purpose: the hot path must not parse JSON it does
-//! not need, and it must classify transport failures (connect, timeout, other) for the error
-//! table. Keep-alive pooling is reqwest's; HTTP/2 is used when a TLS target offers it via ALPN.
+//! Two engines behind one `Target`:
+//! - **lanes** (plain `http://` targets, the default there): each driver worker owns one
+//!   HTTP/1.1 keep-alive connection (hyper's connection API), the way wrk and oha drive a
+//!   server. Measured on a trivial endpoint, reqwest's shared pool (URL parsing, pool lookup,
+//!   connector clones per request) cost about half the achievable rate; see
+//!   `reports/load-driver-vs-wrk.md`.
+//! - **reqwest** (`https://` targets, or on request): one shared pooled client with keep-alive,
+//!   HTTP/2 when the server offers it via ALPN, rustls.
+//!
+//! Either way the hot path does not parse JSON it does not need, and transport failures are
+//! classified (connect, timeout, other) for the error table.
 
 use super::metrics::{OpStatus, TransportFailure};
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use parking_lot::Mutex;
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The SCIM media type every write carries.
 const SCIM_JSON: &str = "application/scim+json";
 
-/// A load target: base URL, optional bearer token, and the pooled client.
+/// Which HTTP engine a target uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HttpEngine {
+    /// Per-worker keep-alive connections for http://, reqwest for https://.
+    #[default]
+    Auto,
+    /// reqwest's shared pool for every target (HTTP/2 via ALPN on https).
+    Reqwest,
+}
+
+/// A load target: base URL, optional bearer token, and the connections.
 #[derive(Clone)]
 pub struct Target {
-    client: reqwest::Client,
     base: String,
     auth: Option<HeaderValue>,
+    timeout: Duration,
+    engine: Engine,
+}
+
+#[derive(Clone)]
+enum Engine {
+    Reqwest(reqwest::Client),
+    Lanes(Arc<Lanes>),
+}
+
+struct Lanes {
+    /// `host:port` to connect to.
+    authority: String,
+    host: HeaderValue,
+    /// Path prefix of the SCIM base URL ("" or "/scim/v2").
+    prefix: String,
+    slots: Vec<Mutex<Option<SendRequest<Full<Bytes>>>>>,
 }
 
 impl std::fmt::Debug for Target {
@@ -63,18 +102,17 @@ pub enum TargetError {
 }
 
 impl Target {
-    /// A target at `base` (e.g. `http://127.0.0.1:8080/scim/v2`) allowing up to `connections`
-    /// pooled keep-alive connections, each request bounded by `timeout`.
+    /// A target at `base` (e.g. `http://127.0.0.1:8080/scim/v2`) with up to `lanes` keep-alive
+    /// connections, each request bounded by `timeout`.
     pub fn new(
         base: &str,
         token: Option<&str>,
-        connections: usize,
+        lanes: usize,
         timeout: Duration,
+        engine: HttpEngine,
     ) -> Result<Target, TargetError> {
-        let url = reqwest::Url::parse(base).map_err(|_| TargetError::BadUrl(base.into()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(TargetError::BadUrl(base.into()));
-        }
+        let bad = || TargetError::BadUrl(base.into());
+        let url = reqwest::Url::parse(base).map_err(|_| bad())?;
         let auth = match token {
             Some(t) => {
                 let mut v = HeaderValue::from_str(&format!("Bearer {t}"))
@@ -84,17 +122,37 @@ impl Target {
             }
             None => None,
         };
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(connections.max(1))
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(TargetError::Client)?;
+        let engine = match (url.scheme(), engine) {
+            ("http", HttpEngine::Auto) => {
+                let host = url.host_str().ok_or_else(bad)?;
+                let port = url.port_or_known_default().ok_or_else(bad)?;
+                let authority = match url.port() {
+                    Some(p) => format!("{host}:{p}"),
+                    None => host.to_string(),
+                };
+                Engine::Lanes(Arc::new(Lanes {
+                    authority: format!("{host}:{port}"),
+                    host: HeaderValue::from_str(&authority).map_err(|_| bad())?,
+                    prefix: url.path().trim_end_matches('/').to_string(),
+                    slots: (0..lanes.max(1)).map(|_| Mutex::new(None)).collect(),
+                }))
+            }
+            ("http" | "https", _) => Engine::Reqwest(
+                reqwest::Client::builder()
+                    .pool_max_idle_per_host(lanes.max(1))
+                    .timeout(timeout)
+                    .connect_timeout(timeout.min(Duration::from_secs(5)))
+                    .tcp_nodelay(true)
+                    .build()
+                    .map_err(TargetError::Client)?,
+            ),
+            _ => return Err(bad()),
+        };
         Ok(Target {
-            client,
             base: base.trim_end_matches('/').to_string(),
             auth,
+            timeout,
+            engine,
         })
     }
 
@@ -103,32 +161,113 @@ impl Target {
         &self.base
     }
 
-    /// Sends `method base+path` with an optional SCIM JSON body.
+    /// Sends `method base+path` with an optional SCIM JSON body over connection `lane` (the
+    /// driver worker's index; any number works, it is taken modulo the lane count).
     pub async fn send(
         &self,
+        lane: usize,
         method: Method,
         path: &str,
         body: Option<String>,
     ) -> Result<Reply, TransportFailure> {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        match &self.engine {
+            Engine::Reqwest(client) => {
+                let mut req = client.request(method, format!("{}{path}", self.base));
+                if let Some(a) = &self.auth {
+                    req = req.header(AUTHORIZATION, a.clone());
+                }
+                if let Some(b) = body {
+                    req = req
+                        .header(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))
+                        .body(b);
+                }
+                let resp = req.send().await.map_err(classify)?;
+                let status = resp.status().as_u16();
+                let body = resp.bytes().await.map_err(classify)?;
+                Ok(Reply { status, body })
+            }
+            Engine::Lanes(lanes) => {
+                match tokio::time::timeout(
+                    self.timeout,
+                    self.send_lane(lanes, lane, method, path, body),
+                )
+                .await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err(TransportFailure::Timeout),
+                }
+            }
+        }
+    }
+
+    async fn send_lane(
+        &self,
+        lanes: &Lanes,
+        lane: usize,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Reply, TransportFailure> {
+        let slot = &lanes.slots[lane % lanes.slots.len()];
+        let taken = slot.lock().take();
+        let mut sender = match taken {
+            Some(mut s) => match s.ready().await {
+                Ok(()) => s,
+                // Closed by the server while idle: nothing was sent on it, so reconnecting is safe.
+                Err(_) => connect(&lanes.authority).await?,
+            },
+            None => connect(&lanes.authority).await?,
+        };
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", lanes.prefix))
+            .header(HOST, lanes.host.clone());
         if let Some(a) = &self.auth {
-            req = req.header(reqwest::header::AUTHORIZATION, a.clone());
+            req = req.header(AUTHORIZATION, a.clone());
         }
-        if let Some(b) = body {
-            req = req
-                .header(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))
-                .body(b);
-        }
-        let resp = req.send().await.map_err(classify)?;
+        let body = match body {
+            Some(b) => {
+                req = req.header(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+                Full::new(Bytes::from(b))
+            }
+            None => Full::new(Bytes::new()),
+        };
+        let req = req.body(body).map_err(|_| TransportFailure::Other)?;
+        // On any failure the connection is dropped, and the lane reconnects next time.
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|_| TransportFailure::Other)?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(classify)?;
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|_| TransportFailure::Other)?
+            .to_bytes();
+        *slot.lock() = Some(sender);
         Ok(Reply { status, body })
     }
 
-    /// GET `path`.
-    pub async fn get(&self, path: &str) -> Result<Reply, TransportFailure> {
-        self.send(Method::GET, path, None).await
+    /// GET `path` over `lane`.
+    pub async fn get(&self, lane: usize, path: &str) -> Result<Reply, TransportFailure> {
+        self.send(lane, Method::GET, path, None).await
     }
+}
+
+async fn connect(authority: &str) -> Result<SendRequest<Full<Bytes>>, TransportFailure> {
+    let stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .map_err(|_| TransportFailure::Connect)?;
+    let _ = stream.set_nodelay(true);
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|_| TransportFailure::Connect)?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
 }
 
 /// Sorts a reqwest failure into the error table's buckets.

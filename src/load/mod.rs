@@ -7,6 +7,7 @@
 //! `merge` (combining shards), `report`/`plots` (what a person reads), `progress` (the live line),
 //! `hello` (a trivial endpoint to compare the driver with wrk).
 
+pub mod cli;
 pub mod driver;
 pub mod hello;
 pub mod http;
@@ -74,6 +75,7 @@ pub struct LoadOptions {
     pub drain: Duration,
     /// Show the live progress line (only on a terminal and outside CI; see `progress`).
     pub progress: bool,
+    pub http: http::HttpEngine,
 }
 
 /// The scenario knobs a user sets; the run fills in the rest of `ScenarioConfig`.
@@ -120,6 +122,7 @@ impl LoadOptions {
             request_timeout: Duration::from_secs(10),
             drain: Duration::from_secs(5),
             progress: false,
+            http: http::HttpEngine::Auto,
         }
     }
 }
@@ -183,6 +186,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
         opts.token.as_deref(),
         opts.connections,
         opts.request_timeout,
+        opts.http,
     )?;
     let schedule = Arc::new(Schedule::new(
         opts.profile.clone(),
@@ -235,9 +239,14 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
         drain: opts.drain,
         ..DriverOptions::default()
     };
-    let stats = drive(op, schedule.clone(), metrics.clone(), start, &drive_opts, |t| {
-        bar.update(t, live.live())
-    })
+    let stats = drive(
+        op,
+        schedule.clone(),
+        metrics.clone(),
+        start,
+        &drive_opts,
+        |t| bar.update(t, live.live()),
+    )
     .await;
     bar.finish();
     let summary = metrics.finish();
@@ -288,7 +297,12 @@ fn write_log(metrics: &Metrics, report: &LoadReport, path: &PathBuf) -> Result<(
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(err)?;
     }
-    let file = std::fs::File::create(path).map_err(err)?;
+    // Written beside the target and renamed when complete, so a merge step watching the folder
+    // never reads half a log.
+    let mut tmp = path.clone().into_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).map_err(err)?;
     let mut w = std::io::BufWriter::new(file);
     let comment = format!(
         "scim-harness load --scenario {} shard {}/{} ({})",
@@ -298,5 +312,7 @@ fn write_log(metrics: &Metrics, report: &LoadReport, path: &PathBuf) -> Result<(
         report.profile
     );
     metrics.write_interval_log(&mut w, &comment).map_err(err)?;
-    std::io::Write::flush(&mut w).map_err(err)
+    std::io::Write::flush(&mut w).map_err(err)?;
+    drop(w);
+    std::fs::rename(&tmp, path).map_err(err)
 }

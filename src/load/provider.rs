@@ -27,7 +27,10 @@ const ACTIVE: KindId = 4;
 /// `read-mix` kinds.
 pub const READ_KINDS: &[&str] = &["user.get", "user.filter", "user.page", "group.filter"];
 
-fn done(kind: KindId, r: Result<super::http::Reply, super::metrics::TransportFailure>) -> Completed {
+fn done(
+    kind: KindId,
+    r: Result<super::http::Reply, super::metrics::TransportFailure>,
+) -> Completed {
     match r {
         Ok(r) => Completed::of(kind, r.outcome()),
         Err(t) => Completed::of(kind, OpStatus::Transport(t)),
@@ -37,27 +40,27 @@ fn done(kind: KindId, r: Result<super::http::Reply, super::metrics::TransportFai
 /// One action of the provider's cycle. Before `incremental_from`, the initial cycle: four
 /// match-then-create actions, then one group PATCH adding a batch of members. From then on, the
 /// incremental cycle: attribute updates and enable/disable toggles, alternating.
-pub async fn cycle_op(s: &ScenarioOp, k: u64) -> Completed {
+pub async fn cycle_op(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
     if k < s.config.incremental_from {
         if k % 5 == 4 {
-            members(s, k).await
+            members(s, k, lane).await
         } else {
-            match_then_create(s, k).await
+            match_then_create(s, k, lane).await
         }
-    } else if k % 2 == 0 {
-        update(s, k).await
+    } else if k.is_multiple_of(2) {
+        update(s, k, lane).await
     } else {
-        active(s, k).await
+        active(s, k, lane).await
     }
 }
 
-async fn match_then_create(s: &ScenarioOp, k: u64) -> Completed {
+async fn match_then_create(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
     let user_name = format!(
         "load-{}-s{}-c{k}@example.test",
         s.config.run_id, s.config.shard_index
     );
     let filter = encode(&format!("userName eq \"{user_name}\""));
-    let matched = match s.target.get(&format!("/Users?filter={filter}")).await {
+    let matched = match s.target.get(lane, &format!("/Users?filter={filter}")).await {
         Ok(r) if r.status == 200 => Instant::now(),
         other => return done(CREATE, other),
     };
@@ -65,14 +68,14 @@ async fn match_then_create(s: &ScenarioOp, k: u64) -> Completed {
     let mut d = done(
         CREATE,
         s.target
-            .send(Method::POST, "/Users", Some(body.to_string()))
+            .send(lane, Method::POST, "/Users", Some(body.to_string()))
             .await,
     );
     d.extra = Some((MATCH, matched));
     d
 }
 
-async fn members(s: &ScenarioOp, k: u64) -> Completed {
+async fn members(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
     let pop = &s.population;
     let (Some(group), n) = (
         pop.groups
@@ -90,12 +93,17 @@ async fn members(s: &ScenarioOp, k: u64) -> Completed {
     done(
         MEMBERS,
         s.target
-            .send(Method::PATCH, &format!("/Groups/{}", group.id), Some(body))
+            .send(
+                lane,
+                Method::PATCH,
+                &format!("/Groups/{}", group.id),
+                Some(body),
+            )
             .await,
     )
 }
 
-async fn update(s: &ScenarioOp, k: u64) -> Completed {
+async fn update(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
     let user = s.user_for(k);
     let body = patch_body(json!([
         {"op": "Replace", "path": "name.familyName", "value": format!("F{k}")},
@@ -104,27 +112,41 @@ async fn update(s: &ScenarioOp, k: u64) -> Completed {
     done(
         UPDATE,
         s.target
-            .send(Method::PATCH, &format!("/Users/{}", user.id), Some(body))
+            .send(
+                lane,
+                Method::PATCH,
+                &format!("/Users/{}", user.id),
+                Some(body),
+            )
             .await,
     )
 }
 
-async fn active(s: &ScenarioOp, k: u64) -> Completed {
+async fn active(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
     let user = s.user_for(k);
     // Default mode sends the string, not the boolean (E-U-03).
-    let value = if (k / 2) % 2 == 0 { "False" } else { "True" };
+    let value = if (k / 2).is_multiple_of(2) {
+        "False"
+    } else {
+        "True"
+    };
     let body = patch_body(json!([{"op": "Replace", "path": "active", "value": value}]));
     done(
         ACTIVE,
         s.target
-            .send(Method::PATCH, &format!("/Users/{}", user.id), Some(body))
+            .send(
+                lane,
+                Method::PATCH,
+                &format!("/Users/{}", user.id),
+                Some(body),
+            )
             .await,
     )
 }
 
 /// One read: by id, by `userName eq`, a page of 50, or a group by `displayName eq` without its
 /// members (as the provider asks, E-F-01).
-pub async fn read_op(s: &ScenarioOp, k: u64) -> Completed {
+pub async fn read_op(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
     let user = s.user_for(k);
     let kind = (k % 4) as KindId;
     let path = match kind {
@@ -149,5 +171,5 @@ pub async fn read_op(s: &ScenarioOp, k: u64) -> Completed {
             )
         }
     };
-    done(kind, s.target.get(&path).await)
+    done(kind, s.target.get(lane, &path).await)
 }

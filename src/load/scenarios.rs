@@ -13,7 +13,6 @@ use super::visibility::{VisibilityWait, WaitOutcome, entitlement_value};
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -164,13 +163,14 @@ async fn create_all(
     concurrency: usize,
 ) -> Result<Vec<Created>, SetupError> {
     let results: Vec<Result<Created, SetupError>> = futures::stream::iter(bodies)
-        .map(|(name, body)| async move {
+        .enumerate()
+        .map(|(lane, (name, body))| async move {
             let fail = |detail: String| SetupError {
                 what: format!("POST {path} '{name}'"),
                 detail,
             };
             let r = target
-                .send(Method::POST, path, Some(body.to_string()))
+                .send(lane, Method::POST, path, Some(body.to_string()))
                 .await
                 .map_err(|t| fail(format!("{t:?}")))?;
             if r.status != 201 && r.status != 200 {
@@ -256,12 +256,12 @@ impl ScenarioOp {
         patch_body(json!([{"op": "replace", "path": "entitlements", "value": values}]))
     }
 
-    async fn entitlements_api(&self, k: u64) -> Completed {
+    async fn entitlements_api(&self, k: u64, lane: usize) -> Completed {
         let user = self.user_for(k);
         let path = format!("/Users/{}", user.id);
         match self
             .target
-            .send(Method::PATCH, &path, Some(self.entitlements_patch(k)))
+            .send(lane, Method::PATCH, &path, Some(self.entitlements_patch(k)))
             .await
         {
             Ok(r) => {
@@ -273,7 +273,7 @@ impl ScenarioOp {
         }
     }
 
-    async fn entitlements_e2e(&self, k: u64) -> Completed {
+    async fn entitlements_e2e(&self, k: u64, lane: usize) -> Completed {
         const VISIBLE: KindId = 0;
         const PATCH: KindId = 1;
         let user = self.user_for(k);
@@ -281,7 +281,7 @@ impl ScenarioOp {
         let started = Instant::now();
         let patched = match self
             .target
-            .send(Method::PATCH, &path, Some(self.entitlements_patch(k)))
+            .send(lane, Method::PATCH, &path, Some(self.entitlements_patch(k)))
             .await
         {
             Ok(r) if (200..300).contains(&r.status) => Instant::now(),
@@ -292,7 +292,7 @@ impl ScenarioOp {
             return Completed::of(VISIBLE, OpStatus::NotVisible);
         };
         let deadline = started + self.config.visibility_timeout;
-        match vis.wait(&user.id, k, deadline).await {
+        match vis.wait(lane, &user.id, k, deadline).await {
             WaitOutcome::Visible { .. } => Completed {
                 kind: VISIBLE,
                 status: OpStatus::Ok(200),
@@ -305,8 +305,8 @@ impl ScenarioOp {
         }
     }
 
-    async fn hello(&self) -> Completed {
-        match self.target.get("").await {
+    async fn hello(&self, lane: usize) -> Completed {
+        match self.target.get(lane, "").await {
             Ok(r) => Completed::of(0, r.outcome()),
             Err(t) => Completed::of(0, OpStatus::Transport(t)),
         }
@@ -314,15 +314,13 @@ impl ScenarioOp {
 }
 
 impl Operation for ScenarioOp {
-    fn run(&self, k: u64) -> impl Future<Output = Completed> + Send {
-        async move {
-            match self.name {
-                ScenarioName::EntitlementsApi => self.entitlements_api(k).await,
-                ScenarioName::EntitlementsE2e => self.entitlements_e2e(k).await,
-                ScenarioName::ProviderCycle => provider::cycle_op(self, k).await,
-                ScenarioName::ReadMix => provider::read_op(self, k).await,
-                ScenarioName::Hello => self.hello().await,
-            }
+    async fn run(&self, k: u64, lane: usize) -> Completed {
+        match self.name {
+            ScenarioName::EntitlementsApi => self.entitlements_api(k, lane).await,
+            ScenarioName::EntitlementsE2e => self.entitlements_e2e(k, lane).await,
+            ScenarioName::ProviderCycle => provider::cycle_op(self, k, lane).await,
+            ScenarioName::ReadMix => provider::read_op(self, k, lane).await,
+            ScenarioName::Hello => self.hello(lane).await,
         }
     }
 }

@@ -89,6 +89,9 @@ impl RateProfile {
 
     /// The intended offset of operation `k` from the start: the `t` where `cumulative(t) == k`.
     pub fn offset_of(&self, k: u64) -> f64 {
+        if k == 0 {
+            return 0.0;
+        }
         let k = k as f64;
         match self {
             RateProfile::Constant { per_second } => k / per_second,
@@ -151,7 +154,9 @@ impl RateProfile {
             RateProfile::Ramp { from, to, .. } if !ok(*from) || !ok(*to) || *to <= 0.0 => {
                 Err(ScheduleError::BadRate(*to))
             }
-            RateProfile::Steps(s) if s.is_empty() || s.iter().any(|(r, _)| !ok(*r) || *r <= 0.0) => {
+            RateProfile::Steps(s)
+                if s.is_empty() || s.iter().any(|(r, _)| !ok(*r) || *r <= 0.0) =>
+            {
                 Err(ScheduleError::BadSteps(format!("{s:?}")))
             }
             _ => Ok(()),
@@ -208,7 +213,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, ScheduleError> {
         "h" => v * 3600.0,
         _ => return Err(bad()),
     };
-    if !secs.is_finite() || secs < 0.0 || secs > 7.0 * 86_400.0 {
+    if !secs.is_finite() || !(0.0..=7.0 * 86_400.0).contains(&secs) {
         return Err(bad());
     }
     Ok(Duration::from_secs_f64(secs))
@@ -323,7 +328,10 @@ mod tests {
             for k in [0u64, 1, 7, 150, 999, 2500, 9000] {
                 let t = p.offset_of(k);
                 let back = p.cumulative(t);
-                assert!((back - k as f64).abs() < 1e-6, "{p:?} k={k} t={t} back={back}");
+                assert!(
+                    (back - k as f64).abs() < 1e-6,
+                    "{p:?} k={k} t={t} back={back}"
+                );
             }
         }
     }
@@ -354,7 +362,13 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("x").is_err());
-        assert_eq!(Shard::parse("3/16"), Ok(Shard { index: 3, count: 16 }));
+        assert_eq!(
+            Shard::parse("3/16"),
+            Ok(Shard {
+                index: 3,
+                count: 16
+            })
+        );
         assert!(Shard::parse("16/16").is_err());
         assert!(RateProfile::parse_steps("100@2s,500@3s").is_ok());
         assert!(RateProfile::parse_ramp("10:x", Duration::from_secs(1)).is_err());

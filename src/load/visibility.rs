@@ -38,7 +38,13 @@ pub type WaitFuture<'a> = Pin<Box<dyn Future<Output = WaitOutcome> + Send + 'a>>
 pub trait VisibilityWait: Send + Sync {
     /// Waits until an entitlement written by change `seq` (or a later change to the same user,
     /// which supersedes it) is visible, or `deadline` passes.
-    fn wait<'a>(&'a self, user_id: &'a str, seq: u64, deadline: Instant) -> WaitFuture<'a>;
+    fn wait<'a>(
+        &'a self,
+        lane: usize,
+        user_id: &'a str,
+        seq: u64,
+        deadline: Instant,
+    ) -> WaitFuture<'a>;
     /// One line for the report: which strategy and why.
     fn describe(&self) -> String;
 }
@@ -79,13 +85,19 @@ impl Polling {
 }
 
 impl VisibilityWait for Polling {
-    fn wait<'a>(&'a self, user_id: &'a str, seq: u64, deadline: Instant) -> WaitFuture<'a> {
+    fn wait<'a>(
+        &'a self,
+        lane: usize,
+        user_id: &'a str,
+        seq: u64,
+        deadline: Instant,
+    ) -> WaitFuture<'a> {
         Box::pin(async move {
             let path = format!("/Users/{user_id}?attributes=entitlements");
             let mut reads = 0u32;
             loop {
                 reads += 1;
-                match self.target.get(&path).await {
+                match self.target.get(lane, &path).await {
                     Ok(r) if (200..300).contains(&r.status) => {
                         if latest_change(&r.json()).is_some_and(|c| c >= seq) {
                             return WaitOutcome::Visible { reads };
@@ -115,7 +127,7 @@ impl VisibilityWait for Polling {
 /// Picks the visibility strategy for `target`: the admin API's applied-sequence wait when the
 /// target has it, bounded polling otherwise.
 pub async fn choose(target: &Target, poll_interval: Duration) -> Arc<dyn VisibilityWait> {
-    let reason = match target.get(APPLIED_SEQUENCE_PROBE).await {
+    let reason = match target.get(0, APPLIED_SEQUENCE_PROBE).await {
         Ok(r) if (200..300).contains(&r.status) => format!(
             "the target answers {APPLIED_SEQUENCE_PROBE}, but this driver does not use the \
              applied-sequence wait yet (its contract lands with the User Sync admin API)"

@@ -24,11 +24,31 @@ pub const SCIM_JSON: &str = "application/scim+json";
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    /// The organization's domains and their verification (E-DV-*). `new` gives a registry on
+    /// the wall clock; `server.rs` replaces it with one on the store's clock.
+    pub domains: Arc<super::domains::DomainRegistry>,
+    /// Set only when the reference runs on a simulated clock: enables the test-only
+    /// endpoints (time travel, the verifier's servers) under `/admin/v1/test/`.
+    pub sim_clock: Option<Arc<crate::clock::SimClock>>,
+    /// The User Sync engine behind `/admin/v1/usersync`; `None` serves SCIM alone.
+    pub usersync: Option<Arc<super::usersync::UserSync>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>) -> AppState {
-        AppState { store }
+        AppState {
+            store,
+            domains: Arc::new(super::domains::DomainRegistry::new(Arc::new(
+                crate::clock::SystemClock,
+            ))),
+            sim_clock: None,
+            usersync: None,
+        }
+    }
+    /// Serves the User Sync admin API with this engine.
+    pub fn with_usersync(mut self, usersync: Arc<super::usersync::UserSync>) -> AppState {
+        self.usersync = Some(usersync);
+        self
     }
     fn config(&self) -> &ReferenceConfig {
         &self.store.config
@@ -70,6 +90,14 @@ pub fn scim_response(status: StatusCode, body: &Value) -> Response {
     resp
 }
 
+/// Already serialized JSON text with the SCIM media type.
+pub fn scim_text_response(status: StatusCode, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    resp
+}
+
 fn with_etag(mut resp: Response, version: u64) -> Response {
     if let Ok(v) = HeaderValue::from_str(&etag(version)) {
         resp.headers_mut().insert(header::ETAG, v);
@@ -103,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         .route("/Me/{*rest}", any(me))
         .route("/.search", post(root_search))
         .route("/Bulk", post(bulk))
+        .merge(super::domains::admin_routes())
+        .merge(super::admin::routes())
         .route("/{resource}", get(list).post(create))
         .route(
             "/{resource}/{id}",
@@ -318,7 +348,7 @@ async fn list(
     let kind = kind_of(&resource)?;
     let params = list_params(&query_pairs(&q))?;
     let body = resources::list(&st.store, kind, &params, &base_url(&headers, st.config()))?;
-    Ok(scim_response(StatusCode::OK, &body))
+    Ok(scim_text_response(StatusCode::OK, body))
 }
 
 /// POST `/{type}/.search` (RFC 7644 §3.4.3). Other POSTs to `/{type}/{id}` are not allowed.
@@ -338,7 +368,7 @@ async fn search(
     let req = read_json(&headers, body, st.config().limits.max_payload_size).await?;
     let params = resources::search_params(&req)?;
     let body = resources::list(&st.store, kind, &params, &base_url(&headers, st.config()))?;
-    Ok(scim_response(StatusCode::OK, &body))
+    Ok(scim_text_response(StatusCode::OK, body))
 }
 
 /// POST `/.search`: the same query over every resource type.
@@ -370,7 +400,7 @@ async fn read(
             let resp = StatusCode::NOT_MODIFIED.into_response();
             return Ok(with_etag(resp, version));
         }
-    Ok(with_etag(scim_response(StatusCode::OK, &body), version))
+    Ok(with_etag(scim_text_response(StatusCode::OK, body), version))
 }
 
 async fn create(

@@ -1,9 +1,13 @@
 //! The embedded reference implementation: a complete in-memory SCIM 2.0 service provider.
 
+pub mod admin;
 pub mod bulk;
 pub mod config;
 pub mod discovery;
+pub mod domains;
 pub mod http;
+pub mod org;
 pub mod resources;
 pub mod server;
 pub mod store;
+pub mod usersync;

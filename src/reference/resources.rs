@@ -177,30 +177,56 @@ fn matching(store: &Store, kind: Kind, pr: &Prepared, base: &str) -> Result<Vec<
     Ok(out)
 }
 
-/// GET `/{type}` or POST `/{type}/.search`.
-pub fn list(store: &Store, kind: Kind, p: &ListParams, base: &str) -> Result<Value, ScimError> {
+/// A ListResponse assembled from already serialized resources.
+fn list_text(total: usize, start_index: usize, items: &[String]) -> String {
+    let mut out = format!(
+        "{{\"schemas\":[\"{}\"],\"totalResults\":{total},\"startIndex\":{start_index},\"itemsPerPage\":{},\"Resources\":[",
+        crate::scim::schema::LIST_RESPONSE,
+        items.len()
+    );
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(it);
+    }
+    out.push_str("]}");
+    out
+}
+
+/// GET `/{type}` or POST `/{type}/.search`, as JSON text. With the default projection, an
+/// unfiltered listing and an indexed equality filter are answered by splicing stored text.
+pub fn list(store: &Store, kind: Kind, p: &ListParams, base: &str) -> Result<String, ScimError> {
     let rt = kind.resource_type();
     let pr = prepare(store, kind, p)?;
+    let fast = pr.projection.is_default() && pr.sort.is_none();
     if pr.filter.is_none() && pr.sort.is_none() {
-        let (total, snaps) = store.page(
-            kind,
-            pr.page.start_index - 1,
-            pr.page.count,
-            pr.with_members,
-        );
-        let items = snaps
-            .iter()
-            .map(|s| pr.projection.apply(&s.to_value(base), rt))
-            .collect();
-        return Ok(list_response(total, pr.page.start_index, items));
+        let (total, snaps) = store.page(kind, pr.page.start_index - 1, pr.page.count, pr.with_members);
+        let items: Vec<String> = if fast {
+            snaps.iter().map(|s| s.to_json_string(base)).collect()
+        } else {
+            snaps
+                .iter()
+                .map(|s| pr.projection.apply(&s.to_value(base), rt).to_string())
+                .collect()
+        };
+        return Ok(list_text(total, pr.page.start_index, &items));
+    }
+    if let (true, Some(f)) = (fast, pr.filter.as_ref()) {
+        if Store::is_exact_index(kind, f) {
+            let snaps = store.select(kind, &Selection { filter: Some(f), with_members: pr.with_members });
+            let total = snaps.len();
+            let items: Vec<String> = snaps[pr.page.range(total)].iter().map(|s| s.to_json_string(base)).collect();
+            return Ok(list_text(total, pr.page.start_index, &items));
+        }
     }
     let all = matching(store, kind, &pr, base)?;
     let total = all.len();
-    let items = all[pr.page.range(total)]
+    let items: Vec<String> = all[pr.page.range(total)]
         .iter()
-        .map(|v| pr.projection.apply(v, rt))
+        .map(|v| pr.projection.apply(v, rt).to_string())
         .collect();
-    Ok(list_response(total, pr.page.start_index, items))
+    Ok(list_text(total, pr.page.start_index, &items))
 }
 
 /// POST `/.search` over Users then Groups. A filter naming an attribute one type lacks simply
@@ -249,7 +275,7 @@ fn project(kind: Kind, v: &Value, attrs: Option<&str>, excl: Option<&str>) -> Va
     Projection::parse(attrs, excl, rt).apply(v, rt)
 }
 
-/// GET `/{type}/{id}`: the version (for the ETag) and the projected resource.
+/// GET `/{type}/{id}`: the version (for the ETag) and the projected resource as JSON text.
 pub fn read(
     store: &Store,
     kind: Kind,
@@ -257,16 +283,18 @@ pub fn read(
     attrs: Option<&str>,
     excl: Option<&str>,
     base: &str,
-) -> Result<(u64, Value), ScimError> {
+) -> Result<(u64, String), ScimError> {
     let rt = kind.resource_type();
     let projection = Projection::parse(attrs, excl, rt);
     let with_members = kind == Kind::Group
-        && rt
-            .schema
-            .attr("members")
-            .is_some_and(|d| projection.wants(None, d));
+        && rt.schema.attr("members").is_some_and(|d| projection.wants(None, d));
     let snap = store.get(kind, id, with_members)?;
-    Ok((snap.version, projection.apply(&snap.to_value(base), rt)))
+    let text = if projection.is_default() {
+        snap.to_json_string(base)
+    } else {
+        projection.apply(&snap.to_value(base), rt).to_string()
+    };
+    Ok((snap.version, text))
 }
 
 fn input_options(store: &Store) -> InputOptions {

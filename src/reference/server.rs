@@ -4,7 +4,9 @@
 use super::config::ReferenceConfig;
 use super::http::{AppState, serve};
 use super::store::Store;
-use crate::clock::{Clock, SystemClock};
+use super::usersync::{UserSync, UserSyncConfig};
+use super::domains::DomainRegistry;
+use crate::clock::{Clock, SimClock, SystemClock};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -17,6 +19,10 @@ pub struct RunningReference {
     /// The SCIM base URL, e.g. `http://127.0.0.1:40123`.
     pub base_url: String,
     pub store: Arc<Store>,
+    /// The organization's domains (E-DV-*), e.g. to point the verifier at fake servers.
+    pub domains: Arc<DomainRegistry>,
+    /// The User Sync engine (its admin API is served under `/admin/v1`).
+    pub usersync: Arc<UserSync>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -38,12 +44,40 @@ impl RunningReference {
         clock: Arc<dyn Clock>,
         addr: SocketAddr,
     ) -> std::io::Result<RunningReference> {
+        Self::start_inner(config, clock, None, addr).await
+    }
+
+    /// Binds `127.0.0.1:0` and serves on a simulated clock, which also enables the test-only
+    /// endpoints under `/admin/v1/test/` (time travel, the domain verifier's servers).
+    pub async fn start_simulated(
+        config: ReferenceConfig,
+        clock: Arc<SimClock>,
+    ) -> std::io::Result<RunningReference> {
+        let addr = "127.0.0.1:0".parse().map_err(std::io::Error::other)?;
+        Self::start_inner(config, clock.clone(), Some(clock), addr).await
+    }
+
+    async fn start_inner(
+        config: ReferenceConfig,
+        clock: Arc<dyn Clock>,
+        sim_clock: Option<Arc<SimClock>>,
+        addr: SocketAddr,
+    ) -> std::io::Result<RunningReference> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}{}", config.base_path.trim_end_matches('/'));
-        let store = Arc::new(Store::new(config, clock));
+        let store = Arc::new(Store::new(config, clock.clone()));
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(store.clone());
+        let usersync = UserSync::start(store.clone(), clock.clone(), UserSyncConfig::default());
+        let mut state = AppState::new(store.clone()).with_usersync(usersync.clone());
+        state.domains = Arc::new(DomainRegistry::new(clock));
+        state.sim_clock = sim_clock;
+        let domains = state.domains.clone();
+        // A domain proven by DNS or web verification counts for User Sync's prerequisites.
+        let org = usersync.org().clone();
+        domains.on_verified(move |ev| {
+            let _ = org.set_domain(&ev.domain, true);
+        });
         let handle = tokio::spawn(serve(listener, state, async {
             let _ = rx.await;
         }));
@@ -51,6 +85,8 @@ impl RunningReference {
             addr,
             base_url,
             store,
+            domains,
+            usersync,
             shutdown: Some(tx),
             handle: Some(handle),
         })
@@ -58,6 +94,7 @@ impl RunningReference {
 
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
+        self.usersync.shutdown();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -69,6 +106,7 @@ impl RunningReference {
 
 impl Drop for RunningReference {
     fn drop(&mut self) {
+        self.usersync.shutdown();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

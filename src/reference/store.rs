@@ -17,8 +17,8 @@ use indexmap::IndexSet;
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
 /// The two resource kinds the reference serves.
@@ -122,6 +122,72 @@ fn rfc3339(ms: i64) -> String {
 }
 
 impl Snapshot {
+    /// The full resource as JSON text, spliced from the stored text without parsing it: the
+    /// hot read path (a GET or an indexed filter with the default projection) never builds a
+    /// `Value`. Same content as `to_value`, with `id` first.
+    pub fn to_json_string(&self, base_url: &str) -> String {
+        use std::fmt::Write;
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+        let body = self.body.trim();
+        let inner = body
+            .strip_prefix('{')
+            .and_then(|b| b.strip_suffix('}'))
+            .unwrap_or("")
+            .trim();
+        let mut out = String::with_capacity(body.len() + 256);
+        let _ = write!(out, "{{\"id\":\"{}\"", self.id);
+        if !inner.is_empty() {
+            out.push(',');
+            out.push_str(inner);
+        }
+        if !self.groups.is_empty() {
+            out.push_str(",\"groups\":[");
+            for (i, g) in self.groups.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(
+                    out,
+                    "{{\"value\":\"{id}\",\"$ref\":{r},\"display\":{d},\"type\":\"{t}\"}}",
+                    id = g.id,
+                    r = q(&format!("{base_url}/Groups/{}", g.id)),
+                    d = q(&g.display),
+                    t = if g.direct { "direct" } else { "indirect" }
+                );
+            }
+            out.push(']');
+        }
+        if let Some(members) = self.members.as_ref().filter(|m| !m.is_empty()) {
+            out.push_str(",\"members\":[");
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(
+                    out,
+                    "{{\"value\":\"{id}\",\"$ref\":{r},",
+                    id = m.id,
+                    r = q(&format!("{base_url}/{}/{}", m.kind.endpoint(), m.id))
+                );
+                if let Some(d) = &m.display {
+                    let _ = write!(out, "\"display\":{},", q(d));
+                }
+                let _ = write!(out, "\"type\":\"{}\"}}", m.kind.name());
+            }
+            out.push(']');
+        }
+        let _ = write!(
+            out,
+            ",\"meta\":{{\"resourceType\":\"{rt}\",\"created\":\"{c}\",\"lastModified\":\"{m}\",\"location\":{l},\"version\":{v}}}}}",
+            rt = self.kind.name(),
+            c = rfc3339(self.created),
+            m = rfc3339(self.modified),
+            l = q(&format!("{base_url}/{}/{}", self.kind.endpoint(), self.id)),
+            v = q(&etag(self.version)),
+        );
+        out
+    }
+
     /// The full canonical resource: `schemas`, `id`, attributes, `groups`/`members`, `meta`.
     pub fn to_value(&self, base_url: &str) -> Value {
         let body: Map<String, Value> = serde_json::from_str(&self.body).unwrap_or_default();
@@ -215,6 +281,31 @@ pub enum MemberChange {
 /// Turns the current resource into its new canonical body plus member changes, or refuses.
 pub type Prepare<'a> = dyn Fn(&Snapshot) -> Result<(Value, Vec<MemberChange>), ScimError> + 'a;
 
+/// What a committed write changed in the directory, told to a [`StoreObserver`] after the
+/// write lock is released. User Sync reacts to these instead of scanning the store, so a
+/// membership change costs work proportional to the members it touched.
+#[derive(Debug, Clone)]
+pub enum StoreChange {
+    UserCreated(Uuid),
+    /// A client write to a user (PUT or PATCH): its custom attributes may have changed.
+    UserUpdated(Uuid),
+    UserDeleted(Uuid),
+    /// Direct members (users or groups) added to or removed from a group.
+    Members {
+        group: Uuid,
+        added: Vec<Uuid>,
+        removed: Vec<Uuid>,
+    },
+    /// A group was deleted; `members` were its direct members.
+    GroupDeleted { group: Uuid, members: Vec<Uuid> },
+}
+
+/// Receives [`StoreChange`]s. Called on the writer's thread after the commit, so it must only
+/// record or enqueue, never block.
+pub trait StoreObserver: Send + Sync + std::fmt::Debug {
+    fn changed(&self, change: StoreChange);
+}
+
 /// The store.
 #[derive(Debug)]
 pub struct Store {
@@ -222,6 +313,7 @@ pub struct Store {
     next_version: AtomicU64,
     clock: Arc<dyn Clock>,
     pub config: ReferenceConfig,
+    observer: OnceLock<Arc<dyn StoreObserver>>,
 }
 
 /// What a query asks of the store.
@@ -238,7 +330,115 @@ impl Store {
             next_version: AtomicU64::new(1),
             clock,
             config,
+            observer: OnceLock::new(),
         }
+    }
+
+    /// Installs the observer told about every committed directory write (once; later calls
+    /// are refused and return false).
+    pub fn set_observer(&self, observer: Arc<dyn StoreObserver>) -> bool {
+        self.observer.set(observer).is_ok()
+    }
+
+    fn notify(&self, change: StoreChange) {
+        if let Some(o) = self.observer.get() {
+            o.changed(change);
+        }
+    }
+
+    /// Ids of every user (User Sync's "apply all rules to everyone").
+    pub fn user_ids(&self) -> Vec<Uuid> {
+        self.inner.read().users.keys().copied().collect()
+    }
+
+    /// Every user reachable from `group` through members, nested groups included (cycle-safe).
+    pub fn users_under(&self, group: Uuid) -> Vec<Uuid> {
+        let inner = self.inner.read();
+        let mut users = Vec::new();
+        let mut seen: HashSet<Uuid> = HashSet::new();
+        let mut frontier = vec![group];
+        while let Some(g) = frontier.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            let Some(ge) = inner.groups.get(&g) else {
+                continue;
+            };
+            for m in &ge.members {
+                if inner.users.contains_key(m) {
+                    users.push(*m);
+                } else {
+                    frontier.push(*m);
+                }
+            }
+        }
+        users
+    }
+
+    /// Sets or removes top-level attributes of a user's stored body without telling the
+    /// observer: User Sync writes its results (`entitlements`, `roles`, its extension) here,
+    /// and must not see its own writes as directory changes. `schema` is the extension URN
+    /// kept in `schemas` exactly when its key is present. Returns whether anything changed
+    /// (an unchanged result keeps the version, so a no-op sync does not move the ETag).
+    pub fn set_user_attributes(
+        &self,
+        id: Uuid,
+        attrs: &[(&str, Option<Value>)],
+        schema: Option<&str>,
+    ) -> Result<bool, ScimError> {
+        for _ in 0..64 {
+            let (text, version) = {
+                let inner = self.inner.read();
+                let e = inner
+                    .users
+                    .get(&id)
+                    .ok_or_else(|| not_found(Kind::User, &id.to_string()))?;
+                (e.body.to_string(), e.version)
+            };
+            let mut body: Map<String, Value> = serde_json::from_str(&text).unwrap_or_default();
+            let before = body.clone();
+            for (k, v) in attrs {
+                match v {
+                    Some(v) => {
+                        body.insert((*k).to_string(), v.clone());
+                    }
+                    None => {
+                        body.remove(*k);
+                    }
+                }
+            }
+            if let Some(urn) = schema {
+                let present = body.contains_key(urn);
+                if let Some(Value::Array(list)) = body.get_mut("schemas") {
+                    let has = list.iter().any(|s| s.as_str() == Some(urn));
+                    if present && !has {
+                        list.push(Value::String(urn.to_string()));
+                    } else if !present && has {
+                        list.retain(|s| s.as_str() != Some(urn));
+                    }
+                }
+            }
+            if body == before {
+                return Ok(false);
+            }
+            let text = Value::Object(body).to_string();
+            let now = self.now_ms();
+            let mut inner = self.inner.write();
+            let Some(e) = inner.users.get_mut(&id) else {
+                return Err(not_found(Kind::User, &id.to_string()));
+            };
+            if e.version != version {
+                continue;
+            }
+            e.body = text.into_boxed_str();
+            e.version = self.bump();
+            e.modified = now;
+            return Ok(true);
+        }
+        Err(ScimError::status(
+            503,
+            "the resource is changing too fast; retry",
+        ))
     }
 
     fn now_ms(&self) -> i64 {
@@ -270,6 +470,7 @@ impl Store {
 
     /// Creates a resource from a canonical body (see `scim::resource::canonicalize`).
     pub fn create(&self, kind: Kind, mut body: Value) -> Result<Snapshot, ScimError> {
+        drop_write_only(&mut body);
         let members = take_members(&mut body)?;
         let keys = Keys::of(kind, &body);
         let text = body.to_string();
@@ -288,9 +489,10 @@ impl Store {
             created: now,
             modified: now,
         };
-        match kind {
+        let change = match kind {
             Kind::User => {
                 inner.users.insert(id, entry);
+                Some(StoreChange::UserCreated(id))
             }
             Kind::Group => {
                 let set = inner.resolve_members(id, members.as_deref().unwrap_or(&[]))?;
@@ -302,13 +504,21 @@ impl Store {
                         members: IndexSet::new(),
                     },
                 );
-                inner.apply_member_change(id, MemberChange::Set(set))?;
+                let (added, _) = inner.apply_member_change(id, MemberChange::Set(set))?;
+                (!added.is_empty()).then_some(StoreChange::Members {
+                    group: id,
+                    added,
+                    removed: Vec::new(),
+                })
             }
-        }
+        };
         inner.index(kind, id, &keys);
-        inner
-            .snapshot(kind, id, true)
-            .ok_or_else(|| not_found(kind, &id.to_string()))
+        let snap = inner.snapshot(kind, id, true);
+        drop(inner);
+        if let Some(c) = change {
+            self.notify(c);
+        }
+        snap.ok_or_else(|| not_found(kind, &id.to_string()))
     }
 
     /// Replaces a resource's writable content (PUT). `prepare` turns the current full resource
@@ -328,6 +538,7 @@ impl Store {
                 return Err(precondition_failed(current.version));
             }
             let (mut body, mut changes) = prepare(&current)?;
+            drop_write_only(&mut body);
             if let Some(members) = take_members(&mut body)? {
                 changes.push(MemberChange::Set(members));
             }
@@ -342,6 +553,7 @@ impl Store {
                 continue;
             }
             inner.check_unique(kind, &keys, Some(uid), &self.config)?;
+            let (mut added, mut removed) = (Vec::new(), Vec::new());
             if kind == Kind::Group {
                 // Validate every change before applying any: all-or-nothing.
                 let mut resolved = Vec::with_capacity(changes.len());
@@ -349,7 +561,9 @@ impl Store {
                     resolved.push(inner.resolve_change(uid, c)?);
                 }
                 for c in resolved {
-                    inner.apply_member_change(uid, c)?;
+                    let (a, r) = inner.apply_member_change(uid, c)?;
+                    added.extend(a);
+                    removed.extend(r);
                 }
             }
             let old_keys = inner.keys_of(kind, uid);
@@ -373,9 +587,20 @@ impl Store {
                 }
             }
             inner.index(kind, uid, &keys);
-            return inner
-                .snapshot(kind, uid, with_members)
-                .ok_or_else(|| not_found(kind, id));
+            let snap = inner.snapshot(kind, uid, with_members);
+            drop(inner);
+            match kind {
+                Kind::User => self.notify(StoreChange::UserUpdated(uid)),
+                Kind::Group if !added.is_empty() || !removed.is_empty() => {
+                    self.notify(StoreChange::Members {
+                        group: uid,
+                        added,
+                        removed,
+                    })
+                }
+                Kind::Group => {}
+            }
+            return snap.ok_or_else(|| not_found(kind, id));
         }
         Err(ScimError::status(
             503,
@@ -403,18 +628,27 @@ impl Store {
                 }
             }
         }
-        match kind {
+        let change = match kind {
             Kind::User => {
                 inner.users.remove(&uid);
+                StoreChange::UserDeleted(uid)
             }
             Kind::Group => {
+                let mut members = Vec::new();
                 if let Some(g) = inner.groups.remove(&uid) {
                     for m in g.members {
                         inner.unlink(m, uid);
+                        members.push(m);
                     }
                 }
+                StoreChange::GroupDeleted {
+                    group: uid,
+                    members,
+                }
             }
-        }
+        };
+        drop(inner);
+        self.notify(change);
         Ok(())
     }
 
@@ -436,6 +670,12 @@ impl Store {
         ids.into_iter()
             .filter_map(|id| inner.snapshot(kind, id, sel.with_members))
             .collect()
+    }
+
+    /// Whether `select` with this filter returns exactly the matching resources (an indexed
+    /// equality), so the caller can skip evaluating the filter.
+    pub fn is_exact_index(kind: Kind, f: &Filter) -> bool {
+        Inner::exact_index(kind, f)
     }
 
     /// A page of an unfiltered, unsorted listing without copying the rest.
@@ -477,6 +717,14 @@ fn precondition_failed(version: u64) -> ScimError {
             etag(version)
         ),
     )
+}
+
+/// Passwords are accepted and discarded: the reference authenticates no end user, the attribute
+/// is `returned: never`, and keeping it out of the stored text lets reads splice that text as is.
+fn drop_write_only(body: &mut Value) {
+    if let Some(o) = body.as_object_mut() {
+        o.remove("password");
+    }
 }
 
 /// Takes `members` out of a canonical group body: the store keeps them as a set.
@@ -696,8 +944,14 @@ impl Inner {
         })
     }
 
-    /// Applies one member change: O(1) per member added or removed.
-    fn apply_member_change(&mut self, group: Uuid, c: MemberChange) -> Result<(), ScimError> {
+    /// Applies one member change: O(1) per member added or removed. Returns the members
+    /// actually added and removed (for the store's observer).
+    fn apply_member_change(
+        &mut self,
+        group: Uuid,
+        c: MemberChange,
+    ) -> Result<(Vec<Uuid>, Vec<Uuid>), ScimError> {
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
         let (add, remove): (Vec<Uuid>, Vec<Uuid>) = match c {
             MemberChange::Add(ids) => (ids, vec![]),
             MemberChange::Remove(ids) | MemberChange::RemoveExisting(ids) => (vec![], ids),
@@ -713,24 +967,26 @@ impl Inner {
             }
         };
         for m in remove {
-            let removed = self
+            let was_member = self
                 .groups
                 .get_mut(&group)
                 .is_some_and(|g| g.members.swap_remove(&m));
-            if removed {
+            if was_member {
                 self.unlink(m, group);
+                removed.push(m);
             }
         }
         for m in add {
-            let added = self
+            let is_new = self
                 .groups
                 .get_mut(&group)
                 .is_some_and(|g| g.members.insert(m));
-            if added {
+            if is_new {
                 self.member_of.entry(m).or_default().push(group);
+                added.push(m);
             }
         }
-        Ok(())
+        Ok((added, removed))
     }
 
     /// The ids a filter can be answered from by an index, when its shape allows.
@@ -778,6 +1034,21 @@ impl Inner {
                 .index_lookup(kind, a)
                 .or_else(|| self.index_lookup(kind, b)),
             _ => None,
+        }
+    }
+
+    /// Whether an index answers this filter exactly, so its candidates need no evaluation.
+    fn exact_index(kind: Kind, f: &Filter) -> bool {
+        match f {
+            Filter::Compare(path, CompareOp::Eq, CompValue::Str(_))
+                if path.urn.is_none() && path.sub.is_none() =>
+            {
+                matches!(
+                    (kind, path.name.as_str()),
+                    (_, "id" | "externalId") | (Kind::User, "userName") | (Kind::Group, "displayName")
+                )
+            }
+            _ => false,
         }
     }
 

@@ -45,7 +45,11 @@
 //! Error details start with `Operations[i]:`, the failing operation's index.
 
 mod apply;
+#[cfg(test)]
+mod compat_tests;
 mod remove;
+#[cfg(test)]
+mod remove_tests;
 mod select;
 #[cfg(test)]
 mod tests;

@@ -139,6 +139,16 @@ impl Projection {
         }
     }
 
+    /// Whether a whole extension survives the projection.
+    fn keeps_whole(&self, ext: &'static str) -> bool {
+        let whole = |s: &Sel| s.ext == Some(ext) && s.name.is_none();
+        if self.attributes.is_empty() {
+            !self.excluded.iter().any(whole)
+        } else {
+            self.attributes.iter().any(whole)
+        }
+    }
+
     /// Applies the projection and the `returned` rules to a canonical resource.
     pub fn apply(&self, resource: &Value, rt: &ResourceType) -> Value {
         let Some(obj) = resource.as_object() else {
@@ -159,7 +169,9 @@ impl Projection {
                             m.insert(ik.clone(), val);
                         }
                 }
-                if !m.is_empty() {
+                if !m.is_empty() || (inner.is_empty() && self.keeps_whole(ext.id)) {
+                    // An empty container (a read-only extension the client added) is shown
+                    // unless the projection leaves the extension out.
                     out.insert(k.clone(), Value::Object(m));
                 }
                 continue;

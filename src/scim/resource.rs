@@ -336,7 +336,10 @@ pub fn sync_schemas(resource: &mut Value, rt: &ResourceType) {
     let Some(obj) = resource.as_object_mut() else {
         return;
     };
-    obj.retain(|k, v| !(k.starts_with("urn:") && v.as_object().is_some_and(|m| m.is_empty())));
+    obj.retain(|k, v| {
+        let empty = k.starts_with("urn:") && v.as_object().is_some_and(|m| m.is_empty());
+        !empty || rt.extension(k).is_some_and(|e| e.is_read_only())
+    });
     let mut schemas = vec![Value::String(rt.schema.id.to_string())];
     for e in &rt.extensions {
         if obj.contains_key(e.schema.id) {

@@ -239,6 +239,15 @@ impl Schema {
             .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
+    /// True when clients can set none of the schema's attributes (the User Sync extension): an
+    /// empty container of such an extension is kept when a client adds it, because it is the
+    /// only way a client can say the resource has the extension.
+    pub fn is_read_only(&self) -> bool {
+        self.attributes
+            .iter()
+            .all(|a| a.mutability == Mutability::ReadOnly)
+    }
+
     /// The `/Schemas/{id}` representation.
     pub fn to_json(&self, base_url: &str) -> Value {
         json!({
@@ -581,6 +590,7 @@ fn usersync_schema() -> Schema {
                 .desc("Account state: pending enrollment, active, or suspended."),
             s("lastSyncResult")
                 .mutability(M::ReadOnly)
+                .canonical(&["success", "failure"])
                 .desc("Outcome of the last sync applied to this user."),
             s("lastSyncReason")
                 .mutability(M::ReadOnly)
@@ -593,6 +603,16 @@ fn usersync_schema() -> Schema {
                     s("name").mutability(M::ReadOnly),
                     s("value").mutability(M::ReadOnly),
                 ]),
+            s("userGroup")
+                .mutability(M::ReadOnly)
+                .desc("User group from the highest-ranked matching rule that sets one."),
+            s("deviceGroups")
+                .multi()
+                .mutability(M::ReadOnly)
+                .desc("Device groups: the union over every matching rule."),
+            s("settingsTemplate")
+                .mutability(M::ReadOnly)
+                .desc("Settings template from the highest-ranked matching rule that sets one."),
         ],
     }
 }

@@ -13,6 +13,9 @@ pub mod etag;
 pub mod filter;
 pub mod groups;
 pub mod patch;
+pub mod provisioning;
+pub mod usersync;
+pub mod verification;
 
 use super::ScimWorld;
 use super::assert::{Failure, StepResult, ensure};

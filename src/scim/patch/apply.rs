@@ -163,12 +163,14 @@ impl Engine<'_> {
             ScimError::invalid_value("the value of a schema container must be an object")
         })?;
         for (key, v) in obj {
+            if key.eq_ignore_ascii_case("schemas") {
+                // Server-managed (kept in step with the extensions present). Clients that model
+                // an extension as an object of its own (scim2-models does) send it inside the
+                // extension container too.
+                continue;
+            }
             let (def, ext) = match c {
                 Container::Core => {
-                    if key.eq_ignore_ascii_case("schemas") {
-                        // Server-managed (kept in step with the extensions present).
-                        continue;
-                    }
                     if let Some(inner) = self.container_named(key) {
                         self.container(work, kind, inner, v)?;
                         continue;
@@ -201,6 +203,12 @@ impl Engine<'_> {
                     )));
                 }
             }
+        }
+        if let (Container::Ext(schema), Some(root)) = (c, work.as_object_mut()) {
+            // Adding an extension container says the resource has the extension, even when
+            // nothing in it is writable (see `Schema::is_read_only`).
+            root.entry(schema.id.to_string())
+                .or_insert_with(|| Value::Object(Default::default()));
         }
         Ok(())
     }
@@ -475,7 +483,12 @@ impl Engine<'_> {
     pub(super) fn finish(&self, work: &mut Value) -> Result<(), ScimError> {
         {
             let root = work.as_object_mut().ok_or_else(internal)?;
-            root.retain(|k, v| k == "schemas" || !is_unassigned(v));
+            let rt = self.rt;
+            root.retain(|k, v| {
+                k == "schemas"
+                    || !is_unassigned(v)
+                    || (v.is_object() && rt.extension(k).is_some_and(|e| e.is_read_only()))
+            });
             for e in &self.rt.extensions {
                 if let Some(Value::Object(m)) = root.get_mut(e.schema.id) {
                     m.retain(|_, v| !is_unassigned(v));

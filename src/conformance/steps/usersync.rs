@@ -1,0 +1,233 @@
+//! User Sync steps (BEHAVIOUR S-US-01..13), in the product owner's words: "the rule
+//! "Sales -> Meeting, Webinar"", "Ann joins "Sales"", "Ann is suspended". They drive the
+//! directory through SCIM and User Sync through its admin API (`openapi/usersync-admin.json`),
+//! so any implementation serving that API can be gated by `features/usersync`. Scenarios are
+//! tagged `@usersync-api` (skipped when the target lacks the API) and `@serial` (the rules,
+//! the switch and the organization are shared by the whole target).
+//!
+//! Every check first waits for the applied sequence to cover every change made so far (a
+//! bounded long-poll), so "Then" never races the asynchronous engine and never sleeps blindly.
+
+mod changes;
+mod checks;
+mod setup;
+
+use crate::client::ScimResponse;
+use crate::conformance::ScimWorld;
+use crate::conformance::assert::{Failure, StepResult};
+use crate::conformance::target::RunContext;
+use crate::scim::schema::USERSYNC_SCHEMA;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Where the statements these steps check are written.
+const SOURCE: &str = "BEHAVIOUR §1 (User Sync)";
+
+/// How long a check waits for the engine to apply every change before failing.
+const SETTLE: Duration = Duration::from_secs(20);
+
+/// What a User Sync scenario changed on the shared target (undone after the scenario) and
+/// what it measured.
+#[derive(Debug, Default)]
+pub struct SyncState {
+    /// Rules it created: (group name as the feature wrote it, rule id), in creation order.
+    rules: Vec<(String, String)>,
+    admins: Vec<String>,
+    /// Admins whose roles it changed, with their roles before.
+    changed_admins: Vec<(String, Value)>,
+    /// Products whose seat limit it set.
+    seats: Vec<String>,
+    foreign: Vec<String>,
+    /// Domains it marked unverified.
+    unverified: Vec<String>,
+    custom_before: Option<Value>,
+    /// Users changed by the last timed step, and when the change was sent.
+    timed: Option<(Vec<String>, Instant)>,
+    /// The bulk run: (users, seats used before, sent at, applied after).
+    bulk: Option<Bulk>,
+}
+
+#[derive(Debug, Clone)]
+struct Bulk {
+    users: usize,
+    used_before: u64,
+    products: Vec<String>,
+    started: Instant,
+    applied_after: Option<Duration>,
+    entitlements: u64,
+}
+
+/// Sends an admin API request and records the exchange.
+async fn admin(
+    w: &mut ScimWorld,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<ScimResponse, Failure> {
+    w.call(method, path, body, &[]).await
+}
+
+/// Sends an admin API request that must succeed with one of `ok`.
+async fn admin_ok(
+    w: &mut ScimWorld,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    ok: &[u16],
+    what: &str,
+) -> Result<ScimResponse, Failure> {
+    let r = admin(w, method, path, body).await?;
+    if ok.contains(&r.status) {
+        Ok(r)
+    } else {
+        Err(Failure::new(
+            "openapi/usersync-admin.json",
+            what,
+            ok.iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+            r.status,
+        )
+        .with(w.last.as_ref()))
+    }
+}
+
+/// Waits until every change made so far is applied, at most `budget`.
+async fn settle_within(w: &mut ScimWorld, budget: Duration) -> StepResult {
+    let r = admin_ok(
+        w,
+        Method::GET,
+        "/admin/v1/usersync/sequence",
+        None,
+        &[200],
+        "the applied sequence can be read",
+    )
+    .await?;
+    let seq = r.body.get("enqueued").and_then(Value::as_u64).unwrap_or(0);
+    let start = Instant::now();
+    loop {
+        let left = budget.saturating_sub(start.elapsed());
+        let ms = left.as_millis().clamp(1, 10_000);
+        let r = admin_ok(
+            w,
+            Method::GET,
+            &format!("/admin/v1/usersync/sequence/wait?sequence={seq}&timeoutMs={ms}"),
+            None,
+            &[200],
+            "waiting for the applied sequence",
+        )
+        .await?;
+        if r.body.get("reached").and_then(Value::as_bool) == Some(true) {
+            return Ok(());
+        }
+        if start.elapsed() >= budget {
+            return Err(Failure::new(
+                "BEHAVIOUR S-US-03",
+                "every change is applied within the wait bound",
+                format!("sequence {seq} applied within {} ms", budget.as_millis()),
+                format!(
+                    "applied {}",
+                    r.body.get("applied").map_or("?".into(), |v| v.to_string())
+                ),
+            )
+            .with(w.last.as_ref()));
+        }
+    }
+}
+
+async fn settle(w: &mut ScimWorld) -> StepResult {
+    settle_within(w, SETTLE).await
+}
+
+/// The SCIM user as it reads now (200 required).
+async fn read_user(w: &mut ScimWorld, name: &str) -> Result<Value, Failure> {
+    let id = w.user(name)?.id;
+    let r = w.read("Users", &id).await?;
+    if r.status != 200 {
+        return Err(Failure::new(
+            "BEHAVIOUR S-US-05",
+            format!("{name} exists in the directory"),
+            200,
+            r.status,
+        )
+        .with(w.last.as_ref()));
+    }
+    Ok(r.body)
+}
+
+/// The product entitlements of a user (RFC 7643 §4.1.2 `entitlements`).
+fn products_of(user: &Value) -> Vec<String> {
+    user.get("entitlements")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e.get("value").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The User Sync extension of a user.
+fn ext(user: &Value) -> Value {
+    user.get(USERSYNC_SCHEMA).cloned().unwrap_or(json!({}))
+}
+
+/// `"Meeting", "Webinar" and "Training"` -> names.
+fn quoted(list: &str) -> Vec<String> {
+    super::names(list)
+}
+
+/// A rule written as `Group -> Product, Product`.
+fn parse_rule(text: &str) -> Result<(String, Vec<String>), Failure> {
+    let (group, products) = text
+        .split_once("->")
+        .ok_or_else(|| Failure::suite(format!("a rule is written 'Group -> Products': {text}")))?;
+    let products = products
+        .split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    Ok((group.trim().to_string(), products))
+}
+
+/// Undoes what a scenario changed on the shared target (called by the `after` hook, before
+/// its users and groups are deleted). Errors are ignored: this is best effort.
+pub async fn clean_up(ctx: &RunContext, s: &mut SyncState) {
+    let c = &ctx.client;
+    for (_, id) in s.rules.drain(..) {
+        let _ = c.delete(&format!("/admin/v1/usersync/rules/{id}")).await;
+    }
+    for p in s.seats.drain(..) {
+        let path = format!("/admin/v1/usersync/licenses/{}", crate::client::encode(&p));
+        let _ = c.put(&path, &json!({"seats": null})).await;
+    }
+    for u in s.foreign.drain(..) {
+        let path = format!(
+            "/admin/v1/usersync/foreign-accounts/{}",
+            crate::client::encode(&u)
+        );
+        let _ = c.delete(&path).await;
+    }
+    for id in s.admins.drain(..) {
+        let _ = c.delete(&format!("/admin/v1/org/admins/{id}")).await;
+    }
+    for (id, roles) in s.changed_admins.drain(..) {
+        let path = format!("/admin/v1/org/admins/{id}/roles");
+        let _ = c.put(&path, &json!({ "roles": roles })).await;
+    }
+    for d in s.unverified.drain(..) {
+        let path = format!("/admin/v1/org/domains/{d}");
+        let _ = c.put(&path, &json!({"verified": true})).await;
+    }
+    if let Some(m) = s.custom_before.take() {
+        let _ = c
+            .put(
+                "/admin/v1/usersync/custom-attributes",
+                &json!({ "mappings": m }),
+            )
+            .await;
+    }
+}

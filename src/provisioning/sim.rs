@@ -1,0 +1,324 @@
+//! `scim-harness simulate`: a day of provisioning in seconds. Generates (or loads) a tenant,
+//! runs the initial cycle, then a 40-minute slot after slot with churn applied before each,
+//! running the job whenever it is due (quarantine stretches that), then settles the escrows
+//! and checks convergence.
+
+use super::churn::{self, ChurnModel, ChurnStats};
+use super::converge::{self, Convergence};
+use super::faulty_target::{Faults, FaultyTarget};
+use super::job::{CYCLE_INTERVAL_MINUTES, CycleSummary, JobConfig, JobState, ProvisioningJob};
+use super::quarantine::Email;
+use super::requests::Compat;
+use super::scoping::Scoping;
+use super::tenant::{Tenant, TenantError, TenantSpec};
+use crate::client::{ClientError, ScimClient};
+use crate::clock::{Clock, SimClock};
+use crate::reference::config::ReferenceConfig;
+use crate::reference::server::RunningReference;
+use chrono::Duration;
+use fake::rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the tenant comes from.
+#[derive(Debug, Clone)]
+pub enum TenantSource {
+    File(PathBuf),
+    Generate { users: usize, groups: usize },
+}
+
+/// Options of a simulation (the command line's, or a test's).
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// SCIM base URL; `None` runs against the embedded reference.
+    pub target: Option<String>,
+    pub token: Option<String>,
+    pub tenant: TenantSource,
+    /// Share of users changed per cycle.
+    pub churn: f64,
+    /// 40-minute slots after the initial cycle (36 = 24 h).
+    pub cycles: u32,
+    pub compat: Compat,
+    pub scoping: Scoping,
+    pub seed: u64,
+    /// Faults injected in front of the embedded reference (ignored with `target`).
+    pub faults: Option<Faults>,
+    /// Extra churn-free cycles allowed after the last slot to deliver pending escrows.
+    pub settle_cycles: u32,
+    pub concurrency: usize,
+    /// Called after each cycle (progress bars, logs).
+    pub on_cycle: Option<CycleCallback>,
+    /// Shared with a progress bar while a cycle runs.
+    pub progress: Option<Arc<super::logs::Progress>>,
+}
+
+/// A function called after each cycle.
+#[derive(Clone)]
+pub struct CycleCallback(pub Arc<dyn Fn(&CycleSummary) + Send + Sync>);
+
+impl std::fmt::Debug for CycleCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CycleCallback")
+    }
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            target: None,
+            token: None,
+            tenant: TenantSource::Generate {
+                users: 1000,
+                groups: 50,
+            },
+            churn: 0.01,
+            cycles: 36,
+            compat: Compat::Default,
+            scoping: Scoping::default(),
+            seed: 1,
+            faults: None,
+            settle_cycles: 40,
+            concurrency: 32,
+            on_cycle: None,
+            progress: None,
+        }
+    }
+}
+
+/// Why a simulation could not run (a divergence is a result, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("cannot start the embedded reference: {0}")]
+    Reference(std::io::Error),
+    #[error("cannot write the report: {0}")]
+    Report(String),
+}
+
+/// E-CY-03: the initial cycle against the published durations.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitialCycleComparison {
+    /// N = users + groups + memberships in scope.
+    pub n: usize,
+    pub published_min_minutes: f64,
+    pub published_max_minutes: f64,
+    pub simulated_minutes: f64,
+    pub wall_seconds: f64,
+    pub requests: u64,
+}
+
+/// Everything a simulation produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimulationReport {
+    pub target: String,
+    pub embedded: bool,
+    pub seed: u64,
+    pub compat: Compat,
+    pub users: usize,
+    pub groups: usize,
+    pub memberships: usize,
+    pub churn_rate: f64,
+    pub cycles: Vec<CycleSummary>,
+    pub churn: Vec<ChurnStats>,
+    pub initial: Option<InitialCycleComparison>,
+    pub convergence: Convergence,
+    pub final_state: JobState,
+    pub outbox: Vec<Email>,
+    pub compliance_warnings: Vec<String>,
+    pub log_records: usize,
+    pub wall_seconds: f64,
+    pub settle_cycles_used: u32,
+}
+
+impl SimulationReport {
+    pub fn converged(&self) -> bool {
+        self.convergence.converged()
+    }
+}
+
+/// Runs a simulation.
+pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
+    let wall = std::time::Instant::now();
+    let clock = Arc::new(SimClock::default());
+    let t0 = clock.now();
+    let mut tenant = match &opts.tenant {
+        TenantSource::File(p) => Tenant::load(p)?,
+        TenantSource::Generate { users, groups } => {
+            Tenant::generate(&TenantSpec::new(*users, *groups, opts.seed, t0))
+        }
+    };
+    // Keep the servers alive for the whole run.
+    let mut _reference = None;
+    let mut _faulty = None;
+    let (url, token, embedded) = match &opts.target {
+        Some(u) => (u.clone(), opts.token.clone(), false),
+        None => {
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let config = ReferenceConfig {
+                token: Some(token.clone()),
+                ..Default::default()
+            };
+            let url = match &opts.faults {
+                Some(f) => {
+                    let t = FaultyTarget::start(config, clock.clone(), f.clone(), opts.seed)
+                        .await
+                        .map_err(SimError::Reference)?;
+                    let url = t.base_url.clone();
+                    _faulty = Some(t);
+                    url
+                }
+                None => {
+                    let r = RunningReference::start_with(
+                        config,
+                        clock.clone(),
+                        "127.0.0.1:0"
+                            .parse()
+                            .map_err(|e| SimError::Reference(std::io::Error::other(e)))?,
+                    )
+                    .await
+                    .map_err(SimError::Reference)?;
+                    let url = r.base_url.clone();
+                    _reference = Some(r);
+                    url
+                }
+            };
+            (url, Some(token), true)
+        }
+    };
+    let client = ScimClient::new(&url, token)?;
+    let config = JobConfig {
+        compat: opts.compat,
+        scoping: opts.scoping.clone(),
+        concurrency: opts.concurrency.max(1),
+        ..Default::default()
+    };
+    let mut job = ProvisioningJob::new(client, clock.clone(), config);
+    if let Some(p) = &opts.progress {
+        job.progress = p.clone();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0xC4u64.rotate_left(56));
+    let model = ChurnModel::new(opts.churn);
+    let mut churn_log = Vec::new();
+    let report_cycle = |s: &CycleSummary| {
+        if let Some(cb) = &opts.on_cycle {
+            (cb.0)(s);
+        }
+    };
+    let memberships = tenant.membership_count();
+    let (users0, groups0) = (tenant.users.len(), tenant.groups.len());
+    for slot in 0..=opts.cycles {
+        let now = t0 + Duration::minutes(CYCLE_INTERVAL_MINUTES * slot as i64);
+        clock.advance_to(now);
+        if slot > 0 {
+            churn_log.push(churn::apply(&mut tenant, &model, &mut rng, now));
+        }
+        if let Some(s) = job.tick(&tenant).await {
+            report_cycle(&s);
+        }
+    }
+    let mut settle = 0;
+    let mut now = clock.now();
+    while !job.escrows.is_empty() && settle < opts.settle_cycles {
+        now += Duration::minutes(CYCLE_INTERVAL_MINUTES);
+        clock.advance_to(now);
+        if let Some(s) = job.tick(&tenant).await {
+            settle += 1;
+            report_cycle(&s);
+        } else if job.next_run_at().is_none() {
+            break;
+        }
+    }
+    // The convergence read is not part of the simulated provider: faults off.
+    if let Some(t) = &_faulty {
+        t.control.set(Faults::default());
+    }
+    let convergence = converge::check(&job, &tenant).await?;
+    let initial = job.cycles.iter().find(|c| c.initial).map(|c| {
+        let n = users0 + groups0 + memberships;
+        InitialCycleComparison {
+            n,
+            published_min_minutes: 0.01 * n as f64,
+            published_max_minutes: 0.08 * n as f64,
+            simulated_minutes: c.sim_minutes,
+            wall_seconds: c.wall_ms as f64 / 1000.0,
+            requests: c.requests,
+        }
+    });
+    Ok(SimulationReport {
+        target: if embedded {
+            "embedded reference".into()
+        } else {
+            url
+        },
+        embedded,
+        seed: opts.seed,
+        compat: opts.compat,
+        users: users0,
+        groups: groups0,
+        memberships,
+        churn_rate: opts.churn,
+        cycles: job.cycles.clone(),
+        churn: churn_log,
+        initial,
+        convergence,
+        final_state: job.state.clone(),
+        outbox: job.outbox.clone(),
+        compliance_warnings: job.compliance_warnings.clone(),
+        log_records: job.logs.len(),
+        wall_seconds: wall.elapsed().as_secs_f64(),
+        settle_cycles_used: settle,
+    })
+}
+
+/// Cycles in a simulated duration (`24h` -> 36, `90m` -> 2, `2d` -> 72).
+pub fn cycles_in(duration: &str) -> Option<u32> {
+    let d = duration.trim();
+    let (num, unit) = d.split_at(d.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let minutes = match unit {
+        "m" | "min" => n,
+        "h" => n * 60,
+        "d" => n * 24 * 60,
+        _ => return None,
+    };
+    u32::try_from(minutes / CYCLE_INTERVAL_MINUTES).ok()
+}
+
+/// Adds a progress bar per cycle when stderr is a terminal and `CI` is not set.
+pub fn with_progress(mut opts: SimOptions) -> (SimOptions, Option<indicatif::ProgressBar>) {
+    use std::io::IsTerminal as _;
+    if std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
+        return (opts, None);
+    }
+    let progress = super::logs::Progress::new();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("cycle {msg} [{bar:40}] {pos}/{len} objects")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let (p, b) = (progress.clone(), bar.clone());
+    // Reads the job's progress figure while cycles run.
+    tokio::spawn(async move {
+        loop {
+            let (done, total) = p.get();
+            b.set_length(total);
+            b.set_position(done);
+            b.set_message(
+                p.cycle
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    .to_string(),
+            );
+            if b.is_finished() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    opts.progress = Some(progress);
+    (opts, Some(bar))
+}

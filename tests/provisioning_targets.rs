@@ -1,0 +1,157 @@
+//! The mock provider against misbehaving targets: each protocol bug makes the right thing
+//! fail, and a target injecting 10 % faults still converges with zero lost changes.
+
+use scim_harness::client::ScimClient;
+use scim_harness::clock::{Clock, SimClock};
+use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
+use scim_harness::provisioning::job::{JobConfig, JobState, ProvisioningJob};
+use scim_harness::provisioning::logs::{Action, Outcome};
+use scim_harness::provisioning::quarantine::QuarantineReason;
+use scim_harness::provisioning::requests::Compat;
+use scim_harness::provisioning::sim::{SimOptions, TenantSource, simulate};
+use scim_harness::provisioning::tenant::{Tenant, TenantSpec};
+use scim_harness::reference::config::ReferenceConfig;
+use std::sync::Arc;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn tenant(clock: &SimClock) -> Tenant {
+    Tenant::generate(&TenantSpec::new(40, 4, 9, clock.now()))
+}
+
+async fn job_against(faults: Faults, compat: Compat) -> (ProvisioningJob, FaultyTarget, Tenant) {
+    let clock = Arc::new(SimClock::default());
+    let target = FaultyTarget::start(ReferenceConfig::default(), clock.clone(), faults, 1)
+        .await
+        .expect("target");
+    let client = ScimClient::new(&target.base_url, None).expect("client");
+    let config = JobConfig {
+        compat,
+        ..Default::default()
+    };
+    let t = tenant(&clock);
+    (ProvisioningJob::new(client, clock, config), target, t)
+}
+
+#[tokio::test]
+async fn a_target_rejecting_capitalised_ops_fails_the_default_mode_updates() {
+    let bug = Faults {
+        reject_capitalised_ops: true,
+        ..Default::default()
+    };
+    let (mut job, _t, tenant) = job_against(bug.clone(), Compat::Default).await;
+    let s = job.run_cycle(&tenant).await;
+    assert!(s.creates > 0, "creates need no PATCH: {s:?}");
+    let failed: Vec<_> = job
+        .logs
+        .iter()
+        .filter(|l| l.action == Action::Members && l.result == Outcome::Failure)
+        .collect();
+    assert!(!failed.is_empty(), "member PATCHes with \"Add\" must fail");
+    assert!(failed.iter().all(|l| l.status == Some(400)));
+    // The same target works in aadOptscim062020 mode (lowercase ops).
+    let (mut job, _t, tenant) = job_against(bug, Compat::AadOptscim062020).await;
+    let s = job.run_cycle(&tenant).await;
+    assert_eq!(s.failures, 0, "{s:?}");
+    assert!(s.member_patches > 0);
+}
+
+#[tokio::test]
+async fn a_target_answering_404_to_an_empty_filter_is_quarantined_at_once() {
+    let bug = Faults {
+        not_found_on_empty_filter: true,
+        ..Default::default()
+    };
+    let (mut job, _t, tenant) = job_against(bug, Compat::Default).await;
+    let s = job.run_cycle(&tenant).await;
+    assert_eq!(s.creates, 0);
+    assert_eq!(job.state, JobState::Quarantined);
+    assert!(matches!(
+        job.quarantine.as_ref().map(|q| &q.reason),
+        Some(QuarantineReason::ComplianceFailure { .. })
+    ));
+    assert_eq!(job.outbox.len(), 1, "one notification email");
+}
+
+#[tokio::test]
+async fn a_target_returning_members_despite_excluded_attributes_is_reported() {
+    let bug = Faults {
+        members_despite_excluded: true,
+        ..Default::default()
+    };
+    let (mut job, _t, tenant) = job_against(bug, Compat::Default).await;
+    job.run_cycle(&tenant).await;
+    // A second full cycle reads the groups (now with members) again.
+    job.restart(false, false);
+    job.run_cycle(&tenant).await;
+    assert!(
+        job.compliance_warnings
+            .iter()
+            .any(|w| w.contains("excludedAttributes=members")),
+        "{:?}",
+        job.compliance_warnings
+    );
+    // A correct target gives none.
+    let (mut job, _t, tenant) = job_against(Faults::default(), Compat::Default).await;
+    job.run_cycle(&tenant).await;
+    job.restart(false, false);
+    job.run_cycle(&tenant).await;
+    assert!(job.compliance_warnings.is_empty());
+}
+
+#[tokio::test]
+async fn wiremock_targets_credential_and_compliance_failures() {
+    for (status, credential) in [(401u16, true), (403, true), (404, false)] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+        let clock = Arc::new(SimClock::default());
+        let client = ScimClient::new(&server.uri(), Some("t".into())).expect("client");
+        let mut job = ProvisioningJob::new(client, clock.clone(), JobConfig::default());
+        let t = tenant(&clock);
+        job.run_cycle(&t).await;
+        let reason = job.quarantine.as_ref().map(|q| q.reason.clone());
+        match reason {
+            Some(QuarantineReason::CredentialFailure { status: s }) if credential => {
+                assert_eq!(s, status)
+            }
+            Some(QuarantineReason::ComplianceFailure { .. }) if !credential => {}
+            other => panic!("{status}: {other:?}"),
+        }
+        // The next attempt is 6 hours after the first failure.
+        let next = job.next_run_at().expect("scheduled");
+        assert_eq!((next - clock.now()).num_hours(), 6);
+        assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_percent_faults_converge_with_zero_lost_changes() {
+    for compat in [Compat::Default, Compat::AadOptscim062020] {
+        let opts = SimOptions {
+            tenant: TenantSource::Generate {
+                users: 1500,
+                groups: 60,
+            },
+            churn: 0.02,
+            cycles: 12,
+            compat,
+            seed: 5,
+            faults: Some(Faults::ten_percent()),
+            ..Default::default()
+        };
+        let r = simulate(&opts).await.expect("simulation runs");
+        let failures: usize = r.cycles.iter().map(|c| c.failures).sum();
+        assert!(failures > 0, "faults were injected and seen");
+        assert!(
+            r.converged(),
+            "{compat:?}: {}",
+            scim_harness::provisioning::report::table(&r)
+        );
+        assert_eq!(r.convergence.pending_escrows, 0);
+        assert!(r.cycles.iter().all(|c| c.quarantine.is_none()));
+    }
+}
