@@ -97,6 +97,13 @@ enum Command {
     /// Operations are sent at their scheduled times whatever the target does, and latency is
     /// measured from that intended time. Without --target it loads the embedded reference.
     Load(Box<scim_harness::load::cli::LoadArgs>),
+    /// Verify a domain (E-DV-02/03) against a given name server and/or web server, as the
+    /// reference's verifier does; prints the outcome and why. Exit 0: verified; 1: not
+    /// verified; 2: invalid input or no server given.
+    VerifyDomain(scim_harness::verification::cli::VerifyDomainArgs),
+    /// Start the fake name server and web server of the verification scenarios, print their
+    /// addresses, and run until Ctrl-C.
+    VerificationServers(scim_harness::verification::cli::VerificationServersArgs),
     /// Work with reports of earlier runs.
     Report {
         #[command(subcommand)]
@@ -321,6 +328,14 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(2);
                 }
             }
+        }
+        Command::VerifyDomain(args) => {
+            std::process::exit(scim_harness::verification::cli::verify_domain(&args).await);
+        }
+        Command::VerificationServers(args) => {
+            scim_harness::verification::cli::verification_servers(&args)
+                .await
+                .context("verification-servers")?;
         }
         Command::Load(args) => {
             scim_harness::load::cli::run(&args)

@@ -12,7 +12,7 @@ fn latency_of(k: u64) -> Duration {
     let us = 300
         + (k * 7919) % 1700
         + if k % 10 == 9 { 40_000 } else { 0 }
-        + if k % 97 == 0 { 250_000 } else { 0 };
+        + if k.is_multiple_of(97) { 250_000 } else { 0 };
     Duration::from_micros(us)
 }
 

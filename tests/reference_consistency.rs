@@ -174,7 +174,6 @@ async fn group_last_modified_moves_with_membership_patches() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: deleting a user (or group) that is a member bumps each parent group's meta.version but not its meta.lastModified, so `meta.lastModified gt T` misses groups whose members changed"]
 async fn group_last_modified_moves_when_a_member_is_deleted() {
     let (_srv, c) = start().await;
     let uid = create(&c, "/Users", json!({"schemas": [USER], "userName": "gone"}))
@@ -211,7 +210,6 @@ async fn group_last_modified_moves_when_a_member_is_deleted() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: POST /.search with sortBy concatenates sorted Users then sorted Groups instead of sorting the combined result (RFC 7644 §3.4.3)"]
 async fn root_search_sorts_across_resource_types() {
     let (_srv, c) = start().await;
     create(
@@ -250,7 +248,6 @@ async fn root_search_sorts_across_resource_types() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: resource ids are caseExact (RFC 7643 §3.1) and `filter=id eq \"<ID uppercased>\"` finds nothing, yet GET/DELETE /Users/<ID uppercased> (or the urn:uuid:/braced/simple uuid forms) answer 200/204 for that resource"]
 async fn ids_in_urls_are_case_exact() {
     let (_srv, c) = start().await;
     let id = create(
@@ -280,7 +277,6 @@ async fn ids_in_urls_are_case_exact() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: the Authorization scheme is matched case-sensitively: only `Bearer ` and `bearer ` are accepted, `BEARER t` answers 401 (RFC 7235 §2.1: the scheme is case-insensitive)"]
 async fn bearer_scheme_is_case_insensitive() {
     let (srv, _c) = start().await;
     let anon = ScimClient::new(&srv.base_url, None).unwrap();

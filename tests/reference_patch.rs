@@ -342,11 +342,10 @@ async fn invalid_path_and_invalid_value() {
     assert_eq!(c.get(&path).await.unwrap().body, before);
 }
 
-/// src/scim/patch.rs documents: `remove` of a required attribute is `mutability`, a required
-/// attribute left unassigned any other way (`replace` with `null`) is `invalidValue`.
+/// A required attribute that "becomes unassigned" (`replace` with `null`, with or without a
+/// path) is `mutability`, like its removal (RFC 7644 §3.5.2.2; see src/scim/patch.rs).
 #[tokio::test]
-#[ignore = "BUG: PATCH replace of required userName with null answers scimType mutability; src/scim/patch.rs documents invalidValue for that case (mutability only for remove)"]
-async fn replace_required_attribute_with_null_is_invalid_value() {
+async fn replace_required_attribute_with_null_is_mutability() {
     let (_srv, c) = strict().await;
     let (id, before) = new_user(&c).await;
     let path = format!("/Users/{id}");
@@ -357,7 +356,7 @@ async fn replace_required_attribute_with_null_is_invalid_value() {
         )
         .await
         .unwrap();
-    assert_error(&r, 400, Some("invalidValue"));
+    assert_error(&r, 400, Some("mutability"));
     let r = c
         .patch(
             &path,
@@ -365,7 +364,7 @@ async fn replace_required_attribute_with_null_is_invalid_value() {
         )
         .await
         .unwrap();
-    assert_error(&r, 400, Some("invalidValue"));
+    assert_error(&r, 400, Some("mutability"));
     assert_eq!(c.get(&path).await.unwrap().body, before);
 }
 

@@ -139,7 +139,7 @@ async fn concurrent_membership_changes_converge_to_a_from_scratch_recomputation(
         let groups = groups.clone();
         let ops = ops.clone();
         tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (w as u64 + 1) * 7919);
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((w as u64 + 1) * 7919));
             while Instant::now() < deadline {
                 // Overlap on purpose: a third of the users, every group.
                 let n = 1 + rng.below(4);

@@ -2,7 +2,7 @@
 //! loopback: records, CNAMEs, several strings, faults, the TCP fallback on truncation, zone
 //! files in both spellings (E-DV-02), and hostile sizes (E-DV-05).
 
-use scim_harness::verification::dns::{Fault, FakeDns};
+use scim_harness::verification::dns::{FakeDns, Fault};
 use scim_harness::verification::verifier::{
     Methods, Outcome, RECORD_PREFIX, VerifierConfig, check_dns, verify,
 };
@@ -30,18 +30,30 @@ async fn each_dns_finding_has_its_own_outcome() {
     let c = cfg(&dns);
     let z = &dns.zone;
 
-    assert_eq!(check_dns("acme.example", CODE, &c).await, Outcome::DomainNotFound);
+    assert_eq!(
+        check_dns("acme.example", CODE, &c).await,
+        Outcome::DomainNotFound
+    );
 
-    z.add_txt("acme.example", &["v=spf1 -all"]).await.expect("txt");
+    z.add_txt("acme.example", &["v=spf1 -all"])
+        .await
+        .expect("txt");
     assert_eq!(
         check_dns("acme.example", CODE, &c).await,
         Outcome::OtherTxtRecordsOnly { count: 1 }
     );
 
-    z.add_txt("acme.example", &[&value(OTHER)]).await.expect("txt");
-    assert_eq!(check_dns("acme.example", CODE, &c).await.code(), "wrong-code");
+    z.add_txt("acme.example", &[&value(OTHER)])
+        .await
+        .expect("txt");
+    assert_eq!(
+        check_dns("acme.example", CODE, &c).await.code(),
+        "wrong-code"
+    );
 
-    z.add_txt("acme.example", &[&value(CODE)]).await.expect("txt");
+    z.add_txt("acme.example", &[&value(CODE)])
+        .await
+        .expect("txt");
     assert!(check_dns("acme.example", CODE, &c).await.is_verified());
 
     // Each subdomain needs its own record: the parent's does not count.
@@ -49,8 +61,13 @@ async fn each_dns_finding_has_its_own_outcome() {
         check_dns("sales.acme.example", CODE, &c).await,
         Outcome::DomainNotFound
     );
-    z.add_txt("www.sales.acme.example", &["x"]).await.expect("txt");
-    assert_eq!(check_dns("sales.acme.example", CODE, &c).await, Outcome::NoRecord);
+    z.add_txt("www.sales.acme.example", &["x"])
+        .await
+        .expect("txt");
+    assert_eq!(
+        check_dns("sales.acme.example", CODE, &c).await,
+        Outcome::NoRecord
+    );
 
     // Without its TXT records acme.example still exists (names below it do): no record.
     z.remove("acme.example", hickory_proto::rr::RecordType::TXT)
@@ -65,17 +82,25 @@ async fn several_strings_and_cnames() {
     let dns = FakeDns::start().await.expect("start");
     let c = cfg(&dns);
     let z = &dns.zone;
-    z.add_txt("split.example", &[RECORD_PREFIX, CODE]).await.expect("txt");
+    z.add_txt("split.example", &[RECORD_PREFIX, CODE])
+        .await
+        .expect("txt");
     assert!(check_dns("split.example", CODE, &c).await.is_verified());
 
-    z.set_txt("split.example", &[&value(CODE), "and more"]).await.expect("txt");
+    z.set_txt("split.example", &[&value(CODE), "and more"])
+        .await
+        .expect("txt");
     assert_eq!(
         check_dns("split.example", CODE, &c).await.code(),
         "multiple-txt-strings"
     );
 
-    z.set_txt("target.example", &[&value(CODE)]).await.expect("txt");
-    z.set_cname("alias.example", "target.example").await.expect("cname");
+    z.set_txt("target.example", &[&value(CODE)])
+        .await
+        .expect("txt");
+    z.set_cname("alias.example", "target.example")
+        .await
+        .expect("cname");
     assert!(check_dns("alias.example", CODE, &c).await.is_verified());
     dns.stop().await;
 }
@@ -85,7 +110,9 @@ async fn faults_give_distinct_outcomes() {
     let dns = FakeDns::start().await.expect("start");
     let c = cfg(&dns);
     let z = &dns.zone;
-    z.add_txt("acme.example", &[&value(CODE)]).await.expect("txt");
+    z.add_txt("acme.example", &[&value(CODE)])
+        .await
+        .expect("txt");
 
     z.set_fault("acme.example", Fault::ServFail).expect("fault");
     assert_eq!(
@@ -95,17 +122,26 @@ async fn faults_give_distinct_outcomes() {
         }
     );
     z.set_fault("acme.example", Fault::NxDomain).expect("fault");
-    assert_eq!(check_dns("acme.example", CODE, &c).await, Outcome::DomainNotFound);
+    assert_eq!(
+        check_dns("acme.example", CODE, &c).await,
+        Outcome::DomainNotFound
+    );
 
     z.set_fault("acme.example", Fault::Timeout).expect("fault");
     let t = Instant::now();
-    assert_eq!(check_dns("acme.example", CODE, &c).await, Outcome::DnsTimeout);
+    assert_eq!(
+        check_dns("acme.example", CODE, &c).await,
+        Outcome::DnsTimeout
+    );
     assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
 
     // A fault on a parent applies below it; clearing it restores normal answers.
     z.set_fault("example", Fault::ServFail).expect("fault");
     z.clear_fault("acme.example").expect("clear");
-    assert_eq!(check_dns("acme.example", CODE, &c).await.code(), "dns-server-failure");
+    assert_eq!(
+        check_dns("acme.example", CODE, &c).await.code(),
+        "dns-server-failure"
+    );
     z.clear_fault("example").expect("clear");
     assert!(check_dns("acme.example", CODE, &c).await.is_verified());
     dns.stop().await;
@@ -116,7 +152,9 @@ async fn truncated_udp_answers_fall_back_to_tcp() {
     let dns = FakeDns::start().await.expect("start");
     let c = cfg(&dns);
     let z = &dns.zone;
-    z.add_txt("big.example", &[&value(CODE)]).await.expect("txt");
+    z.add_txt("big.example", &[&value(CODE)])
+        .await
+        .expect("txt");
     z.set_fault("big.example", Fault::Truncate).expect("fault");
     let (udp0, tcp0) = z.counts();
     assert!(check_dns("big.example", CODE, &c).await.is_verified());
@@ -187,20 +225,35 @@ async fn hostile_records_and_input_do_not_panic() {
     // 100 KB in one TXT value: split into 255-byte strings, it no longer fits in a DNS
     // message at all; the server fails to answer it and the verifier says so.
     let huge = "a".repeat(100 * 1024);
-    dns.zone.add_txt("huge.example", &[&huge]).await.expect("txt");
+    dns.zone
+        .add_txt("huge.example", &[&huge])
+        .await
+        .expect("txt");
     let o = check_dns("huge.example", CODE, &c).await;
     assert!(
-        matches!(o.code(), "dns-server-failure" | "dns-unreachable" | "dns-timeout"),
+        matches!(
+            o.code(),
+            "dns-server-failure" | "dns-unreachable" | "dns-timeout"
+        ),
         "{o:?}"
     );
     let text = o.explain("huge.example", CODE);
-    assert!(text.len() < 2000, "the explanation stays short: {}", text.len());
+    assert!(
+        text.len() < 2000,
+        "the explanation stays short: {}",
+        text.len()
+    );
 
     // 40 KB fits over TCP: it is read, judged, and shown cut short.
     let big = format!("logmein-verification-code={}", "b".repeat(40 * 1024));
     dns.zone.add_txt("big.example", &[&big]).await.expect("txt");
     let o = check_dns("big.example", CODE, &c).await;
-    assert_eq!(o.code(), "multiple-txt-strings", "{}", o.explain("big.example", CODE));
+    assert_eq!(
+        o.code(),
+        "multiple-txt-strings",
+        "{}",
+        o.explain("big.example", CODE)
+    );
     assert!(o.explain("big.example", CODE).len() < 2000);
 
     for (domain, code, want) in [

@@ -86,7 +86,9 @@ async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
     let env = Env::start().await;
     assert!(!env.reference.domains.has_verified_domain());
     let code = env.add("acme.example").await;
-    let (s, b) = env.call("GET", "/admin/v1/domains/acme.example/code", None).await;
+    let (s, b) = env
+        .call("GET", "/admin/v1/domains/acme.example/code", None)
+        .await;
     assert_eq!(s, 200);
     assert_eq!(b["dnsRecord"]["value"], format!("{RECORD_PREFIX}{code}"));
 
@@ -109,12 +111,18 @@ async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
     assert!(env.reference.domains.has_verified_domain());
 
     // A verified domain cannot be deleted; a pending one can.
-    let (s, b) = env.call("DELETE", "/admin/v1/domains/acme.example", None).await;
+    let (s, b) = env
+        .call("DELETE", "/admin/v1/domains/acme.example", None)
+        .await;
     assert_eq!(s, 409, "{b}");
     env.add("other.example").await;
-    let (s, _) = env.call("DELETE", "/admin/v1/domains/other.example", None).await;
+    let (s, _) = env
+        .call("DELETE", "/admin/v1/domains/other.example", None)
+        .await;
     assert_eq!(s, 204);
-    let (s, _) = env.call("GET", "/admin/v1/domains/other.example", None).await;
+    let (s, _) = env
+        .call("GET", "/admin/v1/domains/other.example", None)
+        .await;
     assert_eq!(s, 404);
 
     // A second verified domain keeps the organization and adds its verifier as an admin.
@@ -143,11 +151,17 @@ async fn after_ten_days_the_domain_expires_and_a_new_code_is_issued() {
         .await
         .expect("txt");
     env.clock.advance(chrono::Duration::days(9));
-    let (_, d) = env.call("GET", "/admin/v1/domains/late.example", None).await;
+    let (_, d) = env
+        .call("GET", "/admin/v1/domains/late.example", None)
+        .await;
     assert_eq!(d["state"], "pending", "day 9 is within the window");
 
     let (s, _) = env
-        .call("POST", "/admin/v1/test/clock/advance", Some(json!({"days": 2})))
+        .call(
+            "POST",
+            "/admin/v1/test/clock/advance",
+            Some(json!({"days": 2})),
+        )
         .await;
     assert_eq!(s, 200);
     let v = env.verify("late.example", "ann@late.example").await;
@@ -178,7 +192,11 @@ async fn after_ten_days_the_domain_expires_and_a_new_code_is_issued() {
 async fn bad_requests_are_refused_with_reasons() {
     let env = Env::start().await;
     let (s, b) = env
-        .call("POST", "/admin/v1/domains", Some(json!({"domain": "not a domain"})))
+        .call(
+            "POST",
+            "/admin/v1/domains",
+            Some(json!({"domain": "not a domain"})),
+        )
         .await;
     assert_eq!(s, 400, "{b}");
     assert!(b["detail"].as_str().is_some_and(|d| d.contains("label")));
@@ -186,11 +204,19 @@ async fn bad_requests_are_refused_with_reasons() {
     assert_eq!(s, 400);
     env.add("acme.example").await;
     let (s, _) = env
-        .call("POST", "/admin/v1/domains", Some(json!({"domain": "ACME.example."})))
+        .call(
+            "POST",
+            "/admin/v1/domains",
+            Some(json!({"domain": "ACME.example."})),
+        )
         .await;
     assert_eq!(s, 409, "the same domain, spelled differently");
     let (s, b) = env
-        .call("POST", "/admin/v1/domains/acme.example/verify", Some(json!({})))
+        .call(
+            "POST",
+            "/admin/v1/domains/acme.example/verify",
+            Some(json!({})),
+        )
         .await;
     assert_eq!(s, 400, "the verifying account is required: {b}");
     let (s, _) = env
@@ -202,11 +228,19 @@ async fn bad_requests_are_refused_with_reasons() {
         .await;
     assert_eq!(s, 400);
     let (s, _) = env
-        .call("POST", "/admin/v1/domains/nope.example/verify", Some(json!({"account": "a@b.c"})))
+        .call(
+            "POST",
+            "/admin/v1/domains/nope.example/verify",
+            Some(json!({"account": "a@b.c"})),
+        )
         .await;
     assert_eq!(s, 404);
     let (s, _) = env
-        .call("POST", "/admin/v1/test/clock/advance", Some(json!({"days": -1})))
+        .call(
+            "POST",
+            "/admin/v1/test/clock/advance",
+            Some(json!({"days": -1})),
+        )
         .await;
     assert_eq!(s, 400, "time never runs back");
 

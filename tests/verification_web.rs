@@ -28,8 +28,14 @@ async fn each_file_finding_has_its_own_outcome() {
     let c = cfg(&web);
     let cases: Vec<(WebFile, &str)> = vec![
         (WebFile::body(value()), "verified"),
-        (WebFile::body(format!("{}\n", value())), "file-with-whitespace"),
-        (WebFile::body(format!("  {}", value())), "file-with-whitespace"),
+        (
+            WebFile::body(format!("{}\n", value())),
+            "file-with-whitespace",
+        ),
+        (
+            WebFile::body(format!("  {}", value())),
+            "file-with-whitespace",
+        ),
         (
             WebFile::body(value().replace('=', "= ")),
             "file-with-whitespace",
@@ -54,7 +60,12 @@ async fn each_file_finding_has_its_own_outcome() {
     for (file, want) in cases {
         web.set("acme.example", file.clone());
         let o = check_web("acme.example", CODE, &c).await;
-        assert_eq!(o.code(), want, "{file:?}: {}", o.explain("acme.example", CODE));
+        assert_eq!(
+            o.code(),
+            want,
+            "{file:?}: {}",
+            o.explain("acme.example", CODE)
+        );
     }
     // Files are per domain, chosen by the Host header.
     web.set("acme.example", WebFile::body(value()));
@@ -90,7 +101,11 @@ async fn redirects_are_reported_not_followed() {
     );
     assert!(o.explain("acme.example", CODE).contains("not followed"));
     let asked: Vec<String> = web.requests().await.into_iter().map(|(h, _)| h).collect();
-    assert_eq!(asked, vec!["acme.example".to_string()], "the target was never fetched");
+    assert_eq!(
+        asked,
+        vec!["acme.example".to_string()],
+        "the target was never fetched"
+    );
 }
 
 #[tokio::test]
@@ -165,7 +180,10 @@ async fn dns_first_then_the_web_file() {
     let v = verify("acme.example", CODE, Methods::Dns, &c).await;
     assert_eq!(v.code, "domain-not-found");
     // A DNS record verifies without asking the web server.
-    dns.zone.add_txt("acme.example", &[&value()]).await.expect("txt");
+    dns.zone
+        .add_txt("acme.example", &[&value()])
+        .await
+        .expect("txt");
     let v = verify("ACME.example.", CODE, Methods::Any, &c).await;
     assert_eq!(v.code, "verified");
     assert_eq!(v.checks.len(), 1);
@@ -193,7 +211,10 @@ async fn without_a_web_server_the_domain_is_resolved_through_the_name_server() {
         "web-unreachable"
     );
     let (udp, tcp) = dns.zone.counts();
-    assert!(udp + tcp > 0, "the web check asked the configured name server");
+    assert!(
+        udp + tcp > 0,
+        "the web check asked the configured name server"
+    );
     assert!(web.requests().await.is_empty());
     dns.stop().await;
 }

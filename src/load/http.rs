@@ -220,7 +220,10 @@ impl Target {
         };
         let mut req = hyper::Request::builder()
             .method(method)
-            .uri(format!("{}{path}", lanes.prefix))
+            .uri(match format!("{}{path}", lanes.prefix) {
+                p if p.is_empty() => "/".to_string(),
+                p => p,
+            })
             .header(HOST, lanes.host.clone());
         if let Some(a) = &self.auth {
             req = req.header(AUTHORIZATION, a.clone());

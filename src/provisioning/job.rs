@@ -223,12 +223,16 @@ impl ProvisioningJob {
         }
     }
 
-    /// Stop: a cycle that is running finishes; no further cycle starts.
+    /// Stop between cycles: no further cycle starts.
     pub fn stop(&mut self) {
         self.stop_requested = true;
+        if self.state != JobState::Disabled {
+            self.state = JobState::Stopped;
+        }
     }
 
-    /// Asks to stop once the next cycle has finished (the running-cycle case of E-CY-02).
+    /// Stop requested while a cycle is planned or running: that cycle finishes first
+    /// (E-CY-02), then the job is stopped.
     pub fn stop_after_cycle(&mut self) {
         self.stop_requested = true;
     }

@@ -221,12 +221,12 @@ impl Counters {
         } else {
             self.failures as f64 / self.events as f64
         };
-        (share > p.failed_share || self.failures > p.max_failures).then(|| {
+        (share > p.failed_share || self.failures > p.max_failures).then_some(
             QuarantineReason::EscrowThreshold {
                 failures: self.failures,
                 events: self.events,
-            }
-        })
+            },
+        )
     }
 }
 
@@ -284,7 +284,7 @@ mod tests {
             reference_failures: rf,
         };
         assert!(c(100, 90, 0).verdict(&p).is_none(), "under 5,000 failures");
-        assert!(c(10_000, 4_100, 0).verdict(&p).is_some(), "41 %");
+        assert!(c(20_000, 8_200, 0).verdict(&p).is_some(), "41 %");
         assert!(c(20_000, 6_000, 0).verdict(&p).is_none(), "30 %");
         assert!(c(200_000, 41_000, 0).verdict(&p).is_some(), "over 40,000");
         assert!(

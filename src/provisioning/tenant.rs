@@ -144,11 +144,9 @@ impl TenantSpec {
     /// A tenant of `users` and `groups` with the defaults the simulations use: 90 % of users
     /// assigned directly, 80 % of groups assigned, about 3 group memberships per user.
     pub fn new(users: usize, groups: usize, seed: u64, start: DateTime<Utc>) -> TenantSpec {
-        let members_per_group = if groups == 0 {
-            0
-        } else {
-            (users * 3 / groups).clamp(1, 200)
-        };
+        let members_per_group = (users * 3)
+            .checked_div(groups)
+            .map_or(0, |m| m.clamp(1, 200));
         TenantSpec {
             users,
             groups,

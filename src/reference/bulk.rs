@@ -139,12 +139,10 @@ pub fn run(store: &Store, req: &Value, base: &str) -> Result<Value, ScimError> {
         if !progressed {
             // Circular references that cannot be resolved: report each remaining operation.
             for op in still {
-                let e = ScimError::typed(
-                    crate::scim::ScimType::InvalidValue,
-                    "unresolvable circular bulkId reference",
-                );
+                // RFC 7644 §3.7.1: a reference that cannot be resolved is a conflict.
+                let e = ScimError::status(409, "unresolvable circular bulkId reference");
                 results[op.index] = Some(json!({
-                    "method": op.method, "bulkId": op.bulk_id, "status": "409", "response": e.to_body()
+                    "method": op.method, "bulkId": op.bulk_id, "status": e.status.to_string(), "response": e.to_body()
                 }));
             }
             break;

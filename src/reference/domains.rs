@@ -301,7 +301,8 @@ impl DomainRegistry {
                 .ok_or_else(|| DomainError::NotFound(name.clone()))?;
             if d.state == DomainState::Verified {
                 let method = d.verified_method.unwrap_or(Method::Dns);
-                let mut v = Verification::without_checks(&name, &d.code, Outcome::Verified { method });
+                let mut v =
+                    Verification::without_checks(&name, &d.code, Outcome::Verified { method });
                 v.explanation = format!(
                     "already verified by {} on {}",
                     d.verified_by.as_deref().unwrap_or("(unknown)"),
@@ -398,7 +399,10 @@ fn body_json(bytes: &Bytes) -> Result<Value, ApiError> {
         return Ok(json!({}));
     }
     if bytes.len() > 64 * 1024 {
-        return Err(ApiError(ScimError::status(413, "the request body exceeds 64 KiB")));
+        return Err(ApiError(ScimError::status(
+            413,
+            "the request body exceeds 64 KiB",
+        )));
     }
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError(ScimError::invalid_syntax(format!(
@@ -408,7 +412,9 @@ fn body_json(bytes: &Bytes) -> Result<Value, ApiError> {
 }
 
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// The code as an admin needs it: the record, the file, the deadline.
@@ -445,7 +451,9 @@ async fn list(State(st): State<AppState>) -> Response {
 async fn add(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let req = body_json(&body)?;
     let domain = str_field(&req, "domain").ok_or_else(|| {
-        ApiError(ScimError::invalid_value("the body needs \"domain\": the domain to verify"))
+        ApiError(ScimError::invalid_value(
+            "the body needs \"domain\": the domain to verify",
+        ))
     })?;
     let d = st.domains.add(domain, str_field(&req, "account"))?;
     let mut out = serde_json::to_value(&d).unwrap_or_default();
@@ -460,7 +468,10 @@ async fn get_one(
     Path(domain): Path<String>,
 ) -> Result<Response, ApiError> {
     let d = st.domains.get(&domain)?;
-    Ok(json_response(StatusCode::OK, &serde_json::to_value(&d).unwrap_or_default()))
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::to_value(&d).unwrap_or_default(),
+    ))
 }
 
 async fn get_code(
@@ -482,7 +493,10 @@ async fn verify(
             "the body needs \"account\": the account that verifies becomes organization admin (E-DV-01)",
         ))
     })?;
-    let methods = match str_field(&req, "method").map(str::to_ascii_lowercase).as_deref() {
+    let methods = match str_field(&req, "method")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("any") => Methods::Any,
         Some("dns") => Methods::Dns,
         Some("web") => Methods::Web,

@@ -111,7 +111,7 @@ fn base_url(headers: &HeaderMap, cfg: &ReferenceConfig) -> String {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    format!("http://{host}{}", cfg.base_path)
+    format!("http://{host}{}", cfg.base_path.trim_end_matches('/'))
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
@@ -168,8 +168,9 @@ async fn auth(State(state): State<AppState>, req: Request, next: Next) -> Respon
     if let Some(expected) = &state.config().token {
         let given = header_str(req.headers(), header::AUTHORIZATION)
             .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
+                // The scheme name is case-insensitive (RFC 7235 §2.1).
+                let (scheme, token) = h.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
             })
             .map(str::trim);
         let ok = given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())));

@@ -6,7 +6,9 @@ use crate::scim::ScimError;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::patch::{self, PatchOp, PatchOpKind, PatchOptions};
 use crate::scim::path::PatchPath;
-use crate::scim::query::{Page, Projection, SortBy, SortOrder, compare_keys, list_response};
+use crate::scim::query::{
+    Page, Projection, SortBy, SortKey, SortOrder, compare_keys, list_response,
+};
 use crate::scim::resource::{InputOptions, canonicalize, check_immutable};
 use crate::scim::schema::SEARCH_REQUEST;
 use serde_json::Value;
@@ -232,18 +234,17 @@ pub fn list(store: &Store, kind: Kind, p: &ListParams, base: &str) -> Result<Str
 /// POST `/.search` over Users then Groups. A filter naming an attribute one type lacks simply
 /// matches nothing of that type.
 pub fn list_all(store: &Store, p: &ListParams, base: &str) -> Result<Value, ScimError> {
-    let mut all: Vec<(Kind, Value)> = Vec::new();
+    let mut all: Vec<(Kind, Value, Option<SortKey>)> = Vec::new();
     let mut first_error = None;
     let mut understood = false;
     for kind in [Kind::User, Kind::Group] {
         match prepare(store, kind, p) {
             Ok(pr) => {
                 understood = true;
-                all.extend(
-                    matching(store, kind, &pr, base)?
-                        .into_iter()
-                        .map(|v| (kind, v)),
-                );
+                for v in matching(store, kind, &pr, base)? {
+                    let key = pr.sort.as_ref().and_then(|(by, _)| by.key(&v));
+                    all.push((kind, v, key));
+                }
             }
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -254,11 +255,21 @@ pub fn list_all(store: &Store, p: &ListParams, base: &str) -> Result<Value, Scim
         return Err(first_error
             .unwrap_or_else(|| ScimError::invalid_filter("the query fits no resource type")));
     }
+    // Each type's matches came back sorted; the combined list is sorted again as one.
+    if p.sort_by.is_some() {
+        let order = p
+            .sort_order
+            .as_deref()
+            .map(SortOrder::parse)
+            .transpose()?
+            .unwrap_or_default();
+        all.sort_by(|a, b| compare_keys(&a.2, &b.2, order));
+    }
     let page = Page::resolve(p.start_index, p.count, store.config.limits.max_results);
     let total = all.len();
     let items = all[page.range(total)]
         .iter()
-        .map(|(k, v)| {
+        .map(|(k, v, _)| {
             project(
                 *k,
                 v,

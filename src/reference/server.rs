@@ -2,10 +2,10 @@
 //! the conformance suite do.
 
 use super::config::ReferenceConfig;
+use super::domains::DomainRegistry;
 use super::http::{AppState, serve};
 use super::store::Store;
 use super::usersync::{UserSync, UserSyncConfig};
-use super::domains::DomainRegistry;
 use crate::clock::{Clock, SimClock, SystemClock};
 use std::net::SocketAddr;
 use std::sync::Arc;

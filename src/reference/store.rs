@@ -254,8 +254,12 @@ impl Snapshot {
 }
 
 /// Parses a resource id from a URL or a member reference; anything else is simply not found.
+/// `id` is caseExact (RFC 7643 §3.1): only the exact spelling the server issued (lowercase,
+/// hyphenated) names a resource; `urn:uuid:`, braced, hyphenless or uppercase forms do not.
 pub fn parse_id(s: &str) -> Option<Uuid> {
-    Uuid::parse_str(s).ok()
+    let id = Uuid::try_parse(s).ok()?;
+    let mut buf = Uuid::encode_buffer();
+    (id.hyphenated().encode_lower(&mut buf) == s).then_some(id)
 }
 
 /// Checks `If-Match` (RFC 7644 §3.14, RFC 7232): `*` or any listed ETag equal to the current one.
@@ -297,7 +301,10 @@ pub enum StoreChange {
         removed: Vec<Uuid>,
     },
     /// A group was deleted; `members` were its direct members.
-    GroupDeleted { group: Uuid, members: Vec<Uuid> },
+    GroupDeleted {
+        group: Uuid,
+        members: Vec<Uuid>,
+    },
 }
 
 /// Receives [`StoreChange`]s. Called on the writer's thread after the commit, so it must only
@@ -505,6 +512,9 @@ impl Store {
                     },
                 );
                 let (added, _) = inner.apply_member_change(id, MemberChange::Set(set))?;
+                for m in &added {
+                    inner.touch(*m, self.bump(), now);
+                }
                 (!added.is_empty()).then_some(StoreChange::Members {
                     group: id,
                     added,
@@ -565,6 +575,10 @@ impl Store {
                     added.extend(a);
                     removed.extend(r);
                 }
+                // A member's `groups` changed, so its version and lastModified move too.
+                for m in added.iter().chain(removed.iter()) {
+                    inner.touch(*m, self.bump(), now);
+                }
             }
             let old_keys = inner.keys_of(kind, uid);
             inner.unindex(kind, uid, &old_keys);
@@ -620,12 +634,14 @@ impl Store {
         }
         let keys = inner.keys_of(kind, uid);
         inner.unindex(kind, uid, &keys);
+        let now = self.now_ms();
         if let Some(groups) = inner.member_of.remove(&uid) {
             for g in groups {
+                let v = self.bump();
                 if let Some(ge) = inner.groups.get_mut(&g) {
                     ge.members.swap_remove(&uid);
-                    ge.entry.version = self.bump();
                 }
+                inner.touch(g, v, now);
             }
         }
         let change = match kind {
@@ -638,6 +654,7 @@ impl Store {
                 if let Some(g) = inner.groups.remove(&uid) {
                     for m in g.members {
                         inner.unlink(m, uid);
+                        inner.touch(m, self.bump(), now);
                         members.push(m);
                     }
                 }
@@ -785,9 +802,33 @@ fn remove_from(map: &mut HashMap<Box<str>, Vec<Uuid>>, key: &str, id: Uuid) {
 }
 
 impl Inner {
+    /// Moves a resource's version and lastModified (its derived `groups` or `members` changed).
+    fn touch(&mut self, id: Uuid, version: u64, now: i64) {
+        let entry = match self.users.get_mut(&id) {
+            Some(e) => Some(e),
+            None => self.groups.get_mut(&id).map(|g| &mut g.entry),
+        };
+        if let Some(e) = entry {
+            e.version = e.version.max(version);
+            e.modified = e.modified.max(now);
+        }
+    }
+
+    /// A user's version covers its `groups`: the newest of its own and of every group it is in,
+    /// directly or through nesting, so renaming or re-nesting a group moves the user's ETag.
+    fn user_version(&self, own: u64, groups: &[GroupRef]) -> u64 {
+        groups
+            .iter()
+            .filter_map(|g| self.groups.get(&g.id).map(|ge| ge.entry.version))
+            .fold(own, u64::max)
+    }
+
     fn version_of(&self, kind: Kind, id: Uuid) -> Option<u64> {
         match kind {
-            Kind::User => self.users.get(&id).map(|e| e.version),
+            Kind::User => self
+                .users
+                .get(&id)
+                .map(|e| self.user_version(e.version, &self.groups_of(id))),
             Kind::Group => self.groups.get(&id).map(|g| g.entry.version),
         }
     }
@@ -1083,15 +1124,18 @@ impl Inner {
 
     fn snapshot(&self, kind: Kind, id: Uuid, with_members: bool) -> Option<Snapshot> {
         match kind {
-            Kind::User => self.users.get(&id).map(|e| Snapshot {
-                kind,
-                id,
-                body: e.body.to_string(),
-                version: e.version,
-                created: e.created,
-                modified: e.modified,
-                groups: self.groups_of(id),
-                members: None,
+            Kind::User => self.users.get(&id).map(|e| {
+                let groups = self.groups_of(id);
+                Snapshot {
+                    kind,
+                    id,
+                    body: e.body.to_string(),
+                    version: self.user_version(e.version, &groups),
+                    created: e.created,
+                    modified: e.modified,
+                    groups,
+                    members: None,
+                }
             }),
             Kind::Group => self.groups.get(&id).map(|g| Snapshot {
                 kind,
@@ -1105,13 +1149,12 @@ impl Inner {
                     g.members
                         .iter()
                         .map(|m| {
-                            let k = self.kind_of(*m).unwrap_or(Kind::User);
+                            // No `display`: it is optional (RFC 7643 §4.2), and a member
+                            // group's rename would change it without moving this group's ETag.
                             MemberRef {
                                 id: *m,
-                                kind: k,
-                                display: (k == Kind::Group)
-                                    .then(|| self.groups.get(m).map(|x| x.display_name.to_string()))
-                                    .flatten(),
+                                kind: self.kind_of(*m).unwrap_or(Kind::User),
+                                display: None,
                             }
                         })
                         .collect()

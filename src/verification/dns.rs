@@ -263,7 +263,9 @@ impl DnsZone {
             for record in set.records_without_rrsigs() {
                 // The file's own SOA and NS would shadow nothing here (the zone is the root);
                 // they are kept so `dig SOA main.com` answers as the file says.
-                self.upsert(record.clone()).await.map_err(|e| err(e.to_string()))?;
+                self.upsert(record.clone())
+                    .await
+                    .map_err(|e| err(e.to_string()))?;
                 loaded += 1;
             }
         }

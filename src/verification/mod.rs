@@ -7,6 +7,7 @@
 //! - [`verifier`]: the reference implementation's verifier: the rules, and one distinct,
 //!   explained [`verifier::Outcome`] for every way a verification can end.
 
+pub mod cli;
 pub mod dns;
 pub mod outcome;
 pub mod verifier;

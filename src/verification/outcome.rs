@@ -35,7 +35,11 @@ impl Method {
 
 /// How a verification (or one method's check) ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "outcome",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Outcome {
     /// Ownership proven.
     Verified { method: Method },
@@ -87,11 +91,7 @@ pub enum Outcome {
 
 /// Cuts text a server sent (possibly 100 KB of it) to something a message can show.
 pub fn excerpt(s: &str, max: usize) -> String {
-    let shown: String = s
-        .chars()
-        .take(max)
-        .flat_map(char::escape_default)
-        .collect();
+    let shown: String = s.chars().take(max).flat_map(char::escape_default).collect();
     if s.chars().count() > max {
         format!("{shown}... ({} bytes in all)", s.len())
     } else {
@@ -151,10 +151,14 @@ impl Outcome {
         let want = format!("{RECORD_PREFIX}{code}");
         let url = format!("http://{domain}{FILE_PATH}");
         match self {
-            Outcome::Verified { method: Method::Dns } => {
+            Outcome::Verified {
+                method: Method::Dns,
+            } => {
                 format!("verified: the TXT record at {domain} holds {want}")
             }
-            Outcome::Verified { method: Method::Web } => {
+            Outcome::Verified {
+                method: Method::Web,
+            } => {
                 format!("verified: {url} holds exactly {want}")
             }
             Outcome::WrongCode { method, found } => format!(
@@ -214,9 +218,9 @@ impl Outcome {
                 "expired: the {DEADLINE_DAYS}-day verification window for {domain} closed; a new \
                  code was issued: publish {RECORD_PREFIX}{new_code} and verify again"
             ),
-            Outcome::FileNotFound => format!(
-                "not verified: {url} was not found (404); upload the file to the web root"
-            ),
+            Outcome::FileNotFound => {
+                format!("not verified: {url} was not found (404); upload the file to the web root")
+            }
             Outcome::FileHttpError { status } => format!(
                 "not verified: {url} answered HTTP {status}; it must answer 200 with the file"
             ),
@@ -224,9 +228,9 @@ impl Outcome {
                 "not verified: {url} holds the value with blank spaces or line breaks around or \
                  inside it; the file must contain exactly {want} and nothing else"
             ),
-            Outcome::FileWrongContent { excerpt: e } => format!(
-                "not verified: {url} does not hold {want}; it starts with \"{e}\""
-            ),
+            Outcome::FileWrongContent { excerpt: e } => {
+                format!("not verified: {url} does not hold {want}; it starts with \"{e}\"")
+            }
             Outcome::FileTooLarge { limit } => format!(
                 "not verified: {url} is larger than {limit} bytes, so it cannot be the \
                  verification file; the file must contain exactly {want}"

@@ -120,7 +120,10 @@ pub fn normalise_domain(input: &str) -> Result<String, String> {
         return Err("the name is empty".into());
     }
     if input.len() > 1024 {
-        return Err(format!("the name is {} bytes long (at most 253)", input.len()));
+        return Err(format!(
+            "the name is {} bytes long (at most 253)",
+            input.len()
+        ));
     }
     let name = hickory_resolver::proto::rr::Name::from_utf8(trimmed)
         .map_err(|e| format!("'{}': {e}", excerpt(trimmed, 80)))?;
@@ -130,12 +133,12 @@ pub fn normalise_domain(input: &str) -> Result<String, String> {
     }
     let labels: Vec<&str> = ascii.split('.').collect();
     if labels.len() < 2 {
-        return Err(format!("'{ascii}' has a single label; give a domain such as example.com"));
+        return Err(format!(
+            "'{ascii}' has a single label; give a domain such as example.com"
+        ));
     }
     for label in &labels {
-        let ldh = label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        let ldh = label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if label.is_empty() || label.len() > 63 || !ldh {
             return Err(format!(
                 "'{}' has the label '{}'; labels are 1-63 letters, digits or hyphens",
@@ -184,7 +187,11 @@ pub fn judge_txt(records: &[Vec<String>], code: &str) -> Outcome {
     for strings in records {
         let joined = strings.concat();
         match code_in(&joined) {
-            Some(found) if found == code => return Outcome::Verified { method: Method::Dns },
+            Some(found) if found == code => {
+                return Outcome::Verified {
+                    method: Method::Dns,
+                };
+            }
             Some(found) => {
                 wrong.push(found);
                 continue;
@@ -218,7 +225,9 @@ pub fn judge_txt(records: &[Vec<String>], code: &str) -> Outcome {
 pub fn judge_file(body: &[u8], code: &str) -> Outcome {
     let want = format!("{RECORD_PREFIX}{code}");
     if body == want.as_bytes() {
-        return Outcome::Verified { method: Method::Web };
+        return Outcome::Verified {
+            method: Method::Web,
+        };
     }
     let text = String::from_utf8_lossy(body);
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
@@ -314,7 +323,9 @@ async fn unreachable_or_silent(server: SocketAddr, wait: Duration) -> Outcome {
 
 fn dns_error(e: NetError) -> Outcome {
     match e {
-        NetError::Dns(DnsError::NoRecordsFound(nr)) if nr.response_code == ResponseCode::NXDomain => {
+        NetError::Dns(DnsError::NoRecordsFound(nr))
+            if nr.response_code == ResponseCode::NXDomain =>
+        {
             Outcome::DomainNotFound
         }
         NetError::Dns(DnsError::NoRecordsFound(_)) => Outcome::NoRecord,
@@ -464,7 +475,12 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// Verifies `domain` with `code` by the given methods. Input is validated first, so a bad
 /// domain or code gives `invalid-domain` / `invalid-code` and never reaches a server.
-pub async fn verify(domain: &str, code: &str, methods: Methods, cfg: &VerifierConfig) -> Verification {
+pub async fn verify(
+    domain: &str,
+    code: &str,
+    methods: Methods,
+    cfg: &VerifierConfig,
+) -> Verification {
     let domain = match normalise_domain(domain) {
         Ok(d) => d,
         Err(reason) => {
@@ -583,9 +599,19 @@ mod tests {
 
     #[test]
     fn validates_input() {
-        assert_eq!(normalise_domain(" Acme.Example. ").as_deref(), Ok("acme.example"));
+        assert_eq!(
+            normalise_domain(" Acme.Example. ").as_deref(),
+            Ok("acme.example")
+        );
         assert!(normalise_domain("bücher.example").is_ok_and(|d| d.starts_with("xn--")));
-        for bad in ["", "localhost", "a..b", "-a.example", "a_b.example", "a b.example"] {
+        for bad in [
+            "",
+            "localhost",
+            "a..b",
+            "-a.example",
+            "a_b.example",
+            "a b.example",
+        ] {
             assert!(normalise_domain(bad).is_err(), "{bad}");
         }
         assert!(normalise_domain(&"a".repeat(100_000)).is_err());

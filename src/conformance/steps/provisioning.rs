@@ -267,7 +267,7 @@ async fn target_user(
     Ok((r.status == 200).then_some(r.body))
 }
 
-#[then(regex = r#"^the app has (\w+) with (\S+) "([^"]*)"$"#)]
+#[then(regex = r#"^the app has (\w+) with ((?:[^\s\[]|\[[^\]]*\])+) "([^"]*)"$"#)]
 async fn app_has(w: &mut ScimWorld, name: String, attr: String, want: String) -> StepResult {
     let s = scenario(w).await?;
     let u = target_user(s, &name).await?;

@@ -17,7 +17,7 @@ use super::get_ci;
 use crate::client::ScimResponse;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult, ensure};
-use crate::verification::dns::{Fault, FakeDns};
+use crate::verification::dns::{FakeDns, Fault};
 use crate::verification::verifier::RECORD_PREFIX;
 use crate::verification::web::{FakeWeb, WebFile};
 use cucumber::{given, then, when};
@@ -128,7 +128,10 @@ fn expect(w: &ScimWorld, r: &ScimResponse, ok: &[u16], what: &str) -> StepResult
         w.last.as_ref(),
         "openapi/verification-admin.yaml",
         what,
-        ok.iter().map(u16::to_string).collect::<Vec<_>>().join(" or "),
+        ok.iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or "),
         r.status,
     )
 }
@@ -140,7 +143,12 @@ async fn point_verifier(w: &mut ScimWorld, dns: String, web: String) -> StepResu
         "dnsTimeoutMs": DNS_TIMEOUT_MS, "webTimeoutMs": WEB_TIMEOUT_MS,
     });
     let r = w
-        .call(Method::PUT, "/admin/v1/test/verification-servers", Some(&body), &[])
+        .call(
+            Method::PUT,
+            "/admin/v1/test/verification-servers",
+            Some(&body),
+            &[],
+        )
         .await?;
     if r.status == 404 {
         return Err(Failure::skip(
@@ -154,7 +162,9 @@ async fn point_verifier(w: &mut ScimWorld, dns: String, web: String) -> StepResu
 async fn fake_servers(w: &mut ScimWorld) -> StepResult {
     let r = w.call(Method::GET, "/admin/v1/domains", None, &[]).await?;
     if r.status == 404 {
-        return Err(Failure::skip("the target has no domain verification admin API"));
+        return Err(Failure::skip(
+            "the target has no domain verification admin API",
+        ));
     }
     let ctx = w.ctx()?;
     let fakes = fakes_for(&ctx.base_url).await?;
@@ -166,13 +176,17 @@ async fn fake_servers(w: &mut ScimWorld) -> StepResult {
 #[given(regex = r#"^"([^"]+)" starts verifying "([^"]+)"$"#)]
 async fn starts(w: &mut ScimWorld, account: String, domain: String) -> StepResult {
     let body = json!({"domain": w.domain(&domain), "account": account});
-    let r = w.call(Method::POST, "/admin/v1/domains", Some(&body), &[]).await?;
+    let r = w
+        .call(Method::POST, "/admin/v1/domains", Some(&body), &[])
+        .await?;
     if r.status == 400 {
         // An invalid domain: the scenario checks the refusal.
         return Ok(());
     }
     expect(w, &r, &[201], "adding a domain answers 201 with its code")?;
-    let code = get_ci(&r.body, "code").and_then(Value::as_str).unwrap_or("");
+    let code = get_ci(&r.body, "code")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     ensure(
         crate::verification::verifier::normalise_code(code).is_ok(),
         w.last.as_ref(),
@@ -181,7 +195,9 @@ async fn starts(w: &mut ScimWorld, account: String, domain: String) -> StepResul
         "a UUID",
         code,
     )?;
-    w.verification.codes.insert(domain.clone(), code.to_string());
+    w.verification
+        .codes
+        .insert(domain.clone(), code.to_string());
     w.verification.last_started = Some(domain);
     Ok(())
 }
@@ -363,7 +379,12 @@ async fn verifies(w: &mut ScimWorld, account: String, domain: String, by: String
     let path = format!("/admin/v1/domains/{}/verify", w.domain(&domain));
     let body = json!({"account": account, "method": method});
     let r = w.call(Method::POST, &path, Some(&body), &[]).await?;
-    expect(w, &r, &[200], "verifying a domain answers 200 with the verification")?;
+    expect(
+        w,
+        &r,
+        &[200],
+        "verifying a domain answers 200 with the verification",
+    )?;
     if let Some(code) = r.body.pointer("/domain/code").and_then(Value::as_str) {
         w.verification.codes.insert(domain, code.to_string());
     }
@@ -371,11 +392,16 @@ async fn verifies(w: &mut ScimWorld, account: String, domain: String, by: String
     Ok(())
 }
 
-#[when(regex = r"^(\d+) days pass$")]
+#[when(regex = r"^(\d+) days go by$")]
 async fn days_pass(w: &mut ScimWorld, days: i64) -> StepResult {
     let body = json!({"days": days});
     let r = w
-        .call(Method::POST, "/admin/v1/test/clock/advance", Some(&body), &[])
+        .call(
+            Method::POST,
+            "/admin/v1/test/clock/advance",
+            Some(&body),
+            &[],
+        )
         .await?;
     if r.status == 404 {
         return Err(Failure::skip(
@@ -432,7 +458,9 @@ async fn state_is(w: &mut ScimWorld, domain: String, want: String) -> StepResult
     let path = format!("/admin/v1/domains/{}", w.domain(&domain));
     let r = w.call(Method::GET, &path, None, &[]).await?;
     expect(w, &r, &[200], "a domain can be read")?;
-    let got = get_ci(&r.body, "state").and_then(Value::as_str).unwrap_or("(none)");
+    let got = get_ci(&r.body, "state")
+        .and_then(Value::as_str)
+        .unwrap_or("(none)");
     ensure(
         got == want,
         w.last.as_ref(),
@@ -446,7 +474,12 @@ async fn state_is(w: &mut ScimWorld, domain: String, want: String) -> StepResult
 #[then(regex = r#"^"([^"]+)" is an organization admin$"#)]
 async fn is_admin(w: &mut ScimWorld, account: String) -> StepResult {
     let r = w.call(Method::GET, "/admin/v1/domains", None, &[]).await?;
-    expect(w, &r, &[200], "the domains and the organization can be read")?;
+    expect(
+        w,
+        &r,
+        &[200],
+        "the domains and the organization can be read",
+    )?;
     let admins = r
         .body
         .pointer("/organization/admins")
@@ -475,7 +508,9 @@ async fn new_code(w: &mut ScimWorld, domain: String) -> StepResult {
     let path = format!("/admin/v1/domains/{}/code", w.domain(&domain));
     let r = w.call(Method::GET, &path, None, &[]).await?;
     expect(w, &r, &[200], "the code can be read")?;
-    let now = get_ci(&r.body, "code").and_then(Value::as_str).unwrap_or("");
+    let now = get_ci(&r.body, "code")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     ensure(
         !now.is_empty() && (now == issued || issued.is_empty()),
         w.last.as_ref(),
