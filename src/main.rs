@@ -6,10 +6,17 @@ use scim_harness::reference::config::{Limits, ReferenceConfig};
 use scim_harness::reference::server::RunningReference;
 use std::net::SocketAddr;
 
+/// mimalloc instead of the system allocator: the reference and the drivers allocate small JSON
+/// buffers on every request, and mimalloc measurably raises requests per second for that load
+/// (see reports/bench-reference.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Conformance tests and load simulation for SCIM 2.0 provisioning and User Sync.
 ///
 /// Without a target, every command runs against the embedded reference implementation, a
 /// complete in-memory SCIM 2.0 service provider started on a loopback port.
+
 #[derive(Debug, Parser)]
 #[command(name = "scim-harness", version, propagate_version = true)]
 struct Cli {
@@ -246,9 +253,17 @@ async fn main() -> anyhow::Result<()> {
                 users,
                 groups,
                 concurrency,
+                ..Default::default()
             };
             println!("scim-harness run: embedded reference, {users} users, {groups} groups");
-            let summary = scim_harness::run::run(&opts).await.context("run failed")?;
+            let quiet = std::env::var_os("CI").is_some();
+            let summary = scim_harness::run::run(&opts, |step| {
+                if !quiet {
+                    eprintln!("run: {step}");
+                }
+            })
+            .await
+            .context("run failed")?;
             print!("{}", summary.table());
             if !summary.passed() {
                 std::process::exit(1);

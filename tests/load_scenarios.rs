@@ -48,7 +48,7 @@ async fn every_scenario_runs_without_errors_against_the_reference() {
             assert!(
                 r.notes
                     .iter()
-                    .any(|n| n.contains("no User Sync rule engine")),
+                    .any(|n| n.contains("not a directory group change")),
                 "{:?}",
                 r.notes
             );

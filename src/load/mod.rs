@@ -196,17 +196,18 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
     ));
     let mut notes = Vec::new();
     let visibility = if opts.scenario == ScenarioName::EntitlementsE2e {
-        let v = visibility::choose(&target, opts.sizes.poll_interval).await;
-        notes.push(format!("visibility: {}", v.describe()));
-        if embedded.is_some() {
-            notes.push(
-                "the embedded reference has no User Sync rule engine yet, so entitlements-e2e \
-                 measures PATCH of the user's entitlements -> visible on GET, not a directory \
-                 group change -> rule -> entitlement"
-                    .into(),
-            );
-        }
-        Some(v)
+        let choice = visibility::choose(&target, opts.sizes.poll_interval).await;
+        notes.push(format!("visibility: {}", choice.wait.describe()));
+        notes.push(format!(
+            "entitlements-e2e measures PATCH of the user's entitlements -> visible on GET, not a \
+             directory group change -> User Sync rule -> entitlement{}",
+            if embedded.is_some() && !choice.admin_api {
+                " (the embedded reference has no User Sync rule engine yet)"
+            } else {
+                ""
+            }
+        ));
+        Some(choice.wait)
     } else {
         None
     };

@@ -23,9 +23,10 @@ pub enum ScenarioName {
     /// PATCH users' `entitlements` directly; each operation grants `--entitlements-per-op`.
     EntitlementsApi,
     /// Change a user's entitlements, then wait until the change is *visible* on the user
-    /// (admin API applied-sequence wait when the target has it, else bounded polling of
-    /// `GET /Users/{id}?attributes=entitlements`). Against the embedded reference, which has no
-    /// User Sync rule engine yet, this measures PATCH-of-entitlements -> visible on read.
+    /// (bounded polling of `GET /Users/{id}?attributes=entitlements`; the User Sync admin API's
+    /// applied-sequence wait is probed and reported). The change is a direct PATCH of the
+    /// user's entitlements, not a directory-group change applied by User Sync rules (the
+    /// reference's rule engine is not driven yet), so this measures PATCH -> visible on read.
     EntitlementsE2e,
     /// The identity provider's request mix: initial cycle (GET filter userName eq -> POST /Users,
     /// PATCH group members in batches), then incremental (PATCH Replace attributes, PATCH active

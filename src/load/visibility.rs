@@ -5,9 +5,11 @@
 //! trait:
 //! - **polling** (works against any SCIM service): `GET /Users/{id}?attributes=entitlements`
 //!   until the entitlement is there, every `poll_interval`, bounded by a deadline;
-//! - **applied-sequence wait** of the User Sync admin API (issue 4, not built yet): block until
-//!   the engine's applied sequence passes the change. `choose` probes for the API and falls back
-//!   to polling, saying why, so the report states which strategy produced the figures.
+//! - **applied-sequence wait** of the User Sync admin API (`GET /admin/v1/usersync/sequence`,
+//!   then `.../sequence/wait?sequence=N`): block until the engine has applied the change. It only
+//!   means "visible" for changes that go through the rule engine (a directory-group membership
+//!   change), which this driver does not send yet, so today `choose` probes for the API, reports
+//!   what it found, and uses polling; the report states which strategy produced the figures.
 
 use super::http::Target;
 use super::metrics::OpStatus;
@@ -16,9 +18,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Where `choose` looks for the User Sync admin API's applied sequence. To be aligned with the
-/// admin API's OpenAPI document when issue 4 lands.
-pub const APPLIED_SEQUENCE_PROBE: &str = "/admin/v1/usersync/applied-sequence";
+/// Where `choose` looks for the User Sync admin API's applied sequence
+/// (`openapi/usersync-admin.json`).
+pub const APPLIED_SEQUENCE_PROBE: &str = "/admin/v1/usersync/sequence";
 
 /// The result of one wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,21 +126,37 @@ impl VisibilityWait for Polling {
     }
 }
 
-/// Picks the visibility strategy for `target`: the admin API's applied-sequence wait when the
-/// target has it, bounded polling otherwise.
-pub async fn choose(target: &Target, poll_interval: Duration) -> Arc<dyn VisibilityWait> {
+/// What `choose` found and picked.
+pub struct Choice {
+    pub wait: Arc<dyn VisibilityWait>,
+    /// The target serves the User Sync admin API's applied sequence.
+    pub admin_api: bool,
+}
+
+/// Picks the visibility strategy for `target`. Today that is always bounded polling, because
+/// the changes sent are direct entitlement PATCHes that no rule engine applies; the probe
+/// records whether the applied-sequence wait would be available for rule-driven changes.
+pub async fn choose(target: &Target, poll_interval: Duration) -> Choice {
+    let mut admin_api = false;
     let reason = match target.get(0, APPLIED_SEQUENCE_PROBE).await {
-        Ok(r) if (200..300).contains(&r.status) => format!(
-            "the target answers {APPLIED_SEQUENCE_PROBE}, but this driver does not use the \
-             applied-sequence wait yet (its contract lands with the User Sync admin API)"
-        ),
+        Ok(r) if (200..300).contains(&r.status) => {
+            admin_api = true;
+            format!(
+                "the target serves the User Sync admin API ({APPLIED_SEQUENCE_PROBE}), but its \
+                 applied-sequence wait covers rule-driven changes, and this scenario PATCHes \
+                 entitlements directly"
+            )
+        }
         Ok(r) => format!(
             "no User Sync admin API on the target ({APPLIED_SEQUENCE_PROBE} answered HTTP {})",
             r.status
         ),
         Err(e) => format!("probing {APPLIED_SEQUENCE_PROBE} failed ({e:?})"),
     };
-    Arc::new(Polling::new(target.clone(), poll_interval, reason))
+    Choice {
+        wait: Arc::new(Polling::new(target.clone(), poll_interval, reason)),
+        admin_api,
+    }
 }
 
 #[cfg(test)]

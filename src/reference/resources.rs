@@ -203,7 +203,12 @@ pub fn list(store: &Store, kind: Kind, p: &ListParams, base: &str) -> Result<Str
     let pr = prepare(store, kind, p)?;
     let fast = pr.projection.is_default() && pr.sort.is_none();
     if pr.filter.is_none() && pr.sort.is_none() {
-        let (total, snaps) = store.page(kind, pr.page.start_index - 1, pr.page.count, pr.with_members);
+        let (total, snaps) = store.page(
+            kind,
+            pr.page.start_index - 1,
+            pr.page.count,
+            pr.with_members,
+        );
         let items: Vec<String> = if fast {
             snaps.iter().map(|s| s.to_json_string(base)).collect()
         } else {
@@ -214,13 +219,22 @@ pub fn list(store: &Store, kind: Kind, p: &ListParams, base: &str) -> Result<Str
         };
         return Ok(list_text(total, pr.page.start_index, &items));
     }
-    if let (true, Some(f)) = (fast, pr.filter.as_ref()) {
-        if Store::is_exact_index(kind, f) {
-            let snaps = store.select(kind, &Selection { filter: Some(f), with_members: pr.with_members });
-            let total = snaps.len();
-            let items: Vec<String> = snaps[pr.page.range(total)].iter().map(|s| s.to_json_string(base)).collect();
-            return Ok(list_text(total, pr.page.start_index, &items));
-        }
+    if let (true, Some(f)) = (fast, pr.filter.as_ref())
+        && Store::is_exact_index(kind, f)
+    {
+        let snaps = store.select(
+            kind,
+            &Selection {
+                filter: Some(f),
+                with_members: pr.with_members,
+            },
+        );
+        let total = snaps.len();
+        let items: Vec<String> = snaps[pr.page.range(total)]
+            .iter()
+            .map(|s| s.to_json_string(base))
+            .collect();
+        return Ok(list_text(total, pr.page.start_index, &items));
     }
     let all = matching(store, kind, &pr, base)?;
     let total = all.len();
@@ -298,7 +312,10 @@ pub fn read(
     let rt = kind.resource_type();
     let projection = Projection::parse(attrs, excl, rt);
     let with_members = kind == Kind::Group
-        && rt.schema.attr("members").is_some_and(|d| projection.wants(None, d));
+        && rt
+            .schema
+            .attr("members")
+            .is_some_and(|d| projection.wants(None, d));
     let snap = store.get(kind, id, with_members)?;
     let text = if projection.is_default() {
         snap.to_json_string(base)
@@ -363,10 +380,12 @@ pub fn replace(
         &|current: &Snapshot| {
             check_immutable(&current.to_value(base), &body, rt)?;
             let mut b = body.clone();
-            if kind == Kind::Group && b.get("members").is_none()
-                && let Some(o) = b.as_object_mut() {
-                    o.insert("members".into(), Value::Array(vec![]));
-                }
+            if kind == Kind::Group
+                && b.get("members").is_none()
+                && let Some(o) = b.as_object_mut()
+            {
+                o.insert("members".into(), Value::Array(vec![]));
+            }
             Ok((b, vec![]))
         },
     )?;
@@ -485,10 +504,12 @@ pub fn patch(
         store.update(kind, id, if_match, kind == Kind::Group, &|current| {
             let new = patch::apply(&current.to_value(base), &ops, rt, opts)?;
             let mut new = strip_derived(new);
-            if kind == Kind::Group && new.get("members").is_none()
-                && let Some(o) = new.as_object_mut() {
-                    o.insert("members".into(), Value::Array(vec![]));
-                }
+            if kind == Kind::Group
+                && new.get("members").is_none()
+                && let Some(o) = new.as_object_mut()
+            {
+                o.insert("members".into(), Value::Array(vec![]));
+            }
             Ok((new, vec![]))
         })?
     } else {

@@ -1,104 +1,13 @@
-//! `scim-harness run`: the main job. It starts the embedded reference on a loopback port and
-//! drives it end to end through the same SCIM client every other part uses, then prints a
-//! summary. Each part of the harness adds its step here.
+//! The smoke section of `run`: the reference driven end to end through the SCIM client, the
+//! way a provisioning client would use it (discovery, bulk creates, identity-provider member
+//! PATCHes, indexed filters, paging, sorting, ETags, deletes, errors).
 
+use super::Recorder;
 use crate::client::{ClientError, ScimClient, encode};
-use crate::reference::config::ReferenceConfig;
-use crate::reference::server::RunningReference;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
-
-/// What `run` does.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Users to create in the smoke phase.
-    pub users: usize,
-    /// Groups to create; users are spread over them.
-    pub groups: usize,
-    /// Requests in flight at once.
-    pub concurrency: usize,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            users: 2000,
-            groups: 20,
-            concurrency: 16,
-        }
-    }
-}
-
-/// One line of the summary.
-#[derive(Debug, Clone)]
-pub struct Check {
-    pub name: String,
-    pub passed: bool,
-    pub detail: String,
-    pub elapsed: Duration,
-}
-
-/// Why `run` could not complete.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("could not start the embedded reference: {0}")]
-    Start(#[from] std::io::Error),
-    #[error(transparent)]
-    Client(#[from] ClientError),
-}
-
-/// The outcome of `run`.
-#[derive(Debug, Clone, Default)]
-pub struct RunSummary {
-    pub checks: Vec<Check>,
-}
-
-impl RunSummary {
-    pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.passed)
-    }
-
-    /// A plain-text table for the terminal.
-    pub fn table(&self) -> String {
-        let mut s = format!(
-            "{:<44} {:>6} {:>10}  {}\n",
-            "check", "result", "time", "detail"
-        );
-        for c in &self.checks {
-            s.push_str(&format!(
-                "{:<44} {:>6} {:>8.1}ms  {}\n",
-                c.name,
-                if c.passed { "pass" } else { "FAIL" },
-                c.elapsed.as_secs_f64() * 1000.0,
-                c.detail
-            ));
-        }
-        let passed = self.checks.iter().filter(|c| c.passed).count();
-        s.push_str(&format!(
-            "{} passed, {} failed\n",
-            passed,
-            self.checks.len() - passed
-        ));
-        s
-    }
-}
-
-struct Recorder {
-    checks: Vec<Check>,
-}
-
-impl Recorder {
-    fn record(&mut self, name: &str, started: Instant, passed: bool, detail: String) {
-        self.checks.push(Check {
-            name: name.to_string(),
-            passed,
-            detail,
-            elapsed: started.elapsed(),
-        });
-    }
-}
+use std::time::Instant;
 
 fn user_body(i: usize) -> Value {
     json!({
@@ -115,23 +24,12 @@ fn user_body(i: usize) -> Value {
     })
 }
 
-/// Runs the main job against a freshly started embedded reference.
-pub async fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
-    let token = uuid::Uuid::new_v4().to_string();
-    let reference = RunningReference::start(ReferenceConfig {
-        token: Some(token.clone()),
-        ..ReferenceConfig::default()
-    })
-    .await?;
-    let client = ScimClient::new(&reference.base_url, Some(token))?;
-    let mut rec = Recorder { checks: Vec::new() };
-    let result = exercise(&client, opts, &mut rec).await;
-    reference.stop().await;
-    result?;
-    Ok(RunSummary { checks: rec.checks })
-}
-
-async fn exercise(c: &ScimClient, opts: &RunOptions, rec: &mut Recorder) -> Result<(), RunError> {
+/// Runs the smoke checks against the reference behind `c`.
+pub(super) async fn exercise(
+    c: &ScimClient,
+    opts: &super::RunOptions,
+    rec: &mut Recorder,
+) -> Result<(), ClientError> {
     // Discovery.
     let t = Instant::now();
     let spc = c.get("/ServiceProviderConfig").await?;

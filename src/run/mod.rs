@@ -1,0 +1,287 @@
+//! `scim-harness run`: the main job. It starts the embedded reference on a loopback port,
+//! drives it end to end through the same code every other command uses, and writes
+//! `reports/index.html`, which links every report the run produced. Each part of the harness
+//! adds its section here.
+
+mod smoke;
+
+use crate::client::{ClientError, ScimClient};
+use crate::conformance::{self, ConformanceOptions};
+use crate::reference::config::ReferenceConfig;
+use crate::reference::server::RunningReference;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What `run` does.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Users to create in the smoke section.
+    pub users: usize,
+    /// Groups to create; users are spread over them.
+    pub groups: usize,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Where reports go.
+    pub reports: PathBuf,
+    /// Users in the simulated identity-provider tenant (24 h, 36 cycles).
+    pub sim_users: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            users: 2000,
+            groups: 20,
+            concurrency: 16,
+            reports: PathBuf::from("reports"),
+            sim_users: 10_000,
+        }
+    }
+}
+
+/// One line of the summary.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+    pub elapsed: Duration,
+}
+
+/// One part of the run (smoke, conformance, ...) with its checks and its report file.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub name: String,
+    pub checks: Vec<Check>,
+    /// A report this section wrote, relative to the reports folder.
+    pub report: Option<String>,
+}
+
+/// Why `run` could not complete (as opposed to a check that failed).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("could not start the embedded reference: {0}")]
+    Start(#[from] std::io::Error),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("conformance suite: {0}")]
+    Conformance(#[from] conformance::ConformanceError),
+    #[error("provisioning simulation: {0}")]
+    Simulation(#[from] crate::provisioning::SimError),
+}
+
+/// The outcome of `run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub sections: Vec<Section>,
+    /// `reports/index.html`, when it could be written.
+    pub index: Option<PathBuf>,
+}
+
+impl RunSummary {
+    pub fn passed(&self) -> bool {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.checks)
+            .all(|c| c.passed)
+    }
+
+    /// A plain-text table for the terminal, ending with the plain `N passed, N failed` line.
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        for sec in &self.sections {
+            s.push_str(&format!("\n== {}\n", sec.name));
+            s.push_str(&format!(
+                "{:<46} {:>6} {:>10}  {}\n",
+                "check", "result", "time", "detail"
+            ));
+            for c in &sec.checks {
+                s.push_str(&format!(
+                    "{:<46} {:>6} {:>8.1}ms  {}\n",
+                    c.name,
+                    if c.passed { "pass" } else { "FAIL" },
+                    c.elapsed.as_secs_f64() * 1000.0,
+                    c.detail
+                ));
+            }
+        }
+        let all: Vec<&Check> = self.sections.iter().flat_map(|s| &s.checks).collect();
+        let passed = all.iter().filter(|c| c.passed).count();
+        if let Some(i) = &self.index {
+            s.push_str(&format!("\nreports: {}\n", i.display()));
+        }
+        s.push_str(&format!(
+            "{} passed, {} failed\n",
+            passed,
+            all.len() - passed
+        ));
+        s
+    }
+}
+
+/// Collects the checks of one section.
+pub(crate) struct Recorder {
+    checks: Vec<Check>,
+}
+
+impl Recorder {
+    fn new() -> Recorder {
+        Recorder { checks: Vec::new() }
+    }
+
+    pub(crate) fn record(&mut self, name: &str, started: Instant, passed: bool, detail: String) {
+        self.checks.push(Check {
+            name: name.to_string(),
+            passed,
+            detail,
+            elapsed: started.elapsed(),
+        });
+    }
+}
+
+/// Runs the main job: every section against freshly started embedded references.
+pub async fn run(
+    opts: &RunOptions,
+    mut progress: impl FnMut(&str),
+) -> Result<RunSummary, RunError> {
+    let mut summary = RunSummary::default();
+
+    progress("reference smoke test");
+    let token = uuid::Uuid::new_v4().to_string();
+    let reference = RunningReference::start(ReferenceConfig {
+        token: Some(token.clone()),
+        ..ReferenceConfig::default()
+    })
+    .await?;
+    let client = ScimClient::new(&reference.base_url, Some(token))?;
+    let mut rec = Recorder::new();
+    let result = smoke::exercise(&client, opts, &mut rec).await;
+    reference.stop().await;
+    result?;
+    summary.sections.push(Section {
+        name: "reference smoke test".into(),
+        checks: rec.checks,
+        report: None,
+    });
+
+    progress("SCIM conformance suite");
+    summary
+        .sections
+        .push(conformance_section(&opts.reports).await?);
+
+    progress("identity-provider simulation (24 h, 36 cycles)");
+    summary.sections.push(simulation_section(opts).await?);
+
+    summary.index = write_index(&opts.reports, &summary.sections).ok();
+    Ok(summary)
+}
+
+async fn conformance_section(reports: &Path) -> Result<Section, RunError> {
+    let started = Instant::now();
+    let opts = ConformanceOptions {
+        junit: Some(reports.join("conformance.xml")),
+        json: Some(reports.join("conformance.json")),
+        html: Some(reports.join("conformance.html")),
+        ..Default::default()
+    };
+    let report = conformance::run(&opts).await?;
+    let c = &report.counts;
+    let mut rec = Recorder::new();
+    rec.record(
+        "every MUST scenario passes",
+        started,
+        c.failed == 0 && report.errors.is_empty(),
+        format!(
+            "{} passed, {} failed, {} warnings, {} not offered, {} skipped",
+            c.passed, c.failed, c.warnings, c.not_offered, c.skipped
+        ),
+    );
+    Ok(Section {
+        name: "SCIM conformance suite (features/scim)".into(),
+        checks: rec.checks,
+        report: Some("conformance.html".into()),
+    })
+}
+
+/// A simulated day of the mock identity provider against a fresh embedded reference.
+async fn simulation_section(opts: &RunOptions) -> Result<Section, RunError> {
+    use crate::provisioning::sim::TenantSource;
+    use crate::provisioning::{SimOptions, report, simulate};
+    let started = Instant::now();
+    let sim = SimOptions {
+        tenant: TenantSource::Generate {
+            users: opts.sim_users,
+            groups: (opts.sim_users / 20).max(1),
+        },
+        cycles: 36,
+        churn: 0.01,
+        ..SimOptions::default()
+    };
+    let r = simulate(&sim).await?;
+    let dir = opts.reports.join("simulation");
+    let written = report::write(&r, &dir);
+    let mut rec = Recorder::new();
+    let cycles = r.cycles.len();
+    rec.record(
+        "24 h of 40-minute cycles converges",
+        started,
+        r.converged(),
+        format!(
+            "{} users, {} groups, {cycles} cycles, {:.1} s wall",
+            r.users, r.groups, r.wall_seconds
+        ),
+    );
+    rec.record(
+        "simulation report written",
+        started,
+        written.is_ok(),
+        written
+            .err()
+            .unwrap_or_else(|| format!("{}", dir.display())),
+    );
+    Ok(Section {
+        name: "identity-provider simulation (Microsoft Entra ID mock)".into(),
+        checks: rec.checks,
+        report: Some("simulation/simulation.html".into()),
+    })
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Writes `index.html`: every section, its checks, and a link to its report.
+fn write_index(dir: &Path, sections: &[Section]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let mut html = String::from(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scim-harness run</title>\
+         <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}\
+         table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left}\
+         .pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}</style></head><body>\
+         <h1>scim-harness run</h1>",
+    );
+    for sec in sections {
+        html.push_str(&format!("<h2>{}</h2>", escape(&sec.name)));
+        if let Some(r) = &sec.report {
+            html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(r)));
+        }
+        html.push_str("<table><tr><th>check</th><th>result</th><th>time</th><th>detail</th></tr>");
+        for c in &sec.checks {
+            html.push_str(&format!(
+                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{:.1} ms</td><td>{}</td></tr>",
+                escape(&c.name),
+                if c.passed { "pass" } else { "fail" },
+                if c.passed { "pass" } else { "FAIL" },
+                c.elapsed.as_secs_f64() * 1000.0,
+                escape(&c.detail)
+            ));
+        }
+        html.push_str("</table>");
+    }
+    html.push_str("</body></html>\n");
+    let path = dir.join("index.html");
+    std::fs::write(&path, html)?;
+    Ok(path)
+}
