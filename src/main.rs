@@ -39,6 +39,9 @@ enum Command {
         /// Requests in flight at once.
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Users in the simulated identity-provider tenant (a 24 h day of 40-minute cycles).
+        #[arg(long, default_value_t = 10_000)]
+        sim_users: usize,
     },
     /// Benchmark the reference: GET by id, filter by userName, member PATCH on a huge group,
     /// memory per user. Writes reports/bench-reference.json and .md.
@@ -248,11 +251,13 @@ async fn main() -> anyhow::Result<()> {
             users,
             groups,
             concurrency,
+            sim_users,
         } => {
             let opts = scim_harness::run::RunOptions {
                 users,
                 groups,
                 concurrency,
+                sim_users: sim_users.max(1),
                 ..Default::default()
             };
             println!("scim-harness run: embedded reference, {users} users, {groups} groups");
