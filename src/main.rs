@@ -42,6 +42,9 @@ enum Command {
         /// Users in the simulated identity-provider tenant (a 24 h day of 40-minute cycles).
         #[arg(long, default_value_t = 10_000)]
         sim_users: usize,
+        /// Users joining ruled groups in the User Sync bulk demonstration.
+        #[arg(long, default_value_t = 10_000)]
+        usersync_users: usize,
     },
     /// Benchmark the reference: GET by id, filter by userName, member PATCH on a huge group,
     /// memory per user. Writes reports/bench-reference.json and .md.
@@ -252,12 +255,14 @@ async fn main() -> anyhow::Result<()> {
             groups,
             concurrency,
             sim_users,
+            usersync_users,
         } => {
             let opts = scim_harness::run::RunOptions {
                 users,
                 groups,
                 concurrency,
                 sim_users: sim_users.max(1),
+                usersync_users: usersync_users.max(1),
                 ..Default::default()
             };
             println!("scim-harness run: embedded reference, {users} users, {groups} groups");

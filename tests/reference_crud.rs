@@ -3,46 +3,11 @@
 //! in-process test of the router with `tower::ServiceExt::oneshot`.
 #![allow(clippy::unwrap_used)]
 
-use scim_harness::client::{ScimClient, ScimResponse};
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-
-async fn start() -> (RunningReference, ScimClient) {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
-    (srv, c)
-}
-
-fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status, status, "body: {}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "body: {}", r.raw);
-    assert_eq!(
-        r.body["status"],
-        json!(status.to_string()),
-        "body: {}",
-        r.raw
-    );
-    assert!(r.body["detail"].is_string(), "body: {}", r.raw);
-    assert_eq!(
-        r.body.get("scimType").and_then(Value::as_str),
-        scim_type,
-        "body: {}",
-        r.raw
-    );
-    let ct = r.content_type.as_deref().unwrap_or("");
-    assert!(ct.starts_with("application/scim+json"), "content-type {ct}");
-}
+mod common;
+use common::*;
 
 fn full_user() -> Value {
     json!({

@@ -2,51 +2,12 @@
 //! every advertised limit is the one enforced.
 #![allow(clippy::unwrap_used)]
 
-use scim_harness::client::{ScimClient, ScimResponse};
+use scim_harness::client::ScimResponse;
 use scim_harness::reference::config::{Limits, ReferenceConfig};
-use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const USERSYNC: &str = "urn:scim-harness:params:scim:schemas:extension:usersync:1.0:User";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-const SPC: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
-const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
-
-async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..cfg
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
-    (srv, c)
-}
-
-async fn start() -> (RunningReference, ScimClient) {
-    start_with(ReferenceConfig::default()).await
-}
-
-fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status, status, "body: {}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "body: {}", r.raw);
-    assert_eq!(
-        r.body["status"],
-        json!(status.to_string()),
-        "body: {}",
-        r.raw
-    );
-    assert_eq!(
-        r.body.get("scimType").and_then(Value::as_str),
-        scim_type,
-        "body: {}",
-        r.raw
-    );
-}
+mod common;
+use common::*;
 
 fn assert_scim_json(r: &ScimResponse) {
     let ct = r.content_type.as_deref().unwrap_or("");

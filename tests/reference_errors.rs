@@ -9,45 +9,8 @@ use scim_harness::reference::config::{Limits, ReferenceConfig};
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
-
-async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..cfg
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
-    (srv, c)
-}
-
-async fn start() -> (RunningReference, ScimClient) {
-    start_with(ReferenceConfig::default()).await
-}
-
-fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status, status, "body: {}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "body: {}", r.raw);
-    assert_eq!(
-        r.body["status"],
-        json!(status.to_string()),
-        "body: {}",
-        r.raw
-    );
-    assert!(r.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
-    assert_eq!(
-        r.body.get("scimType").and_then(Value::as_str),
-        scim_type,
-        "body: {}",
-        r.raw
-    );
-    let ct = r.content_type.as_deref().unwrap_or("");
-    assert!(ct.starts_with("application/scim+json"), "content-type {ct}");
-}
+mod common;
+use common::*;
 
 /// Sends a raw body with a chosen content type (or none).
 async fn raw(

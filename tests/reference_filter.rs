@@ -8,39 +8,8 @@ use scim_harness::reference::config::{Limits, ReferenceConfig};
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-
-async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..cfg
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
-    (srv, c)
-}
-
-fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status, status, "body: {}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "body: {}", r.raw);
-    assert_eq!(
-        r.body["status"],
-        json!(status.to_string()),
-        "body: {}",
-        r.raw
-    );
-    assert_eq!(
-        r.body.get("scimType").and_then(Value::as_str),
-        scim_type,
-        "body: {}",
-        r.raw
-    );
-}
+mod common;
+use common::*;
 
 /// Four users with data chosen so that every test below tells readings apart.
 fn people() -> Vec<Value> {

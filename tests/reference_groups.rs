@@ -2,43 +2,11 @@
 //! membership; deletes keep memberships consistent in both directions; members must exist.
 #![allow(clippy::unwrap_used)]
 
-use scim_harness::client::{ScimClient, ScimResponse};
-use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
+use scim_harness::client::ScimClient;
 use serde_json::{Value, json};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-async fn start() -> (RunningReference, ScimClient) {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
-    (srv, c)
-}
-
-fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status, status, "body: {}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "body: {}", r.raw);
-    assert_eq!(
-        r.body["status"],
-        json!(status.to_string()),
-        "body: {}",
-        r.raw
-    );
-    assert_eq!(
-        r.body.get("scimType").and_then(Value::as_str),
-        scim_type,
-        "body: {}",
-        r.raw
-    );
-}
+mod common;
+use common::*;
 
 async fn user(c: &ScimClient, name: &str) -> String {
     let r = c

@@ -3,27 +3,13 @@
 //! replaces and member removal shapes; the strict server (`entra_compat: false`) refuses them.
 #![allow(clippy::unwrap_used)]
 
-use scim_harness::client::{ScimClient, ScimResponse};
+use scim_harness::client::ScimClient;
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..cfg
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
-    (srv, c)
-}
+mod common;
+use common::*;
 
 async fn compat() -> (RunningReference, ScimClient) {
     start_with(ReferenceConfig::default()).await
@@ -35,23 +21,6 @@ async fn strict() -> (RunningReference, ScimClient) {
         ..Default::default()
     })
     .await
-}
-
-fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status, status, "body: {}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "body: {}", r.raw);
-    assert_eq!(
-        r.body["status"],
-        json!(status.to_string()),
-        "body: {}",
-        r.raw
-    );
-    assert_eq!(
-        r.body.get("scimType").and_then(Value::as_str),
-        scim_type,
-        "body: {}",
-        r.raw
-    );
 }
 
 fn ops(list: Value) -> Value {

@@ -9,9 +9,8 @@ use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+mod common;
+use common::*;
 
 struct Env {
     srv: RunningReference,

@@ -70,7 +70,7 @@ async fn each_dns_finding_has_its_own_outcome() {
     );
 
     // Without its TXT records acme.example still exists (names below it do): no record.
-    z.remove("acme.example", hickory_proto::rr::RecordType::TXT)
+    z.remove("acme.example", hickory_server::proto::rr::RecordType::TXT)
         .await
         .expect("remove");
     assert_eq!(check_dns("acme.example", CODE, &c).await, Outcome::NoRecord);

@@ -85,6 +85,13 @@ impl Env {
 async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
     let env = Env::start().await;
     assert!(!env.reference.domains.has_verified_domain());
+    // The hook User Sync's organization uses to follow verifications.
+    let events = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    env.reference.domains.on_verified(move |e| {
+        seen.lock()
+            .push((e.domain.clone(), e.account.clone(), e.created_organization));
+    });
     let code = env.add("acme.example").await;
     let (s, b) = env
         .call("GET", "/admin/v1/domains/acme.example/code", None)
@@ -109,6 +116,14 @@ async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
     assert_eq!(v["organization"]["admins"], json!(["ann@acme.example"]));
     assert_eq!(v["organization"]["createdByDomain"], "acme.example");
     assert!(env.reference.domains.has_verified_domain());
+    assert_eq!(
+        *events.lock(),
+        vec![(
+            "acme.example".to_string(),
+            "ann@acme.example".to_string(),
+            true
+        )]
+    );
 
     // A verified domain cannot be deleted; a pending one can.
     let (s, b) = env
@@ -139,6 +154,11 @@ async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
         json!(["ann@acme.example", "bob@beta.example"])
     );
     assert_eq!(v["organization"]["createdByDomain"], "acme.example");
+    assert_eq!(events.lock().len(), 2);
+    assert!(
+        !events.lock()[1].2,
+        "the second verification did not create the organization"
+    );
 }
 
 #[tokio::test]

@@ -26,13 +26,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use parking_lot::{Mutex, RwLock};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+mod test_api;
 
 /// Where a domain stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -384,7 +386,7 @@ impl DomainRegistry {
 
 // ----- the admin API -------------------------------------------------------------------------
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut r = (status, body.to_string()).into_response();
     r.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
@@ -394,7 +396,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 }
 
 /// Parses an optional JSON body (an empty body is `{}`).
-fn body_json(bytes: &Bytes) -> Result<Value, ApiError> {
+pub(crate) fn body_json(bytes: &Bytes) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -521,99 +523,6 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-// ----- test-only: time travel and the verifier's servers ------------------------------------
-
-/// The test endpoints exist only when the reference runs on a simulated clock, which only
-/// tests and the conformance run's embedded reference do; elsewhere they answer 404, so an
-/// API caller can never move a real deployment's time or point its verifier elsewhere.
-fn sim_clock(st: &AppState) -> Result<&Arc<crate::clock::SimClock>, ApiError> {
-    st.sim_clock.as_ref().ok_or_else(|| {
-        ApiError(ScimError::not_found(
-            "no such endpoint (test endpoints exist only on a reference started with a simulated clock)",
-        ))
-    })
-}
-
-async fn clock_now(State(st): State<AppState>) -> Result<Response, ApiError> {
-    let c = sim_clock(&st)?;
-    Ok(json_response(StatusCode::OK, &json!({"now": c.now()})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Advance {
-    #[serde(default)]
-    days: i64,
-    #[serde(default)]
-    hours: i64,
-    #[serde(default)]
-    seconds: i64,
-}
-
-async fn clock_advance(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let c = sim_clock(&st)?;
-    let a: Advance = serde_json::from_value(body_json(&body)?).map_err(|e| {
-        ApiError(ScimError::invalid_value(format!(
-            "expected {{\"days\": N, \"hours\": N, \"seconds\": N}}: {e}"
-        )))
-    })?;
-    let by = Duration::try_days(a.days)
-        .zip(Duration::try_hours(a.hours))
-        .zip(Duration::try_seconds(a.seconds))
-        .and_then(|((d, h), s)| d.checked_add(&h)?.checked_add(&s))
-        .filter(|d| *d >= Duration::zero() && *d <= Duration::days(3650))
-        .ok_or_else(|| {
-            ApiError(ScimError::invalid_value(
-                "time moves forward only, by at most 10 years",
-            ))
-        })?;
-    c.advance(by);
-    Ok(json_response(StatusCode::OK, &json!({"now": c.now()})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Servers {
-    dns: Option<std::net::SocketAddr>,
-    web: Option<std::net::SocketAddr>,
-    dns_timeout_ms: Option<u64>,
-    web_timeout_ms: Option<u64>,
-}
-
-async fn set_servers(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    sim_clock(&st)?;
-    let s: Servers = serde_json::from_value(body_json(&body)?).map_err(|e| {
-        ApiError(ScimError::invalid_value(format!(
-            "expected {{\"dns\": \"IP:PORT\", \"web\": \"IP:PORT\", \"dnsTimeoutMs\": N, \"webTimeoutMs\": N}}: {e}"
-        )))
-    })?;
-    let mut cfg = st.domains.verifier_config();
-    cfg.dns = s.dns;
-    cfg.web = s.web;
-    if let Some(ms) = s.dns_timeout_ms {
-        cfg.dns_timeout = std::time::Duration::from_millis(ms.clamp(10, 60_000));
-    }
-    if let Some(ms) = s.web_timeout_ms {
-        cfg.web_timeout = std::time::Duration::from_millis(ms.clamp(10, 60_000));
-    }
-    st.domains.set_verifier_config(cfg.clone());
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "dns": cfg.dns.map(|a| a.to_string()),
-            "web": cfg.web.map(|a| a.to_string()),
-            "dnsTimeoutMs": cfg.dns_timeout.as_millis() as u64,
-            "webTimeoutMs": cfg.web_timeout.as_millis() as u64,
-        }),
-    ))
-}
-
-async fn reset(State(st): State<AppState>) -> Result<Response, ApiError> {
-    sim_clock(&st)?;
-    st.domains.reset();
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
 /// The domain admin API and the test endpoints, merged into the reference's router (behind
 /// its authentication).
 pub fn admin_routes() -> Router<AppState> {
@@ -622,8 +531,5 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/admin/v1/domains/{domain}", get(get_one).delete(delete))
         .route("/admin/v1/domains/{domain}/code", get(get_code))
         .route("/admin/v1/domains/{domain}/verify", post(verify))
-        .route("/admin/v1/test/clock", get(clock_now))
-        .route("/admin/v1/test/clock/advance", post(clock_advance))
-        .route("/admin/v1/test/verification-servers", put(set_servers))
-        .route("/admin/v1/test/domains/reset", post(reset))
+        .merge(test_api::routes())
 }

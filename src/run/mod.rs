@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub reports: PathBuf,
     /// Users in the simulated identity-provider tenant (24 h, 36 cycles).
     pub sim_users: usize,
+    /// Users joining ruled groups in the User Sync bulk demonstration.
+    pub usersync_users: usize,
 }
 
 impl Default for RunOptions {
@@ -35,6 +37,7 @@ impl Default for RunOptions {
             concurrency: 16,
             reports: PathBuf::from("reports"),
             sim_users: 10_000,
+            usersync_users: 10_000,
         }
     }
 }
@@ -68,6 +71,8 @@ pub enum RunError {
     Conformance(#[from] conformance::ConformanceError),
     #[error("provisioning simulation: {0}")]
     Simulation(#[from] crate::provisioning::SimError),
+    #[error("User Sync demonstration: {0}")]
+    UserSync(#[from] crate::reference::usersync::demo::DemoError),
 }
 
 /// The outcome of `run`.
@@ -165,9 +170,20 @@ pub async fn run(
     });
 
     progress("SCIM conformance suite");
-    summary
-        .sections
-        .push(conformance_section(&opts.reports).await?);
+    summary.sections.push(
+        features_section(
+            &opts.reports,
+            "SCIM conformance suite",
+            "scim",
+            "conformance",
+        )
+        .await?,
+    );
+
+    progress("User Sync features and bulk demonstration");
+    let mut usersync = features_section(&opts.reports, "User Sync", "usersync", "usersync").await?;
+    usersync.checks.extend(usersync_demo(opts).await?);
+    summary.sections.push(usersync);
 
     progress("identity-provider simulation (24 h, 36 cycles)");
     summary.sections.push(simulation_section(opts).await?);
@@ -176,31 +192,91 @@ pub async fn run(
     Ok(summary)
 }
 
-async fn conformance_section(reports: &Path) -> Result<Section, RunError> {
+/// Runs one folder of `features/` against a fresh embedded reference and writes its reports
+/// as `<report>.html`, `.xml` and `.json`.
+async fn features_section(
+    reports: &Path,
+    title: &str,
+    folder: &str,
+    report: &str,
+) -> Result<Section, RunError> {
     let started = Instant::now();
     let opts = ConformanceOptions {
-        junit: Some(reports.join("conformance.xml")),
-        json: Some(reports.join("conformance.json")),
-        html: Some(reports.join("conformance.html")),
+        features: Some(features_root().join(folder)),
+        junit: Some(reports.join(format!("{report}.xml"))),
+        json: Some(reports.join(format!("{report}.json"))),
+        html: Some(reports.join(format!("{report}.html"))),
         ..Default::default()
     };
-    let report = conformance::run(&opts).await?;
-    let c = &report.counts;
+    let r = conformance::run(&opts).await?;
+    let c = &r.counts;
     let mut rec = Recorder::new();
     rec.record(
-        "every MUST scenario passes",
+        &format!("features/{folder}: every MUST scenario passes"),
         started,
-        c.failed == 0 && report.errors.is_empty(),
+        c.failed == 0 && r.errors.is_empty(),
         format!(
             "{} passed, {} failed, {} warnings, {} not offered, {} skipped",
             c.passed, c.failed, c.warnings, c.not_offered, c.skipped
         ),
     );
     Ok(Section {
-        name: "SCIM conformance suite (features/scim)".into(),
+        name: format!("{title} (features/{folder})"),
         checks: rec.checks,
-        report: Some("conformance.html".into()),
+        report: Some(format!("{report}.html")),
     })
+}
+
+/// `features/` under the working directory, or the crate's own.
+fn features_root() -> PathBuf {
+    let local = PathBuf::from("features");
+    if local.is_dir() {
+        local
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/features"))
+    }
+}
+
+/// The seed's throughput rule of thumb, measured: users joining ruled groups, and a single
+/// membership change until the entitlement is visible.
+async fn usersync_demo(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
+    use crate::reference::usersync::demo::{bulk_demo, latency_probe};
+    let token = uuid::Uuid::new_v4().to_string();
+    let reference = RunningReference::start(ReferenceConfig {
+        token: Some(token.clone()),
+        ..ReferenceConfig::default()
+    })
+    .await?;
+    let mut rec = Recorder::new();
+    let started = Instant::now();
+    let bulk = bulk_demo(&reference.base_url, Some(&token), opts.usersync_users).await;
+    let latency = latency_probe(&reference.base_url, Some(&token), 200).await;
+    reference.stop().await;
+    let bulk = bulk?;
+    rec.record(
+        "bulk: entitlements per minute beat the seed's baseline",
+        started,
+        bulk.times_baseline > 1.0,
+        format!(
+            "{} users, {} entitlements in {:.0} ms: {:.0}/min, {:.0}x the 1000-per-3-minutes baseline",
+            bulk.users,
+            bulk.entitlements,
+            bulk.elapsed_ms,
+            bulk.entitlements_per_minute,
+            bulk.times_baseline
+        ),
+    );
+    let latency = latency?;
+    rec.record(
+        "small change visible within seconds (p99)",
+        started,
+        latency.p99_ms < 2000.0,
+        format!(
+            "{} samples: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            latency.samples, latency.p50_ms, latency.p99_ms, latency.max_ms
+        ),
+    );
+    Ok(rec.checks)
 }
 
 /// A simulated day of the mock identity provider against a fresh embedded reference.

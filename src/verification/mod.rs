@@ -10,5 +10,6 @@
 pub mod cli;
 pub mod dns;
 pub mod outcome;
+pub mod rules;
 pub mod verifier;
 pub mod web;

@@ -1,0 +1,63 @@
+//! Shared setup of the HTTP-level tests: start the reference on a loopback port with a token,
+//! the schema URNs, and the one check every SCIM error response must pass.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use scim_harness::client::{ScimClient, ScimResponse};
+use scim_harness::reference::config::ReferenceConfig;
+use scim_harness::reference::server::RunningReference;
+use serde_json::{Value, json};
+
+pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const USERSYNC: &str = "urn:scim-harness:params:scim:schemas:extension:usersync:1.0:User";
+pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const SEARCH: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const SPC: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
+
+/// Starts the reference with `cfg` and the token "t", and a client that sends it.
+pub async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) {
+    let srv = RunningReference::start(ReferenceConfig {
+        token: Some("t".into()),
+        ..cfg
+    })
+    .await
+    .unwrap();
+    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
+    (srv, c)
+}
+
+/// Starts the reference with its defaults.
+pub async fn start() -> (RunningReference, ScimClient) {
+    start_with(ReferenceConfig::default()).await
+}
+
+/// RFC 7644 §3.12: the status, the Error schema, `status` as a string, a detail, the right
+/// `scimType` (or none), and the SCIM media type.
+pub fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
+    assert_eq!(r.status, status, "body: {}", r.raw);
+    assert_eq!(r.body["schemas"], json!([ERROR]), "body: {}", r.raw);
+    assert_eq!(
+        r.body["status"],
+        json!(status.to_string()),
+        "body: {}",
+        r.raw
+    );
+    assert!(
+        r.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "body: {}",
+        r.raw
+    );
+    assert_eq!(
+        r.body.get("scimType").and_then(Value::as_str),
+        scim_type,
+        "body: {}",
+        r.raw
+    );
+    let ct = r.content_type.as_deref().unwrap_or("");
+    assert!(ct.starts_with("application/scim+json"), "content-type {ct}");
+}
