@@ -31,8 +31,8 @@ const SOURCE: &str = "BEHAVIOUR §2 (domain verification)";
 
 /// Per-attempt DNS timeout and web timeout the target's verifier gets: short, so the timeout
 /// scenarios take a fraction of a second.
-const DNS_TIMEOUT_MS: u64 = 300;
-const WEB_TIMEOUT_MS: u64 = 600;
+const DNS_TIMEOUT_MS: u64 = 500;
+const WEB_TIMEOUT_MS: u64 = 1000;
 
 /// The fake servers of one run.
 #[derive(Debug)]
