@@ -199,7 +199,6 @@ pub async fn run(
     drop(store);
     let per_user = after.saturating_sub(before) as f64 / opts.rss_users.max(1) as f64;
 
-
     // The ceiling: a hello-world axum route in this same process.
     let hello = axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -45,6 +45,9 @@ enum Command {
         /// Users joining ruled groups in the User Sync bulk demonstration.
         #[arg(long, default_value_t = 10_000)]
         usersync_users: usize,
+        /// Seconds of each load scenario's open-loop run.
+        #[arg(long, default_value_t = 5)]
+        load_seconds: u64,
     },
     /// Benchmark the reference: GET by id, filter by userName, member PATCH on a huge group,
     /// memory per user. Writes reports/bench-reference.json and .md.
@@ -256,6 +259,7 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             sim_users,
             usersync_users,
+            load_seconds,
         } => {
             let opts = scim_harness::run::RunOptions {
                 users,
@@ -263,6 +267,7 @@ async fn main() -> anyhow::Result<()> {
                 concurrency,
                 sim_users: sim_users.max(1),
                 usersync_users: usersync_users.max(1),
+                load_duration: std::time::Duration::from_secs(load_seconds.clamp(1, 30)),
                 ..Default::default()
             };
             println!("scim-harness run: embedded reference, {users} users, {groups} groups");

@@ -242,9 +242,10 @@ async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Valu
     };
     if let Some(len) =
         header_str(headers, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok())
-        && len > limit {
-            return Err(too_large());
-        }
+        && len > limit
+    {
+        return Err(too_large());
+    }
     let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large())?;
@@ -303,7 +304,10 @@ async fn spc(State(st): State<AppState>, headers: HeaderMap, RawQuery(q): RawQue
 }
 
 async fn limits(State(st): State<AppState>) -> ApiResult {
-    Ok(scim_response(StatusCode::OK, &discovery::limits(st.config())))
+    Ok(scim_response(
+        StatusCode::OK,
+        &discovery::limits(st.config()),
+    ))
 }
 
 async fn schemas(State(st): State<AppState>, headers: HeaderMap) -> ApiResult {
@@ -397,10 +401,11 @@ async fn read(
         &base_url(&headers, st.config()),
     )?;
     if let Some(inm) = header_str(&headers, header::IF_NONE_MATCH)
-        && super::store::if_match_ok(Some(inm), version) {
-            let resp = StatusCode::NOT_MODIFIED.into_response();
-            return Ok(with_etag(resp, version));
-        }
+        && super::store::if_match_ok(Some(inm), version)
+    {
+        let resp = StatusCode::NOT_MODIFIED.into_response();
+        return Ok(with_etag(resp, version));
+    }
     Ok(with_etag(scim_text_response(StatusCode::OK, body), version))
 }
 

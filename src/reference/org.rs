@@ -113,6 +113,24 @@ impl Org {
 
     /// Adds a domain or changes its verification state. The domain-verification part calls
     /// this when a TXT record or web file proves ownership.
+    /// Gives `role` to the admin with this email, creating the admin if there is none: the
+    /// account that verifies a domain becomes organization admin (E-DV-01) without duplicates.
+    pub fn grant_role(&self, email: &str, role: AdminRole) -> Result<Admin, OrgError> {
+        let email = email.trim();
+        {
+            let mut st = self.state.write();
+            if let Some(a) = st
+                .admins
+                .iter_mut()
+                .find(|a| a.email.eq_ignore_ascii_case(email))
+            {
+                a.roles.insert(role);
+                return Ok(a.clone());
+            }
+        }
+        self.add_admin(email, BTreeSet::from([role]))
+    }
+
     pub fn set_domain(&self, name: &str, verified: bool) -> Result<Domain, OrgError> {
         let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
         let ok = name.contains('.')
@@ -178,6 +196,24 @@ impl Org {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verifying_account_gains_the_role_once() {
+        let org = Org::default();
+        org.add_admin("ann@example.com", [AdminRole::ProductAdmin].into())
+            .expect("valid");
+        org.grant_role("ANN@example.com", AdminRole::OrganizationAdmin)
+            .expect("valid");
+        org.grant_role("ann@example.com", AdminRole::OrganizationAdmin)
+            .expect("valid");
+        let admins = org.admins();
+        assert_eq!(admins.len(), 1);
+        assert!(admins[0].roles.contains(&AdminRole::OrganizationAdmin));
+        assert!(admins[0].roles.contains(&AdminRole::ProductAdmin));
+        org.grant_role("bob@example.com", AdminRole::OrganizationAdmin)
+            .expect("valid");
+        assert_eq!(org.admins().len(), 2);
+    }
 
     #[test]
     fn prerequisites_need_both_roles_on_one_admin_and_a_verified_domain() {

@@ -75,8 +75,13 @@ impl RunningReference {
         let domains = state.domains.clone();
         // A domain proven by DNS or web verification counts for User Sync's prerequisites.
         let org = usersync.org().clone();
+        // The verifying account becomes organization admin (E-DV-01).
         domains.on_verified(move |ev| {
             let _ = org.set_domain(&ev.domain, true);
+            let _ = org.grant_role(
+                &ev.account,
+                crate::reference::org::AdminRole::OrganizationAdmin,
+            );
         });
         let handle = tokio::spawn(serve(listener, state, async {
             let _ = rx.await;

@@ -217,25 +217,26 @@ impl Snapshot {
             out.insert("groups".into(), Value::Array(groups));
         }
         if let Some(members) = &self.members
-            && !members.is_empty() {
-                let members = members
-                    .iter()
-                    .map(|m| {
-                        let mut o = Map::new();
-                        o.insert("value".into(), Value::String(m.id.to_string()));
-                        o.insert(
-                            "$ref".into(),
-                            Value::String(format!("{base_url}/{}/{}", m.kind.endpoint(), m.id)),
-                        );
-                        if let Some(d) = &m.display {
-                            o.insert("display".into(), Value::String(d.clone()));
-                        }
-                        o.insert("type".into(), Value::String(m.kind.name().into()));
-                        Value::Object(o)
-                    })
-                    .collect();
-                out.insert("members".into(), Value::Array(members));
-            }
+            && !members.is_empty()
+        {
+            let members = members
+                .iter()
+                .map(|m| {
+                    let mut o = Map::new();
+                    o.insert("value".into(), Value::String(m.id.to_string()));
+                    o.insert(
+                        "$ref".into(),
+                        Value::String(format!("{base_url}/{}/{}", m.kind.endpoint(), m.id)),
+                    );
+                    if let Some(d) = &m.display {
+                        o.insert("display".into(), Value::String(d.clone()));
+                    }
+                    o.insert("type".into(), Value::String(m.kind.name().into()));
+                    Value::Object(o)
+                })
+                .collect();
+            out.insert("members".into(), Value::Array(members));
+        }
         let mut meta = Map::new();
         meta.insert(
             "resourceType".into(),
@@ -854,20 +855,22 @@ impl Inner {
             Kind::User => {
                 if let Some(n) = &keys.user_name
                     && let Some(other) = self.user_names.get(n.to_lowercase().as_str())
-                        && Some(*other) != me {
-                            return Err(ScimError::uniqueness(format!(
-                                "userName '{n}' is already taken"
-                            )));
-                        }
+                    && Some(*other) != me
+                {
+                    return Err(ScimError::uniqueness(format!(
+                        "userName '{n}' is already taken"
+                    )));
+                }
             }
             Kind::Group if cfg.unique_group_names => {
                 if let Some(n) = &keys.display
                     && let Some(others) = self.group_names.get(n.to_lowercase().as_str())
-                        && others.iter().any(|o| Some(*o) != me) {
-                            return Err(ScimError::uniqueness(format!(
-                                "displayName '{n}' is already taken"
-                            )));
-                        }
+                    && others.iter().any(|o| Some(*o) != me)
+                {
+                    return Err(ScimError::uniqueness(format!(
+                        "displayName '{n}' is already taken"
+                    )));
+                }
             }
             Kind::Group => {}
         }
@@ -1086,7 +1089,9 @@ impl Inner {
             {
                 matches!(
                     (kind, path.name.as_str()),
-                    (_, "id" | "externalId") | (Kind::User, "userName") | (Kind::Group, "displayName")
+                    (_, "id" | "externalId")
+                        | (Kind::User, "userName")
+                        | (Kind::Group, "displayName")
                 )
             }
             _ => false,

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub sim_users: usize,
     /// Users joining ruled groups in the User Sync bulk demonstration.
     pub usersync_users: usize,
+    /// Length of each scenario's load run.
+    pub load_duration: Duration,
 }
 
 impl Default for RunOptions {
@@ -38,6 +40,7 @@ impl Default for RunOptions {
             reports: PathBuf::from("reports"),
             sim_users: 10_000,
             usersync_users: 10_000,
+            load_duration: Duration::from_secs(5),
         }
     }
 }
@@ -73,6 +76,8 @@ pub enum RunError {
     Simulation(#[from] crate::provisioning::SimError),
     #[error("User Sync demonstration: {0}")]
     UserSync(#[from] crate::reference::usersync::demo::DemoError),
+    #[error("load run: {0}")]
+    Load(#[from] crate::load::LoadError),
 }
 
 /// The outcome of `run`.
@@ -185,8 +190,31 @@ pub async fn run(
     usersync.checks.extend(usersync_demo(opts).await?);
     summary.sections.push(usersync);
 
+    progress("domain verification features");
+    summary.sections.push(
+        features_section(
+            &opts.reports,
+            "Domain verification",
+            "verification",
+            "verification",
+        )
+        .await?,
+    );
+
+    progress("identity-provider features");
+    let mut provider = features_section(
+        &opts.reports,
+        "Identity-provider provisioning",
+        "provisioning",
+        "provisioning",
+    )
+    .await?;
     progress("identity-provider simulation (24 h, 36 cycles)");
-    summary.sections.push(simulation_section(opts).await?);
+    provider.checks.extend(simulation_checks(opts).await?);
+    summary.sections.push(provider);
+
+    progress("load runs");
+    summary.sections.push(load_section(opts).await?);
 
     summary.index = write_index(&opts.reports, &summary.sections).ok();
     Ok(summary)
@@ -280,7 +308,7 @@ async fn usersync_demo(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
 }
 
 /// A simulated day of the mock identity provider against a fresh embedded reference.
-async fn simulation_section(opts: &RunOptions) -> Result<Section, RunError> {
+async fn simulation_checks(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
     use crate::provisioning::sim::TenantSource;
     use crate::provisioning::{SimOptions, report, simulate};
     let started = Instant::now();
@@ -297,28 +325,61 @@ async fn simulation_section(opts: &RunOptions) -> Result<Section, RunError> {
     let dir = opts.reports.join("simulation");
     let written = report::write(&r, &dir);
     let mut rec = Recorder::new();
-    let cycles = r.cycles.len();
     rec.record(
-        "24 h of 40-minute cycles converges",
+        "simulated day (24 h of 40-minute cycles) converges",
         started,
         r.converged(),
         format!(
-            "{} users, {} groups, {cycles} cycles, {:.1} s wall",
-            r.users, r.groups, r.wall_seconds
+            "{} users, {} groups, {} cycles, {:.1} s wall; report {}",
+            r.users,
+            r.groups,
+            r.cycles.len(),
+            r.wall_seconds,
+            dir.join("simulation.html").display()
         ),
     );
-    rec.record(
-        "simulation report written",
-        started,
-        written.is_ok(),
-        written
-            .err()
-            .unwrap_or_else(|| format!("{}", dir.display())),
-    );
+    if let Err(e) = written {
+        rec.record("simulation report written", started, false, e);
+    }
+    Ok(rec.checks)
+}
+
+/// A short open-loop run of every load scenario against the embedded reference.
+async fn load_section(opts: &RunOptions) -> Result<Section, RunError> {
+    use crate::load::scenarios::ScenarioName;
+    use crate::load::{LoadOptions, run as load_run};
+    let mut rec = Recorder::new();
+    for (scenario, rate) in [
+        (ScenarioName::EntitlementsApi, 2000.0),
+        (ScenarioName::EntitlementsE2e, 1000.0),
+        (ScenarioName::ProviderCycle, 1000.0),
+        (ScenarioName::ReadMix, 2000.0),
+    ] {
+        let started = Instant::now();
+        let mut lo = LoadOptions::new(scenario, rate, opts.load_duration);
+        let name = format!("{scenario:?}");
+        lo.report_dir = Some(opts.reports.join("load").join(&name));
+        let r = load_run(&lo).await?;
+        let m = &r.metrics;
+        rec.record(
+            &format!("load {name} at {rate:.0}/s"),
+            started,
+            m.errors == 0 && m.completed > 0,
+            format!(
+                "{} ops, {:.0}/s, p50 {:.1} ms, p99 {:.1} ms (corrected), {} errors, {:.0} entitlements/min",
+                m.completed,
+                r.achieved_per_second,
+                m.all.p50_us as f64 / 1000.0,
+                m.all.p99_us as f64 / 1000.0,
+                m.errors,
+                r.entitlements_per_minute
+            ),
+        );
+    }
     Ok(Section {
-        name: "identity-provider simulation (Microsoft Entra ID mock)".into(),
+        name: "Load (open loop, embedded reference)".into(),
         checks: rec.checks,
-        report: Some("simulation/simulation.html".into()),
+        report: Some("load/".into()),
     })
 }
 

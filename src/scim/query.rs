@@ -165,9 +165,10 @@ impl Projection {
                 let mut m = Map::new();
                 for (ik, iv) in inner {
                     if let Some(def) = ext.attr(ik)
-                        && let Some(val) = keep_value(self.decide(Some(ext.id), def), def, iv) {
-                            m.insert(ik.clone(), val);
-                        }
+                        && let Some(val) = keep_value(self.decide(Some(ext.id), def), def, iv)
+                    {
+                        m.insert(ik.clone(), val);
+                    }
                 }
                 if !m.is_empty() || (inner.is_empty() && self.keeps_whole(ext.id)) {
                     // An empty container (a read-only extension the client added) is shown
@@ -182,9 +183,10 @@ impl Projection {
                 .find(|a| a.name == k.as_str())
                 .or_else(|| rt.schema.attr(k));
             if let Some(def) = def
-                && let Some(val) = keep_value(self.decide(None, def), def, v) {
-                    out.insert(k.clone(), val);
-                }
+                && let Some(val) = keep_value(self.decide(None, def), def, v)
+            {
+                out.insert(k.clone(), val);
+            }
         }
         Value::Object(out)
     }

@@ -178,9 +178,10 @@ pub fn canonical_attr_value(
         let mut out: Vec<Value> = Vec::with_capacity(items.len());
         for item in items {
             if let Some(v) = canonical_single(def, item, opts)?
-                && !out.contains(&v) {
-                    out.push(v);
-                }
+                && !out.contains(&v)
+            {
+                out.push(v);
+            }
         }
         check_primary(def, &out)?;
         return Ok(if out.is_empty() {
