@@ -210,6 +210,14 @@ enum Command {
         /// Allow several groups with the same displayName.
         #[arg(long)]
         allow_duplicate_group_names: bool,
+        /// Name server the domain verifier asks (ADDR:PORT), e.g. one started by
+        /// `verification-servers`. Without it, domain verification answers "not configured".
+        #[arg(long, value_name = "ADDR:PORT")]
+        verify_dns: Option<SocketAddr>,
+        /// Web server the domain verifier fetches http://<domain>/logmein-verification-code.txt
+        /// from (ADDR:PORT), whatever the domain resolves to.
+        #[arg(long, value_name = "ADDR:PORT")]
+        verify_web: Option<SocketAddr>,
     },
 }
 
@@ -458,6 +466,8 @@ async fn main() -> anyhow::Result<()> {
             max_payload_size,
             max_filter_matches,
             allow_duplicate_group_names,
+            verify_dns,
+            verify_web,
         } => {
             let base_path = normalise_base_path(&base_path)?;
             let config = ReferenceConfig {
@@ -483,6 +493,12 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
+            if verify_dns.is_some() || verify_web.is_some() {
+                let mut v = server.domains.verifier_config();
+                v.dns = verify_dns.or(v.dns);
+                v.web = verify_web.or(v.web);
+                server.domains.set_verifier_config(v);
+            }
             println!("SCIM 2.0 reference serving at {}/", server.base_url);
             tokio::signal::ctrl_c()
                 .await
