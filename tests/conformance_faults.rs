@@ -109,7 +109,12 @@ async fn run_with(fault: Fault) -> RunReport {
     let addr = listener.local_addr().expect("addr");
     let proxy = Proxy {
         upstream: reference.base_url.clone(),
-        http: reqwest::Client::new(),
+        // No pooled connections: the reference closes a connection after refusing a body it did
+        // not read (413, 415), and reusing such a connection races with that close (502 here).
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("a client"),
         fault,
     };
     let app = Router::new().fallback(forward).with_state(proxy);
@@ -160,7 +165,8 @@ async fn ignoring_start_index_fails_the_paging_scenarios() {
         failed
             .iter()
             .all(|(f, _)| f.ends_with("pagination.feature")),
-        "only paging scenarios may fail: {failed:?}"
+        "only paging scenarios may fail: {failed:?}\n{}",
+        conformance::summary(&report)
     );
     assert_eq!(conformance::exit_code(&report), 1);
 }

@@ -4,14 +4,10 @@
 
 use reqwest::Method;
 use scim_harness::client::ScimClient;
-use serde_json::{Value, json};
+use serde_json::json;
 
 mod common;
 use common::*;
-
-fn ops(list: Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": list})
-}
 
 async fn new_user(c: &ScimClient, name: &str) -> (String, String) {
     let r = c

@@ -4,25 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use scim_harness::client::ScimClient;
-use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
 mod common;
 use common::*;
-
-/// The strict RFC server.
-async fn strict() -> (RunningReference, ScimClient) {
-    start_with(ReferenceConfig {
-        entra_compat: false,
-        ..Default::default()
-    })
-    .await
-}
-
-fn ops(list: Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": list})
-}
 
 async fn new_user(c: &ScimClient) -> (String, Value) {
     let r = c

@@ -15,18 +15,6 @@ async fn compat() -> (RunningReference, ScimClient) {
     start_with(ReferenceConfig::default()).await
 }
 
-async fn strict() -> (RunningReference, ScimClient) {
-    start_with(ReferenceConfig {
-        entra_compat: false,
-        ..Default::default()
-    })
-    .await
-}
-
-fn ops(list: Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": list})
-}
-
 /// The user Entra ID creates (E-U-01).
 fn entra_user(name: &str) -> Value {
     json!({

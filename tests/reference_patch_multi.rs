@@ -11,20 +11,8 @@ use serde_json::{Value, json};
 mod common;
 use common::*;
 
-async fn strict() -> (RunningReference, ScimClient) {
-    start_with(ReferenceConfig {
-        entra_compat: false,
-        ..Default::default()
-    })
-    .await
-}
-
 async fn compat() -> (RunningReference, ScimClient) {
     start_with(ReferenceConfig::default()).await
-}
-
-fn ops(list: Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": list})
 }
 
 async fn create(c: &ScimClient, path: &str, body: Value) -> String {

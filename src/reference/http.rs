@@ -220,6 +220,24 @@ fn kind_of(resource: &str) -> Result<Kind, ApiError> {
 
 /// Reads a JSON request body: media type (415), size (413), syntax (400 invalidSyntax).
 async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, ScimError> {
+    let too_large = || {
+        ScimError::status(
+            413,
+            format!("the request body exceeds the maximum payload size of {limit} bytes"),
+        )
+    };
+    if let Some(len) =
+        header_str(headers, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(too_large());
+    }
+    // The body is read (within the limit) before the media type is judged, so a 415 leaves the
+    // keep-alive connection usable: a refused body left unread makes the server close it,
+    // which races with a client reusing the connection.
+    let bytes: Bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
     if let Some(ct) = header_str(headers, header::CONTENT_TYPE) {
         let essence = ct
             .split(';')
@@ -234,21 +252,6 @@ async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Valu
             ));
         }
     }
-    let too_large = || {
-        ScimError::status(
-            413,
-            format!("the request body exceeds the maximum payload size of {limit} bytes"),
-        )
-    };
-    if let Some(len) =
-        header_str(headers, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok())
-        && len > limit
-    {
-        return Err(too_large());
-    }
-    let bytes: Bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}")))
 }

@@ -36,6 +36,20 @@ pub async fn start() -> (RunningReference, ScimClient) {
     start_with(ReferenceConfig::default()).await
 }
 
+/// The reference with the identity-provider compatibility off: the strict RFC answers.
+pub async fn strict() -> (RunningReference, ScimClient) {
+    start_with(ReferenceConfig {
+        entra_compat: false,
+        ..Default::default()
+    })
+    .await
+}
+
+/// A PatchOp request body with these operations.
+pub fn ops(list: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": list})
+}
+
 /// RFC 7644 §3.12: the status, the Error schema, `status` as a string, a detail, the right
 /// `scimType` (or none), and the SCIM media type.
 pub fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
