@@ -40,15 +40,16 @@ async fn every_scenario_runs_without_errors_against_the_reference() {
             _ => assert_eq!(m.entitlements, 0, "{scenario:?}"),
         }
         if scenario == ScenarioName::EntitlementsE2e {
+            // The reference serves the User Sync admin API, so the scenario drives rules.
             assert!(
-                r.notes.iter().any(|n| n.contains("bounded polling")),
+                r.notes.iter().any(|n| n.contains("applied-sequence wait")),
                 "{:?}",
                 r.notes
             );
             assert!(
                 r.notes
                     .iter()
-                    .any(|n| n.contains("not a directory group change")),
+                    .any(|n| n.contains("moves users between directory groups")),
                 "{:?}",
                 r.notes
             );
@@ -105,4 +106,58 @@ async fn the_cli_prints_a_summary_and_writes_the_report() {
     let html =
         std::fs::read_to_string(dir.path().join("load-entitlements-e2e.html")).expect("html");
     assert!(html.contains("entitlements per minute") && html.contains("intended send time"));
+}
+
+/// Rule mode really goes through User Sync: after the run every load user holds exactly the
+/// products of the one group it is in now, granted by the engine, not written by the driver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_moves_users_between_ruled_groups_and_user_sync_grants_the_products() {
+    use scim_harness::client::ScimClient;
+    use scim_harness::reference::config::ReferenceConfig;
+    use scim_harness::reference::server::RunningReference;
+    let reference = RunningReference::start(ReferenceConfig {
+        token: Some("t".into()),
+        ..Default::default()
+    })
+    .await
+    .expect("reference");
+    let mut opts = LoadOptions::new(ScenarioName::EntitlementsE2e, 100.0, Duration::from_secs(1));
+    opts.target = Some(reference.base_url.clone());
+    opts.token = Some("t".into());
+    opts.sizes.users = 30;
+    opts.sizes.groups = 3;
+    opts.sizes.entitlements_per_op = 4;
+    opts.connections = 4;
+    let r = run(&opts).await.expect("load run");
+    assert_eq!(r.metrics.errors, 0, "{:?}", r.metrics.errors_by_cause);
+    assert_eq!(r.metrics.entitlements, 400);
+    let c = ScimClient::new(&reference.base_url, Some("t".into())).expect("client");
+    let users = c
+        .get("/Users?filter=userName%20sw%20%22load-%22&count=100&attributes=entitlements,groups")
+        .await
+        .expect("list");
+    let list = users.body["Resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(list.len(), 30);
+    for u in &list {
+        let groups = u["groups"].as_array().cloned().unwrap_or_default();
+        assert_eq!(groups.len(), 1, "each user is in exactly one group: {u}");
+        let ents: Vec<String> = u["entitlements"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| e["value"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(ents.len(), 4, "the 4 products of its group: {u}");
+        let group_name = groups[0]["display"].as_str().unwrap_or_default();
+        let g = group_name.rsplit("-g").next().unwrap_or_default();
+        assert!(
+            ents.iter().all(|e| e.contains(&format!("-g{g}-p"))),
+            "products of group {group_name}: {ents:?}"
+        );
+    }
+    reference.stop().await;
 }

@@ -195,18 +195,21 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
         opts.shard,
     ));
     let mut notes = Vec::new();
+    let mut rules = false;
     let visibility = if opts.scenario == ScenarioName::EntitlementsE2e {
         let choice = visibility::choose(&target, opts.sizes.poll_interval).await;
         notes.push(format!("visibility: {}", choice.wait.describe()));
-        notes.push(format!(
-            "entitlements-e2e measures PATCH of the user's entitlements -> visible on GET, not a \
-             directory group change -> User Sync rule -> entitlement{}",
-            if embedded.is_some() && !choice.admin_api {
-                " (the embedded reference has no User Sync rule engine yet)"
-            } else {
-                ""
-            }
-        ));
+        rules = choice.admin_api;
+        notes.push(if rules {
+            "entitlements-e2e moves users between directory groups whose User Sync rules grant \
+             --entitlements-per-op products each; an operation counts when the engine has \
+             applied it"
+                .into()
+        } else {
+            "entitlements-e2e PATCHes the user's entitlements and polls until they are visible \
+             (the target has no User Sync admin API to drive rules through)"
+                .into()
+        });
         Some(choice.wait)
     } else {
         None
@@ -227,6 +230,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
         run_id: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
         shard_index: opts.shard.index,
         shard_count: opts.shard.count,
+        rules,
     };
     let op = Arc::new(scenarios::prepare(opts.scenario, target, config, visibility).await?);
 

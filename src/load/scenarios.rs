@@ -22,11 +22,10 @@ use std::time::{Duration, Instant};
 pub enum ScenarioName {
     /// PATCH users' `entitlements` directly; each operation grants `--entitlements-per-op`.
     EntitlementsApi,
-    /// Change a user's entitlements, then wait until the change is *visible* on the user
-    /// (bounded polling of `GET /Users/{id}?attributes=entitlements`; the User Sync admin API's
-    /// applied-sequence wait is probed and reported). The change is a direct PATCH of the
-    /// user's entitlements, not a directory-group change applied by User Sync rules (the
-    /// reference's rule engine is not driven yet), so this measures PATCH -> visible on read.
+    /// A directory change counted when its entitlements are *visible*. Where the target serves
+    /// the User Sync admin API, users move between ruled groups (two member PATCHes) and the
+    /// operation ends when the engine has applied it (applied-sequence wait); elsewhere the
+    /// user's entitlements are PATCHed and polled with `GET /Users/{id}?attributes=entitlements`.
     EntitlementsE2e,
     /// The identity provider's request mix: initial cycle (GET filter userName eq -> POST /Users,
     /// PATCH group members in batches), then incremental (PATCH Replace attributes, PATCH active
@@ -87,6 +86,9 @@ pub struct ScenarioConfig {
     /// This process's shard index and the shard count.
     pub shard_index: u64,
     pub shard_count: u64,
+    /// `entitlements-e2e` drives User Sync rules through the target's admin API (set when the
+    /// target serves it): each group gets a rule, and operations move users between groups.
+    pub rules: bool,
 }
 
 impl Default for ScenarioConfig {
@@ -103,6 +105,7 @@ impl Default for ScenarioConfig {
             run_id: "run".into(),
             shard_index: 0,
             shard_count: 1,
+            rules: false,
         }
     }
 }
@@ -194,6 +197,115 @@ async fn create_all(
     results.into_iter().collect()
 }
 
+async fn admin_call(
+    target: &Target,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> Result<Value, SetupError> {
+    let fail = |detail: String| SetupError {
+        what: format!("{method} {path}"),
+        detail,
+    };
+    let r = target
+        .send(0, method.clone(), path, Some(body.to_string()))
+        .await
+        .map_err(|t| fail(format!("{t:?}")))?;
+    if !(200..300).contains(&r.status) {
+        let text = String::from_utf8_lossy(&r.body);
+        return Err(fail(format!(
+            "HTTP {}: {}",
+            r.status,
+            text.chars().take(200).collect::<String>()
+        )));
+    }
+    Ok(r.json())
+}
+
+/// User Sync setup for `entitlements-e2e` (outside the measured window): the prerequisites, one
+/// rule per group granting `entitlements_per_op` products of its own, every user in group
+/// `i % groups`, the switch on, and everything applied.
+async fn setup_rules(
+    target: &Target,
+    population: &Population,
+    config: &ScenarioConfig,
+    prefix: &str,
+) -> Result<(), SetupError> {
+    if population.groups.len() < 2 {
+        return Err(SetupError {
+            what: "entitlements-e2e with User Sync rules".into(),
+            detail: "needs at least 2 groups to move users between".into(),
+        });
+    }
+    admin_call(
+        target,
+        Method::POST,
+        "/admin/v1/org/admins",
+        json!({"email": format!("{prefix}-admin@example.test"), "roles": ["organizationAdmin", "productAdmin"]}),
+    )
+    .await?;
+    admin_call(
+        target,
+        Method::PUT,
+        "/admin/v1/org/domains/example.test",
+        json!({"verified": true}),
+    )
+    .await?;
+    for (g, group) in population.groups.iter().enumerate() {
+        let products: Vec<String> = (0..config.entitlements_per_op.max(1))
+            .map(|e| format!("{prefix}-g{g}-p{e}"))
+            .collect();
+        admin_call(
+            target,
+            Method::POST,
+            "/admin/v1/usersync/rules",
+            json!({"groupId": group.id, "products": products}),
+        )
+        .await?;
+    }
+    let groups = population.groups.len();
+    for (g, group) in population.groups.iter().enumerate() {
+        let members: Vec<Value> = population
+            .users
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % groups == g)
+            .map(|(_, u)| json!({"value": u.id}))
+            .collect();
+        for chunk in members.chunks(500) {
+            admin_call(
+                target,
+                Method::PATCH,
+                &format!("/Groups/{}", group.id),
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"op": "add", "path": "members", "value": chunk}]}),
+            )
+            .await?;
+        }
+    }
+    admin_call(
+        target,
+        Method::PUT,
+        "/admin/v1/usersync/switch",
+        json!({"on": true}),
+    )
+    .await?;
+    let settled = admin_call(
+        target,
+        Method::GET,
+        "/admin/v1/usersync/sequence/wait?timeoutMs=30000",
+        Value::Null,
+    )
+    .await?;
+    if settled.get("reached").and_then(Value::as_bool) != Some(true) {
+        return Err(SetupError {
+            what: "turning User Sync on".into(),
+            detail: "the engine did not apply the rules within 30 s".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Creates the scenario's users and groups on the target (outside the measured window) and
 /// returns the operation to schedule.
 pub async fn prepare(
@@ -225,6 +337,9 @@ pub async fn prepare(
             .collect();
         population.groups =
             create_all(&target, "/Groups", groups, config.setup_concurrency).await?;
+        if name == ScenarioName::EntitlementsE2e && config.rules {
+            setup_rules(&target, &population, &config, &prefix).await?;
+        }
     }
     Ok(ScenarioOp {
         name,
@@ -274,20 +389,60 @@ impl ScenarioOp {
         }
     }
 
+    /// The directory change of operation `k` in rule mode: user `u` moves from group
+    /// `(u + r) % G` to `(u + r + 1) % G` in its `r`-th round, so every operation grants the
+    /// products of a group the user was not in (and User Sync takes the old ones away).
+    async fn move_user(&self, k: u64, lane: usize) -> Result<(), OpStatus> {
+        let users = self.population.users.len().max(1) as u64;
+        let groups = &self.population.groups;
+        let g = groups.len().max(1) as u64;
+        let local = self.local(k);
+        let (u, round) = (local % users, local / users);
+        let user = &self.population.users[u as usize];
+        let old = &groups[((u + round) % g) as usize];
+        let new = &groups[((u + round + 1) % g) as usize];
+        let remove = patch_body(
+            json!([{"op": "remove", "path": format!("members[value eq \"{}\"]", user.id)}]),
+        );
+        let add =
+            patch_body(json!([{"op": "add", "path": "members", "value": [{"value": user.id}]}]));
+        for (group, body) in [(old, remove), (new, add)] {
+            let path = format!("/Groups/{}", group.id);
+            match self
+                .target
+                .send(lane, Method::PATCH, &path, Some(body))
+                .await
+            {
+                Ok(r) if (200..300).contains(&r.status) => {}
+                Ok(r) => return Err(OpStatus::Http(r.status)),
+                Err(t) => return Err(OpStatus::Transport(t)),
+            }
+        }
+        Ok(())
+    }
+
     async fn entitlements_e2e(&self, k: u64, lane: usize) -> Completed {
         const VISIBLE: KindId = 0;
         const PATCH: KindId = 1;
         let user = self.user_for(k);
         let path = format!("/Users/{}", user.id);
         let started = Instant::now();
-        let patched = match self
-            .target
-            .send(lane, Method::PATCH, &path, Some(self.entitlements_patch(k)))
-            .await
-        {
-            Ok(r) if (200..300).contains(&r.status) => Instant::now(),
-            Ok(r) => return Completed::of(VISIBLE, OpStatus::Http(r.status)),
-            Err(t) => return Completed::of(VISIBLE, OpStatus::Transport(t)),
+        let written = if self.config.rules {
+            self.move_user(k, lane).await
+        } else {
+            match self
+                .target
+                .send(lane, Method::PATCH, &path, Some(self.entitlements_patch(k)))
+                .await
+            {
+                Ok(r) if (200..300).contains(&r.status) => Ok(()),
+                Ok(r) => Err(OpStatus::Http(r.status)),
+                Err(t) => Err(OpStatus::Transport(t)),
+            }
+        };
+        let patched = match written {
+            Ok(()) => Instant::now(),
+            Err(s) => return Completed::of(VISIBLE, s),
         };
         let Some(vis) = &self.visibility else {
             return Completed::of(VISIBLE, OpStatus::NotVisible);

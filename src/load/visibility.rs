@@ -5,11 +5,12 @@
 //! trait:
 //! - **polling** (works against any SCIM service): `GET /Users/{id}?attributes=entitlements`
 //!   until the entitlement is there, every `poll_interval`, bounded by a deadline;
-//! - **applied-sequence wait** of the User Sync admin API (`GET /admin/v1/usersync/sequence`,
-//!   then `.../sequence/wait?sequence=N`): block until the engine has applied the change. It only
-//!   means "visible" for changes that go through the rule engine (a directory-group membership
-//!   change), which this driver does not send yet, so today `choose` probes for the API, reports
-//!   what it found, and uses polling; the report states which strategy produced the figures.
+//! - **applied-sequence wait** of the User Sync admin API
+//!   (`GET /admin/v1/usersync/sequence/wait`): block until the engine has applied everything
+//!   enqueued so far, which includes the operation's own membership change. It is used when the
+//!   target serves that API, and the scenario then sends directory-group membership changes that
+//!   User Sync rules turn into entitlements; otherwise the scenario PATCHes entitlements directly
+//!   and polls. The report states which strategy produced the figures.
 
 use super::http::Target;
 use super::metrics::OpStatus;
@@ -126,6 +127,53 @@ impl VisibilityWait for Polling {
     }
 }
 
+/// The User Sync admin API's long-poll: answers once everything enqueued at the time of the call
+/// (the caller's own change included, since the engine enqueues on commit) has been applied.
+#[derive(Debug)]
+pub struct AppliedSequence {
+    target: Target,
+}
+
+impl VisibilityWait for AppliedSequence {
+    fn wait<'a>(
+        &'a self,
+        lane: usize,
+        _user_id: &'a str,
+        _seq: u64,
+        deadline: Instant,
+    ) -> WaitFuture<'a> {
+        Box::pin(async move {
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return WaitOutcome::NotVisible;
+                }
+                let path = format!(
+                    "/admin/v1/usersync/sequence/wait?timeoutMs={}",
+                    left.as_millis().clamp(1, 30_000)
+                );
+                match self.target.get(lane, &path).await {
+                    Ok(r) if (200..300).contains(&r.status) => {
+                        if r.json().get("reached").and_then(serde_json::Value::as_bool)
+                            == Some(true)
+                        {
+                            return WaitOutcome::Visible { reads: 1 };
+                        }
+                    }
+                    Ok(r) => return WaitOutcome::Failed(OpStatus::Http(r.status)),
+                    Err(t) => return WaitOutcome::Failed(OpStatus::Transport(t)),
+                }
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        "the User Sync admin API's applied-sequence wait (GET /admin/v1/usersync/sequence/wait) \
+         after each directory-group membership change"
+            .into()
+    }
+}
+
 /// What `choose` found and picked.
 pub struct Choice {
     pub wait: Arc<dyn VisibilityWait>,
@@ -133,19 +181,17 @@ pub struct Choice {
     pub admin_api: bool,
 }
 
-/// Picks the visibility strategy for `target`. Today that is always bounded polling, because
-/// the changes sent are direct entitlement PATCHes that no rule engine applies; the probe
-/// records whether the applied-sequence wait would be available for rule-driven changes.
+/// Picks the visibility strategy for `target`: the applied-sequence wait where the target
+/// serves the User Sync admin API (the scenario then drives rules), bounded polling elsewhere.
 pub async fn choose(target: &Target, poll_interval: Duration) -> Choice {
-    let mut admin_api = false;
     let reason = match target.get(0, APPLIED_SEQUENCE_PROBE).await {
         Ok(r) if (200..300).contains(&r.status) => {
-            admin_api = true;
-            format!(
-                "the target serves the User Sync admin API ({APPLIED_SEQUENCE_PROBE}), but its \
-                 applied-sequence wait covers rule-driven changes, and this scenario PATCHes \
-                 entitlements directly"
-            )
+            return Choice {
+                wait: Arc::new(AppliedSequence {
+                    target: target.clone(),
+                }),
+                admin_api: true,
+            };
         }
         Ok(r) => format!(
             "no User Sync admin API on the target ({APPLIED_SEQUENCE_PROBE} answered HTTP {})",
@@ -155,7 +201,7 @@ pub async fn choose(target: &Target, poll_interval: Duration) -> Choice {
     };
     Choice {
         wait: Arc::new(Polling::new(target.clone(), poll_interval, reason)),
-        admin_api,
+        admin_api: false,
     }
 }
 
