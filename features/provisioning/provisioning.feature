@@ -76,6 +76,12 @@ Feature: Microsoft Entra ID provisions the app
     When the initial cycle runs
     Then the app does not have Ann
     And the provisioning log shows "Skip Ann: skipped"
+    When 1 more cycle runs
+    Then the last cycle was incremental and processed 0 objects
+    When the admin changes the user scoping filter to department EQUALS "Sales"
+    And 1 more cycle runs
+    Then the last cycle was initial and processed 3 objects
+    And the app has Ann with active "true"
 
   @must @E-TC-01 @E-F-01 @E-Q-01 @E-Q-02
   Scenario: A 404 on a filter that matches nothing quarantines at once

@@ -131,6 +131,17 @@ async fn scoping_filter(w: &mut ScimWorld, filter: String) -> StepResult {
     Ok(())
 }
 
+/// E-SC-02: the admin saves a different scoping filter; the job clears its watermark.
+#[when(regex = r#"^the admin changes the user scoping filter to (.+)$"#)]
+async fn change_scoping_filter(w: &mut ScimWorld, filter: String) -> StepResult {
+    let s = scenario(w).await?;
+    let f = Scoping::parse_filter(&filter).map_err(|e| Failure::suite(e.to_string()))?;
+    let mut sc = s.job.config.scoping.clone();
+    sc.user_filters = vec![f];
+    s.job.set_scoping(sc);
+    Ok(())
+}
+
 #[given(regex = r#"^the accidental-deletion threshold is (\d+)$"#)]
 async fn threshold(w: &mut ScimWorld, n: usize) -> StepResult {
     scenario(w).await?.job.config.policy.deletion_threshold = n;
