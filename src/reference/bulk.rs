@@ -244,13 +244,15 @@ fn execute(
         ("PUT", Some(id)) => {
             let (v, _) = resources::replace(
                 store,
-                kind,
-                id,
-                &need_data()?,
-                op.version.as_deref(),
-                None,
-                None,
-                base,
+                &resources::WriteRequest {
+                    kind,
+                    id,
+                    input: &need_data()?,
+                    if_match: op.version.as_deref(),
+                    attrs: None,
+                    excl: None,
+                    base,
+                },
             )?;
             Ok((
                 200,
@@ -262,13 +264,15 @@ fn execute(
         ("PATCH", Some(id)) => {
             let (v, body) = resources::patch(
                 store,
-                kind,
-                id,
-                &need_data()?,
-                op.version.as_deref(),
-                None,
-                None,
-                base,
+                &resources::WriteRequest {
+                    kind,
+                    id,
+                    input: &need_data()?,
+                    if_match: op.version.as_deref(),
+                    attrs: None,
+                    excl: None,
+                    base,
+                },
             )?;
             let status = if body.is_some() { 200 } else { 204 };
             Ok((

@@ -438,6 +438,45 @@ async fn create(
     Ok(resp)
 }
 
+/// What a PUT or PATCH handler reads before the write: the kind, the JSON body, the query.
+struct Write {
+    kind: Kind,
+    input: Value,
+    pairs: Vec<(String, String)>,
+    base: String,
+}
+
+async fn read_write(
+    st: &AppState,
+    headers: &HeaderMap,
+    resource: &str,
+    q: &Option<String>,
+    body: Body,
+) -> Result<Write, ApiError> {
+    let kind = kind_of(resource)?;
+    let input = read_json(headers, body, st.config().limits.max_payload_size).await?;
+    Ok(Write {
+        kind,
+        input,
+        pairs: query_pairs(q),
+        base: base_url(headers, st.config()),
+    })
+}
+
+impl Write {
+    fn request<'a>(&'a self, id: &'a str, headers: &'a HeaderMap) -> resources::WriteRequest<'a> {
+        resources::WriteRequest {
+            kind: self.kind,
+            id,
+            input: &self.input,
+            if_match: header_str(headers, header::IF_MATCH),
+            attrs: param(&self.pairs, "attributes"),
+            excl: param(&self.pairs, "excludedAttributes"),
+            base: &self.base,
+        }
+    }
+}
+
 async fn replace(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -445,19 +484,8 @@ async fn replace(
     RawQuery(q): RawQuery,
     body: Body,
 ) -> ApiResult {
-    let kind = kind_of(&resource)?;
-    let input = read_json(&headers, body, st.config().limits.max_payload_size).await?;
-    let pairs = query_pairs(&q);
-    let (version, body) = resources::replace(
-        &st.store,
-        kind,
-        &id,
-        &input,
-        header_str(&headers, header::IF_MATCH),
-        param(&pairs, "attributes"),
-        param(&pairs, "excludedAttributes"),
-        &base_url(&headers, st.config()),
-    )?;
+    let w = read_write(&st, &headers, &resource, &q, body).await?;
+    let (version, body) = resources::replace(&st.store, &w.request(&id, &headers))?;
     Ok(with_etag(scim_response(StatusCode::OK, &body), version))
 }
 
@@ -468,19 +496,8 @@ async fn patch(
     RawQuery(q): RawQuery,
     body: Body,
 ) -> ApiResult {
-    let kind = kind_of(&resource)?;
-    let input = read_json(&headers, body, st.config().limits.max_payload_size).await?;
-    let pairs = query_pairs(&q);
-    let (version, body) = resources::patch(
-        &st.store,
-        kind,
-        &id,
-        &input,
-        header_str(&headers, header::IF_MATCH),
-        param(&pairs, "attributes"),
-        param(&pairs, "excludedAttributes"),
-        &base_url(&headers, st.config()),
-    )?;
+    let w = read_write(&st, &headers, &resource, &q, body).await?;
+    let (version, body) = resources::patch(&st.store, &w.request(&id, &headers))?;
     Ok(match body {
         Some(b) => with_etag(scim_response(StatusCode::OK, &b), version),
         None => with_etag(StatusCode::NO_CONTENT.into_response(), version),

@@ -357,19 +357,34 @@ fn strip_derived(mut v: Value) -> Value {
     v
 }
 
+/// A write to one resource (PUT or PATCH), as the REST handlers and `/Bulk` both receive it.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRequest<'a> {
+    pub kind: Kind,
+    pub id: &'a str,
+    /// The request body.
+    pub input: &'a Value,
+    /// The `If-Match` header (or a bulk operation's `version`).
+    pub if_match: Option<&'a str>,
+    /// `attributes` / `excludedAttributes` of the response.
+    pub attrs: Option<&'a str>,
+    pub excl: Option<&'a str>,
+    /// The base URL resources are located under.
+    pub base: &'a str,
+}
+
 /// PUT `/{type}/{id}` (RFC 7644 §3.5.1): read-only values in the body are ignored, immutable
 /// ones must not change.
-#[allow(clippy::too_many_arguments)]
-pub fn replace(
-    store: &Store,
-    kind: Kind,
-    id: &str,
-    input: &Value,
-    if_match: Option<&str>,
-    attrs: Option<&str>,
-    excl: Option<&str>,
-    base: &str,
-) -> Result<(u64, Value), ScimError> {
+pub fn replace(store: &Store, w: &WriteRequest<'_>) -> Result<(u64, Value), ScimError> {
+    let WriteRequest {
+        kind,
+        id,
+        input,
+        if_match,
+        attrs,
+        excl,
+        base,
+    } = *w;
     let rt = kind.resource_type();
     let body = canonicalize(input, rt, input_options(store))?;
     let snap = store.update(
@@ -469,17 +484,16 @@ fn touches_members(op: &PatchOp) -> bool {
 /// PATCH `/{type}/{id}` (RFC 7644 §3.5.2). Users answer 200 with the resource; Groups answer
 /// 204 unless `attributes`/`excludedAttributes` ask for a body, because a group's member list
 /// can be very large and RFC 7644 §3.5.2 lets the server choose.
-#[allow(clippy::too_many_arguments)]
-pub fn patch(
-    store: &Store,
-    kind: Kind,
-    id: &str,
-    input: &Value,
-    if_match: Option<&str>,
-    attrs: Option<&str>,
-    excl: Option<&str>,
-    base: &str,
-) -> Result<(u64, Option<Value>), ScimError> {
+pub fn patch(store: &Store, w: &WriteRequest<'_>) -> Result<(u64, Option<Value>), ScimError> {
+    let WriteRequest {
+        kind,
+        id,
+        input,
+        if_match,
+        attrs,
+        excl,
+        base,
+    } = *w;
     let rt = kind.resource_type();
     let opts = PatchOptions {
         compat: store.config.entra_compat,
