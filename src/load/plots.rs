@@ -29,6 +29,35 @@ fn err(e: impl std::fmt::Debug) -> String {
     format!("{e:?}")
 }
 
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Draws each named line with its legend entry, then the legend box: every plot here ends so.
+fn draw_lines<'b>(
+    chart: &mut Chart<'b, 'b>,
+    lines: Vec<Line<'_>>,
+    legend: SeriesLabelPosition,
+) -> Result<(), String> {
+    for (name, color, pts) in lines {
+        chart
+            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+    }
+    chart
+        .configure_series_labels()
+        .position(legend)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
 /// Percentile -> "nines": 90 % -> 1, 99 % -> 2, 99.9 % -> 3; capped at 5 (and max at 5.3).
 fn nines(percentile: f64) -> f64 {
     if percentile >= 100.0 {
@@ -77,24 +106,18 @@ pub fn latency_distribution(title: &str, curves: &[Curve<'_>]) -> Result<String,
             .x_label_formatter(&nines_label)
             .draw()
             .map_err(err)?;
-        for (i, (name, pts)) in curves.iter().enumerate() {
-            let color = COLORS[i % COLORS.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    pts.iter().map(|(p, us)| (nines(*p), *us as f64 / 1000.0)),
-                    color.stroke_width(2),
-                ))
-                .map_err(err)?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        let lines: Vec<Line<'_>> = curves
+            .iter()
+            .enumerate()
+            .map(|(i, (name, pts))| {
+                let pts = pts
+                    .iter()
+                    .map(|(p, us)| (nines(*p), *us as f64 / 1000.0))
+                    .collect();
+                (*name, COLORS[i % COLORS.len()], pts)
+            })
+            .collect();
+        draw_lines(&mut chart, lines, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -152,20 +175,7 @@ pub fn throughput(title: &str, seconds: &[SecondStats], target: &[f64]) -> Resul
                     .collect(),
             ),
         ];
-        for (name, color, pts) in series {
-            chart
-                .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                .map_err(err)?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        draw_lines(&mut chart, series.into(), SeriesLabelPosition::LowerRight)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -196,25 +206,18 @@ pub fn latency_over_time(title: &str, seconds: &[SecondStats]) -> Result<String,
             ("p50", COLORS[0], |s| s.p50_us),
             ("p99", COLORS[3], |s| s.p99_us),
         ];
-        for (name, color, f) in pick {
-            let pts: Vec<(f64, f64)> = seconds
-                .iter()
-                .filter(|s| s.completed > s.errors)
-                .map(|s| (s.second as f64 + 0.5, f(s) as f64 / 1000.0))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                .map_err(err)?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        let lines: Vec<Line<'_>> = pick
+            .into_iter()
+            .map(|(name, color, f)| {
+                let pts = seconds
+                    .iter()
+                    .filter(|s| s.completed > s.errors)
+                    .map(|s| (s.second as f64 + 0.5, f(s) as f64 / 1000.0))
+                    .collect();
+                (name, color, pts)
+            })
+            .collect();
+        draw_lines(&mut chart, lines, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
