@@ -175,6 +175,10 @@ enum Command {
         /// Inject 10 % faults (429, 5xx, resets) in front of the embedded reference.
         #[arg(long)]
         faults: bool,
+        /// Also map each user's manager (enterprise `manager`, set in the references phase
+        /// after creates). Entra's generic SCIM app maps it; this product's defaults do not.
+        #[arg(long)]
+        map_manager: bool,
     },
     /// Serve the reference SCIM 2.0 service provider.
     ///
@@ -410,6 +414,7 @@ async fn main() -> anyhow::Result<()> {
             seed,
             report,
             faults,
+            map_manager,
         } => {
             use scim_harness::provisioning::sim::{self, TenantSource};
             let cycles = match (cycles, duration) {
@@ -435,6 +440,7 @@ async fn main() -> anyhow::Result<()> {
                 cycles,
                 compat,
                 scoping,
+                map_manager,
                 seed,
                 faults: faults.then(scim_harness::provisioning::faulty_target::Faults::ten_percent),
                 ..Default::default()

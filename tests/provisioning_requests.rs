@@ -56,4 +56,6 @@ fn tenant_fixtures_load() {
     assert_eq!(small.users.len(), 25);
     assert_eq!(medium.users.len(), 2000);
     assert!(medium.groups.iter().any(|g| !g.nested_groups.is_empty()));
+    let managed = medium.users.iter().filter(|u| u.manager.is_some()).count();
+    assert!(managed > 1500, "{managed} of 2000 users have a manager");
 }

@@ -141,11 +141,14 @@ async fn ten_percent_faults_converge_with_zero_lost_changes() {
             compat,
             seed: 5,
             faults: Some(Faults::ten_percent()),
+            map_manager: true,
             ..Default::default()
         };
         let r = simulate(&opts).await.expect("simulation runs");
         let failures: usize = r.cycles.iter().map(|c| c.failures).sum();
         assert!(failures > 0, "faults were injected and seen");
+        let managers: usize = r.cycles.iter().map(|c| c.manager_updates).sum();
+        assert!(managers > 1000, "manager references were sent: {managers}");
         assert!(
             r.converged(),
             "{compat:?}: {}",
@@ -154,4 +157,40 @@ async fn ten_percent_faults_converge_with_zero_lost_changes() {
         assert_eq!(r.convergence.pending_escrows, 0);
         assert!(r.cycles.iter().all(|c| c.quarantine.is_none()));
     }
+}
+
+#[tokio::test]
+async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
+    let (mut job, _t, tenant) = job_against(Faults::default(), Compat::Default).await;
+    job.config.mappings = job.config.mappings.clone().with_manager();
+    let s = job.run_cycle(&tenant).await;
+    assert!(s.manager_updates > 0, "{s:?}");
+    let c = scim_harness::provisioning::converge::check(&job, &tenant)
+        .await
+        .expect("check");
+    assert!(c.converged(), "{:?}", c.divergences);
+    // Someone edits a report's manager in the app: the check names the user and the attribute.
+    let report = tenant
+        .users
+        .iter()
+        .find(|u| u.manager.is_some() && job.user_links.contains_key(&u.object_id))
+        .expect("a provisioned user with a manager");
+    let id = &job.user_links[&report.object_id];
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}]
+    });
+    let r = job
+        .client
+        .patch(&format!("/Users/{id}"), &body)
+        .await
+        .expect("patch");
+    assert!(r.status == 200 || r.status == 204, "{}", r.status);
+    let c = scim_harness::provisioning::converge::check(&job, &tenant)
+        .await
+        .expect("check");
+    assert_eq!(c.divergence_count, 1, "{:?}", c.divergences);
+    assert_eq!(c.divergences[0].object, report.user_principal_name);
+    assert!(c.divergences[0].attribute.ends_with(":manager"));
+    assert_eq!(c.divergences[0].actual, "(absent)");
 }

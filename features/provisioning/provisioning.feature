@@ -170,3 +170,43 @@ Feature: Microsoft Entra ID provisions the app
     And the app rejects capitalised ops
     When the initial cycle runs
     Then the provisioning log shows "Members Sales: failure"
+
+  @must @E-CY-01
+  Scenario: Managers are set in the references phase, once both users exist in the app
+    Given the app maps each user's manager
+    And Ann reports to Bob
+    When the initial cycle runs
+    Then the app has Ann reporting to Bob
+    And the app has Bob with no manager
+    And the provisioning log shows "Manager Ann: success" after "Create Bob: success"
+
+  @must @E-CY-01 @E-CY-02
+  Scenario: A new manager, then none, reach the app in the next cycles
+    Given Carl is assigned to the app
+    And the app maps each user's manager
+    And Ann reports to Bob
+    When the initial cycle runs
+    And Ann gets Carl as her new manager
+    And 1 more cycle runs
+    Then the app has Ann reporting to Carl
+    When Ann no longer has a manager
+    And 1 more cycle runs
+    Then the app has Ann with no manager
+
+  @must @E-CY-01 @E-U-04
+  Scenario: A manager who is not provisioned is not referenced, and a deleted one is cleared
+    Given Dan is not assigned to the app
+    And the app maps each user's manager
+    And Ann reports to Dan
+    And Carl is assigned to the app
+    And Carl reports to Bob
+    When the initial cycle runs
+    Then the app has Ann with no manager
+    And the app has Carl reporting to Bob
+    When Bob leaves the company
+    And 1 more cycle runs
+    Then the app has Carl reporting to Bob
+    When 30 days pass
+    And 1 more cycle runs
+    Then the app does not have Bob
+    And the app has Carl with no manager

@@ -1,5 +1,5 @@
 //! What happens in the directory between two cycles: hires, leavers (soft delete, then hard
-//! delete 30 simulated days later), renames, department moves, group joins and leaves,
+//! delete 30 simulated days later), renames, department moves (with a new manager), group joins and leaves,
 //! disables, unassignments, scope changes and the occasional mass change.
 //!
 //! Every change stamps `modified` on what it touched, so the next incremental cycle finds it
@@ -186,6 +186,7 @@ fn one_change(
     if kind == 0 {
         let mut u = t.new_user(rng, now);
         u.assigned = true;
+        u.manager = t.random_manager(rng, &u.object_id);
         let id = u.object_id.clone();
         t.users.push(u);
         if !t.groups.is_empty() {
@@ -216,6 +217,9 @@ fn one_change(
             let d = DEPARTMENTS[rng.random_range(0..DEPARTMENTS.len())];
             t.users[i].department = Some(d.to_string());
             t.users[i].cost_center = Some(format!("CC-{}", rng.random_range(100..200)));
+            // A new department usually means a new manager.
+            let me = t.users[i].object_id.clone();
+            t.users[i].manager = t.random_manager(rng, &me);
             stats.department_moves += 1;
         }
         4 | 5 => {

@@ -1,9 +1,10 @@
 //! The convergence check after a simulation: the target's state equals what the mappings say
-//! it should be, users and groups attribute by attribute, and memberships. Reads the target
-//! through the SCIM client (paged lists), so it works for an external target too; objects the
-//! tenant does not know are ignored, so a shared target is fine.
+//! it should be, users and groups attribute by attribute, memberships and manager
+//! references. Reads the target through the SCIM client (paged lists), so it works for an
+//! external target too; objects the tenant does not know are ignored, so a shared target is
+//! fine.
 
-use super::cycle::diff;
+use super::cycle::{diff, manager_of};
 use super::job::{ProvisioningJob, ScopeView};
 use super::mapping::{UserView, map};
 use super::tenant::Tenant;
@@ -144,6 +145,14 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                     show(Some(&ch.value)),
                     show(lookup(t, &ch.path)),
                 );
+            }
+            for r in mappings.user_references() {
+                let want = r.value(&view).and_then(|m| job.user_links.get(&m).cloned());
+                let got = manager_of(t);
+                if want != got {
+                    let show = |v: Option<String>| v.unwrap_or_else(|| "(absent)".into());
+                    c.push(name, &r.target, show(want), show(got));
+                }
             }
         } else if let Some(t) = target {
             c.users_checked += 1;

@@ -1,6 +1,6 @@
 //! The work on one object within a cycle: find the target object (by the remembered id, else
 //! by the matching attributes in precedence order), then create, update, disable, delete or
-//! skip it; and the references phase (group memberships in batches).
+//! skip it; and the references phase (group memberships in batches, then managers).
 //!
 //! Pure of job state: each call gets what it needs and returns what happened, so the job can
 //! run many objects concurrently and apply the results in a deterministic order.
@@ -10,7 +10,7 @@ use super::logs::{Action, ObjectKind, Outcome};
 use super::mapping::Mapped;
 use super::requests::{self, Change, Compat, ProviderRequest};
 use crate::conformance::steps::lookup;
-use crate::scim::schema::LIST_RESPONSE;
+use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE};
 use parking_lot::Mutex;
 use serde_json::Value;
 
@@ -70,6 +70,9 @@ pub struct Done {
     pub status: Option<u16>,
     pub link: LinkUpdate,
     pub failure: Option<Failure>,
+    /// The target user's manager id as this cycle saw it (`Some(None)`: none), when known:
+    /// after a create, or from the matched resource.
+    pub observed_manager: Option<Option<String>>,
 }
 
 impl Done {
@@ -84,6 +87,7 @@ impl Done {
             status: None,
             link: LinkUpdate::Keep,
             failure: None,
+            observed_manager: None,
         }
     }
     fn failed(w: &Work, action: Action, sent: &Sent, f: Failure) -> Done {
@@ -317,6 +321,7 @@ async fn upsert(
                     let mut d =
                         Done::new(w, Action::Create, Outcome::Success, "created").ok(Some(201));
                     d.link = LinkUpdate::Set(id);
+                    d.observed_manager = Some(None);
                     d
                 }
                 None => Done::failed(
@@ -358,9 +363,41 @@ async fn upsert(
             if w.link.as_deref() != Some(id.as_str()) {
                 d.link = LinkUpdate::Set(id);
             }
+            if w.kind == ObjectKind::User {
+                d.observed_manager = Some(manager_of(&target));
+            }
             d
         }
     }
+}
+
+/// The manager id a target user holds: `manager.value`, or a bare string where a target
+/// stored what the provider sent as is.
+pub fn manager_of(user: &Value) -> Option<String> {
+    let m = lookup(user, &format!("{ENTERPRISE_USER_SCHEMA}:manager"))?;
+    match m {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("value").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
+}
+
+/// The references phase for one user: its manager to set (`Some`) or clear (`None`).
+#[derive(Debug, Clone)]
+pub struct ManagerWork {
+    pub source_id: String,
+    pub name: String,
+    pub target_id: String,
+    pub manager: Option<String>,
+}
+
+/// Sends one manager reference; the status and the failure, if any.
+pub async fn manager(ctx: &Ctx<'_>, m: &ManagerWork) -> (Option<u16>, Option<Failure>) {
+    let req = requests::set_manager(&m.target_id, m.manager.as_deref(), ctx.compat);
+    let sent = ctx.sender.send(&req).await;
+    let failure = (!is_success(&sent, &[200, 204])).then(|| classify(&sent));
+    (sent.status(), failure)
 }
 
 /// The references phase for one group: members to add and remove, sent in batches.

@@ -91,6 +91,8 @@ pub struct CycleSummary {
     pub disables: usize,
     pub deletes: usize,
     pub member_patches: usize,
+    /// Manager references set or cleared (the references phase).
+    pub manager_updates: usize,
     pub skips: usize,
     pub failures: usize,
     /// Escrows pending after the cycle.
@@ -117,6 +119,11 @@ pub struct ProvisioningJob {
     /// Members whose last add or remove failed without a clear answer (a reset after the
     /// target applied it, say): re-sent either way until one succeeds.
     pub group_uncertain: HashMap<String, BTreeSet<String>>,
+    /// What the job believes each provisioned user's manager is in the target (target ids;
+    /// `None`: no manager). Absent: never seen, taken as none.
+    pub user_managers: HashMap<String, Option<String>>,
+    /// Users whose last manager request failed: resent whatever the belief says.
+    pub manager_unsure: HashSet<String>,
     pub escrows: Escrows,
     pub quarantine: Option<Quarantine>,
     pub counters: Counters,
@@ -190,6 +197,8 @@ impl ProvisioningJob {
             group_links: HashMap::new(),
             group_members: HashMap::new(),
             group_uncertain: HashMap::new(),
+            user_managers: HashMap::new(),
+            manager_unsure: HashSet::new(),
             escrows: Escrows::default(),
             quarantine: None,
             counters: Counters::default(),
@@ -418,6 +427,29 @@ impl ProvisioningJob {
                 .await;
             for (m, d) in done {
                 if let Some(reason) = self.apply_members(m, d, number, start, &mut s) {
+                    abort.get_or_insert(reason);
+                }
+            }
+        }
+        if abort.is_none() {
+            let managers = self.plan_managers(tenant, &scope, number);
+            self.progress.add_total(managers.len());
+            let done: Vec<_> = futures::stream::iter(managers)
+                .map(|m| {
+                    let ctx = &ctx;
+                    let progress = self.progress.clone();
+                    async move {
+                        let (status, failure) = cycle::manager(ctx, &m).await;
+                        progress.tick();
+                        (m, status, failure)
+                    }
+                })
+                .buffered(self.config.concurrency.max(1))
+                .collect()
+                .await;
+            for (m, status, failure) in done {
+                if let Some(reason) = self.apply_manager(m, status, failure, number, start, &mut s)
+                {
                     abort.get_or_insert(reason);
                 }
             }

@@ -23,6 +23,8 @@ pub enum Action {
     Delete,
     /// Memberships of a group (the references phase).
     Members,
+    /// A user's manager reference (the references phase).
+    Manager,
     Skip,
 }
 
@@ -34,6 +36,7 @@ impl Action {
             Action::Disable => "Disable",
             Action::Delete => "Delete",
             Action::Members => "Members",
+            Action::Manager => "Manager",
             Action::Skip => "Skip",
         }
     }

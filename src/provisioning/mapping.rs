@@ -209,6 +209,10 @@ pub enum MappingSource {
     Direct(String),
     Constant(String),
     Expression(Expr),
+    /// A reference to another directory object (`manager`): its value is the target id of
+    /// the referenced user, so it is sent in the references phase, after every create
+    /// (E-CY-01), never in a create or an attribute update.
+    Reference(String),
 }
 
 /// When a mapping is applied.
@@ -256,6 +260,14 @@ impl AttributeMapping {
             matching_precedence: None,
         }
     }
+    pub fn reference(source: &str, target: &str) -> AttributeMapping {
+        AttributeMapping {
+            target: target.into(),
+            source: MappingSource::Reference(source.into()),
+            apply: ApplyWhen::Always,
+            matching_precedence: None,
+        }
+    }
     pub fn matching(mut self, precedence: u8) -> AttributeMapping {
         self.matching_precedence = Some(precedence);
         self
@@ -265,10 +277,10 @@ impl AttributeMapping {
         self
     }
 
-    /// The value for an object, or null.
+    /// The value for an object, or null. For a reference: the referenced object's source id.
     pub fn value(&self, src: &dyn Source) -> Option<String> {
         match &self.source {
-            MappingSource::Direct(a) => src.attr(a),
+            MappingSource::Direct(a) | MappingSource::Reference(a) => src.attr(a),
             MappingSource::Constant(c) => Some(c.clone()),
             MappingSource::Expression(e) => e.eval(src),
         }
@@ -307,6 +319,23 @@ impl Mappings {
                 AttributeMapping::direct("objectId", "externalId"),
             ],
         }
+    }
+
+    /// Adds the generic SCIM app's reference mapping `manager` -> enterprise `manager`. Not in
+    /// this product's defaults (E-MAP-01); `simulate --map-manager` and `run` add it.
+    pub fn with_manager(mut self) -> Mappings {
+        self.user.push(AttributeMapping::reference(
+            "manager",
+            &format!("{ENT}:manager"),
+        ));
+        self
+    }
+
+    /// The reference mappings of users (resolved to target ids in the references phase).
+    pub fn user_references(&self) -> impl Iterator<Item = &AttributeMapping> {
+        self.user
+            .iter()
+            .filter(|m| matches!(m.source, MappingSource::Reference(_)))
     }
 
     /// Matching mappings of users in precedence order.
@@ -355,6 +384,7 @@ impl Source for UserView<'_> {
             "division" => s(&u.division),
             "jobtitle" => s(&u.job_title),
             "country" => s(&u.country),
+            "manager" => s(&u.manager),
             "accountenabled" => Some(bool_str(u.account_enabled)),
             "issoftdeleted" => Some(bool_str(self.is_soft_deleted)),
             _ => None,
@@ -387,10 +417,12 @@ fn typed(target: &str, v: String) -> Value {
     }
 }
 
-/// Maps an object. `create` includes the apply-on-create-only mappings.
+/// Maps an object. `create` includes the apply-on-create-only mappings. References are left
+/// out: they are set in the references phase.
 pub fn map(list: &[AttributeMapping], src: &dyn Source, create: bool) -> Mapped {
     list.iter()
         .filter(|m| create || m.apply == ApplyWhen::Always)
+        .filter(|m| !matches!(m.source, MappingSource::Reference(_)))
         .filter_map(|m| {
             m.value(src)
                 .map(|v| (m.target.clone(), typed(&m.target, v)))

@@ -19,6 +19,7 @@ pub mod mapping;
 mod plan;
 pub mod pod;
 pub mod quarantine;
+mod references;
 pub mod report;
 pub mod requests;
 pub mod scoping;

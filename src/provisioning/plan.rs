@@ -1,7 +1,8 @@
 //! Planning a cycle (which objects, which intent, the accidental-deletion guard) and applying
-//! what came back (links, escrows, counters, provisioning logs).
+//! what came back (links, escrows, counters, provisioning logs). The references phase that
+//! follows is in `references.rs`.
 
-use super::cycle::{Done, Intent, LinkUpdate, MemberWork, MembersDone, Work};
+use super::cycle::{Done, Intent, LinkUpdate, Work};
 use super::exchange::Failure;
 use super::job::{CycleSummary, ProvisioningJob, ScopeView};
 use super::logs::{Action, LogRecord, ObjectKind, Outcome};
@@ -9,7 +10,7 @@ use super::mapping::{UserView, map};
 use super::quarantine::QuarantineReason;
 use super::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 impl ProvisioningJob {
     fn changed(&self, modified: DateTime<Utc>) -> bool {
@@ -164,136 +165,14 @@ impl ProvisioningJob {
         })
     }
 
-    /// The references phase: member changes of every group touched by this cycle.
-    pub(crate) fn plan_members(
-        &mut self,
-        tenant: &Tenant,
-        scope: &ScopeView<'_>,
-        work: &[Work],
-        number: u32,
-    ) -> Vec<MemberWork> {
-        let initial = self.watermark.is_none();
-        let changed_users: HashSet<&str> = work
-            .iter()
-            .filter(|w| w.kind == ObjectKind::User)
-            .map(|w| w.source_id.as_str())
-            .collect();
-        let changed_groups: HashSet<&str> = work
-            .iter()
-            .filter(|w| w.kind == ObjectKind::Group)
-            .map(|w| w.source_id.as_str())
-            .collect();
-        let due: HashSet<String> = self
-            .escrows
-            .due(number)
-            .into_iter()
-            .filter(|e| e.references)
-            .map(|e| e.source_id)
-            .collect();
-        let users = tenant.user_index();
-        let mut out = Vec::new();
-        let mut resolved = Vec::new();
-        for g in &tenant.groups {
-            let touched = initial
-                || changed_groups.contains(g.object_id.as_str())
-                || due.contains(&g.object_id)
-                || g.members.iter().any(|m| changed_users.contains(m.as_str()));
-            if !touched {
-                continue;
-            }
-            let Some(target) = self
-                .group_links
-                .get(&g.object_id)
-                .filter(|_| scope.group_in_scope(g))
-            else {
-                self.escrows.succeed(ObjectKind::Group, &g.object_id, true);
-                continue;
-            };
-            let desired: BTreeSet<String> = g
-                .members
-                .iter()
-                .filter_map(|m| users.get(m.as_str()).map(|&i| &tenant.users[i]))
-                .filter(|u| scope.user_entitled(u))
-                .filter_map(|u| self.user_links.get(&u.object_id).cloned())
-                .collect();
-            let (add, remove) = self.member_diff(&g.object_id, &desired);
-            if add.is_empty() && remove.is_empty() {
-                resolved.push(g.object_id.clone());
-                continue;
-            }
-            out.push(MemberWork {
-                source_id: g.object_id.clone(),
-                name: g.display_name.clone(),
-                target_id: target.clone(),
-                add,
-                remove,
-            });
-        }
-        for id in resolved {
-            self.escrows.succeed(ObjectKind::Group, &id, true);
-        }
-        out
-    }
-
-    /// The member changes of one group (provision on demand).
-    pub(crate) fn plan_members_for(
-        &self,
-        tenant: &Tenant,
-        scope: &ScopeView<'_>,
-        g: &SourceGroup,
-    ) -> Vec<MemberWork> {
-        let Some(target) = self.group_links.get(&g.object_id) else {
-            return Vec::new();
-        };
-        let users = tenant.user_index();
-        let desired: BTreeSet<String> = g
-            .members
-            .iter()
-            .filter_map(|m| users.get(m.as_str()).map(|&i| &tenant.users[i]))
-            .filter(|u| scope.user_entitled(u))
-            .filter_map(|u| self.user_links.get(&u.object_id).cloned())
-            .collect();
-        let (add, remove) = self.member_diff(&g.object_id, &desired);
-        if add.is_empty() && remove.is_empty() {
-            return Vec::new();
-        }
-        vec![MemberWork {
-            source_id: g.object_id.clone(),
-            name: g.display_name.clone(),
-            target_id: target.clone(),
-            add,
-            remove,
-        }]
-    }
-
-    /// Members to add and remove: the difference with what the job believes the target has,
-    /// plus every uncertain member, re-sent in the direction the source wants (adds and
-    /// removes of members are idempotent for the provider's shapes).
-    fn member_diff(&self, group: &str, desired: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
-        let empty = BTreeSet::new();
-        let belief = self.group_members.get(group).unwrap_or(&empty);
-        let unsure = self.group_uncertain.get(group).unwrap_or(&empty);
-        let add: BTreeSet<String> = desired
-            .difference(belief)
-            .chain(unsure.intersection(desired))
-            .cloned()
-            .collect();
-        let remove: BTreeSet<String> = belief
-            .difference(desired)
-            .chain(unsure.difference(desired))
-            .cloned()
-            .collect();
-        (add.into_iter().collect(), remove.into_iter().collect())
-    }
-
-    fn log(&mut self, r: LogRecord) {
+    pub(crate) fn log(&mut self, r: LogRecord) {
         self.logs.push(r);
     }
 
     /// Applies one object's result. Returns a reason to quarantine at once, if any.
     pub(crate) fn apply_done(
         &mut self,
-        d: Done,
+        mut d: Done,
         number: u32,
         start: DateTime<Utc>,
         s: &mut CycleSummary,
@@ -312,6 +191,9 @@ impl ProvisioningJob {
             }
             LinkUpdate::Remove => match kind {
                 ObjectKind::User => {
+                    self.user_managers.remove(&d.source_id);
+                    self.manager_unsure.remove(&d.source_id);
+                    self.escrows.succeed(kind, &d.source_id, true);
                     if let Some(id) = self.user_links.remove(&d.source_id) {
                         for members in self.group_members.values_mut() {
                             members.remove(&id);
@@ -326,6 +208,9 @@ impl ProvisioningJob {
                 }
             },
         }
+        if let Some(seen) = d.observed_manager.take() {
+            self.user_managers.insert(d.source_id.clone(), seen);
+        }
         let mut verdict = None;
         match d.outcome {
             Outcome::Success => {
@@ -336,6 +221,7 @@ impl ProvisioningJob {
                     Action::Disable => s.disables += 1,
                     Action::Delete => s.deletes += 1,
                     Action::Members => s.member_patches += 1,
+                    Action::Manager => s.manager_updates += 1,
                     Action::Skip => s.skips += 1,
                 }
                 self.escrows.succeed(kind, &d.source_id, false);
@@ -385,79 +271,6 @@ impl ProvisioningJob {
             reason: d.reason,
             status: d.status,
             target_id,
-        });
-        verdict
-    }
-
-    /// Applies a group's member changes.
-    pub(crate) fn apply_members(
-        &mut self,
-        m: MemberWork,
-        d: MembersDone,
-        number: u32,
-        start: DateTime<Utc>,
-        s: &mut CycleSummary,
-    ) -> Option<QuarantineReason> {
-        let belief = self.group_members.entry(m.source_id.clone()).or_default();
-        for id in &d.added {
-            belief.insert(id.clone());
-        }
-        for id in &d.removed {
-            belief.remove(id);
-        }
-        let unsure = self.group_uncertain.entry(m.source_id.clone()).or_default();
-        for id in d.added.iter().chain(&d.removed) {
-            unsure.remove(id);
-        }
-        unsure.extend(d.uncertain.iter().cloned());
-        self.counters.reference_events += 1;
-        let mut verdict = None;
-        let (result, reason) = match &d.failure {
-            None => {
-                s.member_patches += 1;
-                self.escrows.succeed(ObjectKind::Group, &m.source_id, true);
-                (
-                    Outcome::Success,
-                    format!("added {}, removed {}", d.added.len(), d.removed.len()),
-                )
-            }
-            Some(f) => {
-                s.failures += 1;
-                self.counters.reference_failures += 1;
-                match f {
-                    Failure::Escrow(r) => self.escrows.fail(
-                        ObjectKind::Group,
-                        &m.source_id,
-                        true,
-                        number,
-                        r.clone(),
-                        d.status,
-                        self.config.policy.max_escrow_gap,
-                    ),
-                    Failure::Credentials(status) => {
-                        verdict = Some(QuarantineReason::CredentialFailure { status: *status })
-                    }
-                    Failure::Compliance(detail) => {
-                        verdict = Some(QuarantineReason::ComplianceFailure {
-                            detail: detail.clone(),
-                        })
-                    }
-                    _ => {}
-                }
-                (Outcome::Failure, f.reason())
-            }
-        };
-        self.log(LogRecord {
-            cycle: number,
-            at: start,
-            kind: ObjectKind::Group,
-            source_id: m.source_id,
-            name: m.name,
-            action: Action::Members,
-            result,
-            reason,
-            status: d.status,
-            target_id: Some(m.target_id),
         });
         verdict
     }

@@ -11,7 +11,7 @@ pub fn table(r: &SimulationReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>5} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7}  quarantine",
+        "{:>5} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  quarantine",
         "cycle",
         "sim",
         "wall ms",
@@ -22,12 +22,13 @@ pub fn table(r: &SimulationReport) -> String {
         "skips",
         "fails",
         "escrows",
-        "members"
+        "members",
+        "managers"
     );
     for c in &r.cycles {
         let _ = writeln!(
             out,
-            "{:>5} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7}  {}",
+            "{:>5} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  {}",
             format!("{}{}", c.number, if c.initial { "*" } else { "" }),
             c.sim_start.format("%d %H:%M"),
             c.wall_ms,
@@ -39,6 +40,7 @@ pub fn table(r: &SimulationReport) -> String {
             c.failures,
             c.escrows,
             c.member_patches,
+            c.manager_updates,
             c.quarantine.as_deref().unwrap_or("-"),
         );
     }
@@ -136,7 +138,13 @@ fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
         start.map_or(0.0, |s| (c.sim_start - s).num_minutes() as f64 / 60.0)
     };
     let work = |c: &super::job::CycleSummary| {
-        (c.creates + c.updates + c.disables + c.deletes + c.member_patches + c.failures) as f64
+        (c.creates
+            + c.updates
+            + c.disables
+            + c.deletes
+            + c.member_patches
+            + c.manager_updates
+            + c.failures) as f64
     };
     let max_h = r.cycles.iter().map(hours).fold(1.0, f64::max) + 1.0;
     let max_w = r.cycles.iter().map(work).fold(1.0, f64::max).max(1.0);

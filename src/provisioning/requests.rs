@@ -213,6 +213,19 @@ pub fn disable_user(id: &str, compat: Compat) -> ProviderRequest {
     )
 }
 
+/// E-CY-01, references phase: sets or clears a user's manager. The provider sends the
+/// manager's target id as a bare string, not `{"value": id}` (a long-standing deviation its
+/// engineers confirmed in Microsoft Q&A 188003); both modes send an `Add` with the extension
+/// path, the flag only lowers the case. Clearing is a `Remove` of the same path.
+pub fn set_manager(id: &str, manager: Option<&str>, compat: Compat) -> ProviderRequest {
+    let path = format!("{ENTERPRISE_USER_SCHEMA}:manager");
+    let op = match manager {
+        Some(m) => json!({"op": compat.op("add"), "path": path, "value": m}),
+        None => json!({"op": compat.op("remove"), "path": path}),
+    };
+    ProviderRequest::new("PATCH", format!("/Users/{id}"), Some(patch_body(vec![op])))
+}
+
 /// E-U-04: only on hard delete.
 pub fn delete_user(id: &str) -> ProviderRequest {
     ProviderRequest::new("DELETE", format!("/Users/{id}"), None)
@@ -390,6 +403,11 @@ pub fn examples(compat: Compat) -> Vec<(&'static str, ProviderRequest)> {
         ("update_user", update_user(uid, &changes, compat)),
         ("disable_user", disable_user(uid, compat)),
         ("delete_user", delete_user(uid)),
+        (
+            "set_manager",
+            set_manager(uid, Some("902c246b-6245-4190-8e05-00816be7344a"), compat),
+        ),
+        ("clear_manager", set_manager(uid, None, compat)),
         (
             "create_group",
             create_group(&[

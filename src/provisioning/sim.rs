@@ -42,6 +42,8 @@ pub struct SimOptions {
     pub cycles: u32,
     pub compat: Compat,
     pub scoping: Scoping,
+    /// Add the `manager` reference mapping to the product's defaults.
+    pub map_manager: bool,
     pub seed: u64,
     /// Faults injected in front of the embedded reference (ignored with `target`).
     pub faults: Option<Faults>,
@@ -77,6 +79,7 @@ impl Default for SimOptions {
             cycles: 36,
             compat: Compat::Default,
             scoping: Scoping::default(),
+            map_manager: false,
             seed: 1,
             faults: None,
             settle_cycles: 40,
@@ -191,12 +194,15 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         }
     };
     let client = ScimClient::new(&url, token)?;
-    let config = JobConfig {
+    let mut config = JobConfig {
         compat: opts.compat,
         scoping: opts.scoping.clone(),
         concurrency: opts.concurrency.max(1),
         ..Default::default()
     };
+    if opts.map_manager {
+        config.mappings = config.mappings.with_manager();
+    }
     let mut job = ProvisioningJob::new(client, clock.clone(), config);
     if let Some(p) = &opts.progress {
         job.progress = p.clone();

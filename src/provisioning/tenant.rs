@@ -31,6 +31,8 @@ pub const DEPARTMENTS: &[&str] = &[
     "Research",
 ];
 const DIVISIONS: &[&str] = &["North", "South", "East", "West"];
+/// Seeds the manager stream (ASCII "MANAGER_").
+const MANAGER_STREAM: u64 = 0x4d41_4e41_4745_525f;
 const TITLES: &[&str] = &["Engineer", "Manager", "Analyst", "Director", "Associate"];
 
 /// A user of the source directory.
@@ -60,6 +62,9 @@ pub struct SourceUser {
     pub job_title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// The manager's object id (a reference, set in the references phase, E-CY-01).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
     pub account_enabled: bool,
     /// Assigned to the app directly (app role assignment).
     pub assigned: bool,
@@ -202,6 +207,7 @@ impl Tenant {
                 t.groups[gi].members = members;
             }
         }
+        t.assign_managers(spec.seed);
         // Nesting: every tenth group gets another group as a member (never itself).
         let n = t.groups.len();
         for gi in (0..n).step_by(10) {
@@ -212,6 +218,31 @@ impl Tenant {
             }
         }
         t
+    }
+
+    /// Gives about 90 % of users a manager: one of the first eighth of the users (a tree,
+    /// so no cycles). A separate rng stream, so names and memberships do not depend on it.
+    fn assign_managers(&mut self, seed: u64) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ MANAGER_STREAM);
+        let bosses = (self.users.len() / 8).max(1);
+        for i in 1..self.users.len() {
+            if rng.random_bool(0.9) {
+                let m = rng.random_range(0..i.min(bosses));
+                self.users[i].manager = Some(self.users[m].object_id.clone());
+            }
+        }
+    }
+
+    /// A live user other than `not` to be someone's manager (hires, department moves).
+    pub fn random_manager(&self, rng: &mut ChaCha8Rng, not: &str) -> Option<String> {
+        if self.users.is_empty() {
+            return None;
+        }
+        (0..8).find_map(|_| {
+            let u = &self.users[rng.random_range(0..self.users.len())];
+            (!u.hard_deleted && u.soft_deleted_at.is_none() && u.object_id != not)
+                .then(|| u.object_id.clone())
+        })
     }
 
     fn serial(&mut self) -> u64 {
@@ -246,6 +277,7 @@ impl Tenant {
             division: Some(pick(rng, DIVISIONS).to_string()),
             job_title: Some(pick(rng, TITLES).to_string()),
             country: Some(pick(rng, &["US", "DE", "FR", "GB", "JP"]).to_string()),
+            manager: None,
             account_enabled: true,
             assigned: true,
             soft_deleted_at: None,
@@ -369,6 +401,15 @@ mod tests {
                 && u.employee_id.is_some())
         );
         assert!(a.groups.iter().any(|g| !g.nested_groups.is_empty()));
+        // Managers form a tree: every manager comes earlier in the list.
+        let idx = a.user_index();
+        let managed = a.users.iter().filter(|u| u.manager.is_some()).count();
+        assert!(managed >= 35, "{managed} of 50 have a manager");
+        for (i, u) in a.users.iter().enumerate() {
+            if let Some(m) = &u.manager {
+                assert!(idx[m.as_str()] < i);
+            }
+        }
     }
 
     #[test]

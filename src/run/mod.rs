@@ -319,6 +319,7 @@ async fn simulation_checks(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
         },
         cycles: 36,
         churn: 0.01,
+        map_manager: true,
         ..SimOptions::default()
     };
     let r = simulate(&sim).await?;

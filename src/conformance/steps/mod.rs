@@ -12,6 +12,7 @@ pub mod errors;
 pub mod etag;
 pub mod filter;
 pub mod groups;
+pub mod managers;
 pub mod patch;
 pub mod provisioning;
 pub mod usersync;

@@ -25,7 +25,7 @@ pub struct ProvisioningScenario {
     pub job: ProvisioningJob,
 }
 
-async fn scenario(w: &mut ScimWorld) -> Result<&mut ProvisioningScenario, Failure> {
+pub(super) async fn scenario(w: &mut ScimWorld) -> Result<&mut ProvisioningScenario, Failure> {
     if w.provisioning.is_none() {
         let clock = Arc::new(SimClock::default());
         let tenant = Tenant::generate(&TenantSpec::new(0, 0, 1, clock.now()));
@@ -52,7 +52,7 @@ async fn scenario(w: &mut ScimWorld) -> Result<&mut ProvisioningScenario, Failur
         .ok_or_else(|| Failure::suite("no provisioning scenario"))
 }
 
-fn user_index(s: &ProvisioningScenario, name: &str) -> Result<usize, Failure> {
+pub(super) fn user_index(s: &ProvisioningScenario, name: &str) -> Result<usize, Failure> {
     s.tenant
         .users
         .iter()
@@ -60,7 +60,7 @@ fn user_index(s: &ProvisioningScenario, name: &str) -> Result<usize, Failure> {
         .ok_or_else(|| Failure::suite(format!("no user {name} in the directory")))
 }
 
-fn check(
+pub(super) fn check(
     ok: bool,
     statement: &str,
     expected: impl std::fmt::Display,
@@ -261,7 +261,7 @@ async fn on_demand(w: &mut ScimWorld, name: String) -> StepResult {
     )
 }
 
-async fn target_user(
+pub(super) async fn target_user(
     s: &ProvisioningScenario,
     name: &str,
 ) -> Result<Option<serde_json::Value>, Failure> {
@@ -376,18 +376,22 @@ async fn app_group(w: &mut ScimWorld, name: String, list: String) -> StepResult 
     )
 }
 
-#[then(regex = r#"^the provisioning log shows "([^"]+)"$"#)]
-async fn log_shows(w: &mut ScimWorld, line: String) -> StepResult {
-    let s = scenario(w).await?;
-    let lines: Vec<String> = s
-        .job
+/// The provisioning log as product owners read it: `Create Ann: success`.
+pub(super) fn log_lines(s: &ProvisioningScenario) -> Vec<String> {
+    s.job
         .logs
         .iter()
         .map(|l| {
             let first = l.name.split(' ').next().unwrap_or("").to_string();
             format!("{} {first}: {}", l.action.as_str(), l.result.as_str())
         })
-        .collect();
+        .collect()
+}
+
+#[then(regex = r#"^the provisioning log shows "([^"]+)"$"#)]
+async fn log_shows(w: &mut ScimWorld, line: String) -> StepResult {
+    let s = scenario(w).await?;
+    let lines = log_lines(s);
     check(
         lines.contains(&line),
         "the provisioning log has the record",
