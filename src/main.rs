@@ -132,11 +132,21 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
-    /// Simulate Microsoft Entra ID's provisioning service against a SCIM target: an initial
-    /// cycle, then a cycle every 40 simulated minutes with directory churn in between, on a
-    /// simulated clock (a day runs in seconds). Ends with a per-cycle table and a
-    /// convergence check; exits 1 when the target diverges from what the mappings say.
+    /// Simulate a provisioning source against a SCIM target on a simulated clock (a day runs
+    /// in seconds): Microsoft Entra ID's provisioning service (an initial cycle, then one every
+    /// 40 minutes), or with --source adc the Active Directory Connector v2 (a poll every 30
+    /// minutes, nested groups, custom attributes, User Sync behind it). Directory churn comes
+    /// between cycles. Ends with a per-cycle table and a convergence check; exits 1 when the
+    /// target diverges from what the directory says.
+    ///
+    /// Examples:
+    ///   scim-harness simulate --users 10000 --groups 500 --duration 24h
+    ///   scim-harness simulate --source adc --users 50000 --groups 2500 --duration 24h
+    ///   scim-harness simulate --target https://app.example/scim/v2 --token T --cycles 3
     Simulate {
+        /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
+        #[arg(long, default_value = "entra")]
+        source: String,
         /// SCIM base URL of the service to provision; without it, the embedded reference.
         #[arg(long)]
         target: Option<String>,
@@ -179,6 +189,21 @@ enum Command {
         /// after creates). Entra's generic SCIM app maps it; this product's defaults do not.
         #[arg(long)]
         map_manager: bool,
+        /// (adc) Levels of nested groups under the selected top-level groups.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+        levels: u32,
+        /// (adc) A verified domain of the organization (repeatable). Without it the domains
+        /// are read from the target's admin API; the embedded reference verifies the
+        /// tenant's own domain.
+        #[arg(long = "verified-domain")]
+        verified_domains: Vec<String>,
+        /// (adc) An organizational unit to sync, e.g. "OU=North,OU=People,DC=contoso,DC=example"
+        /// (repeatable; a user's OU must end with one). Without it, every OU.
+        #[arg(long = "ou")]
+        organizational_units: Vec<String>,
+        /// (adc) Minutes between two polls of the directory (unpublished; default 30).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+        poll_minutes: u32,
     },
     /// Serve the reference SCIM 2.0 service provider.
     ///
@@ -415,13 +440,28 @@ async fn main() -> anyhow::Result<()> {
             report,
             faults,
             map_manager,
+            source,
+            levels,
+            verified_domains,
+            organizational_units,
+            poll_minutes,
         } => {
-            use scim_harness::provisioning::sim::{self, TenantSource};
+            use scim_harness::provisioning::sim::{self, AdcSettings, Source, TenantSource};
+            let source = Source::parse(&source).context("--source must be entra or adc")?;
+            let adc = AdcSettings {
+                levels: levels as usize,
+                verified_domains: (!verified_domains.is_empty()).then_some(verified_domains),
+                organizational_units: (!organizational_units.is_empty())
+                    .then_some(organizational_units),
+                interval_minutes: i64::from(poll_minutes),
+            };
+            let interval = source.interval_minutes(&adc);
             let cycles = match (cycles, duration) {
                 (Some(c), _) => c,
-                (None, Some(d)) => sim::cycles_in(&d)
+                (None, Some(d)) => sim::minutes_in(&d)
+                    .and_then(|m| u32::try_from(m / interval).ok())
                     .with_context(|| format!("--duration '{d}': use e.g. 24h, 90m, 2d"))?,
-                (None, None) => 36,
+                (None, None) => u32::try_from(24 * 60 / interval).unwrap_or(36),
             };
             let compat = scim_harness::provisioning::requests::Compat::parse(&compat)
                 .context("--compat must be default or aadoptscim062020")?;
@@ -430,6 +470,8 @@ async fn main() -> anyhow::Result<()> {
                 None => Default::default(),
             };
             let opts = sim::SimOptions {
+                source,
+                adc,
                 target,
                 token: token.filter(|t| !t.is_empty()),
                 tenant: match tenant {

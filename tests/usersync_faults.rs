@@ -78,3 +78,22 @@ async fn deleting_instead_of_suspending_fails_the_suspension_scenarios() {
     );
     assert!(failed.len() >= 4, "failed: {failed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ignoring_nesting_fails_the_nesting_scenarios() {
+    let (failed, total) = run_with(
+        Faults {
+            ignore_nesting: true,
+            ..Default::default()
+        },
+        "@S-US-12",
+    )
+    .await;
+    assert!(total >= 2);
+    assert!(
+        failed
+            .iter()
+            .any(|n| n.contains("Membership of a nested AD group grants the parent group's rule")),
+        "failed: {failed:?}"
+    );
+}

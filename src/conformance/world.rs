@@ -47,6 +47,8 @@ pub struct ScimWorld {
     pub provisioning: Option<Box<super::steps::provisioning::ProvisioningScenario>>,
     /// What a User Sync scenario changed on the target (undone by `clean_up`) and measured.
     pub usersync: super::steps::usersync::SyncState,
+    /// The directory connector's scenario state (features/usersync/directory-connector).
+    pub adc: Option<Box<super::steps::directory_connector::AdcScenario>>,
     /// Domain verification: the run's fake servers and the codes the target issued.
     pub verification: super::steps::verification::VerificationState,
 }

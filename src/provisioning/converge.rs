@@ -40,7 +40,7 @@ impl Convergence {
     pub fn converged(&self) -> bool {
         self.divergence_count == 0 && self.pending_escrows == 0
     }
-    fn push(&mut self, object: &str, attribute: &str, expected: String, actual: String) {
+    pub(crate) fn push(&mut self, object: &str, attribute: &str, expected: String, actual: String) {
         self.divergence_count += 1;
         if self.divergences.len() < 50 {
             self.divergences.push(Divergence {

@@ -8,6 +8,7 @@
 //! ([`converge`]); [`faulty_target`] puts faults and protocol bugs in front of the embedded
 //! reference for the misbehaving-target scenarios.
 
+pub mod adc;
 pub mod churn;
 pub mod converge;
 pub mod cycle;

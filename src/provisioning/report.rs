@@ -44,6 +44,24 @@ pub fn table(r: &SimulationReport) -> String {
             c.quarantine.as_deref().unwrap_or("-"),
         );
     }
+    if let Some(u) = &r.usersync {
+        let _ = writeln!(
+            out,
+            "User Sync: {} rules; switch on applied {} entitlements in {:.0} ms ({:.0} entitlements/min); \
+             each poll applied within {:.0} ms (median), {:.0} ms (max)",
+            u.rules,
+            u.initial_entitlements,
+            u.switch_on_ms,
+            u.entitlements_per_minute,
+            u.poll_settle_p50_ms,
+            u.poll_settle_max_ms
+        );
+        let _ = writeln!(
+            out,
+            "entitlements recomputed from scratch for {} users ({} expected in all)",
+            u.users_checked, u.entitlements
+        );
+    }
     let conv = &r.convergence;
     let _ = writeln!(
         out,
@@ -107,8 +125,13 @@ pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
     let mut html = String::from(
         "<!doctype html><meta charset=utf-8><title>scim-harness simulate</title>\
          <style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:right}</style>\
-         <h1>Provisioning simulation</h1>",
+         <h1>",
     );
+    html.push_str(match r.source {
+        super::sim::Source::Entra => "Provisioning simulation: Microsoft Entra ID",
+        super::sim::Source::Adc => "Provisioning simulation: Active Directory Connector v2",
+    });
+    html.push_str("</h1>");
     let _ = write!(
         html,
         "<p>Target: {}. Seed {}. {} users, {} groups, {} memberships, churn {:.2} % per cycle.</p>\

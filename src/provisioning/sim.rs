@@ -29,16 +29,72 @@ pub enum TenantSource {
     Generate { users: usize, groups: usize },
 }
 
+/// Which source provisions the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Microsoft Entra ID's provisioning service (40-minute cycles).
+    #[default]
+    Entra,
+    /// The Active Directory Connector v2 (polls the on-premises directory).
+    Adc,
+}
+
+impl Source {
+    /// `entra` or `adc`, as the command line spells them.
+    pub fn parse(s: &str) -> Option<Source> {
+        match s.to_ascii_lowercase().as_str() {
+            "entra" => Some(Source::Entra),
+            "adc" => Some(Source::Adc),
+            _ => None,
+        }
+    }
+    /// Simulated minutes between two cycles (polls).
+    pub fn interval_minutes(self, adc: &AdcSettings) -> i64 {
+        match self {
+            Source::Entra => CYCLE_INTERVAL_MINUTES,
+            Source::Adc => adc.interval_minutes.max(1),
+        }
+    }
+}
+
+/// Settings only the directory connector uses.
+#[derive(Debug, Clone)]
+pub struct AdcSettings {
+    /// Levels of nested groups under the selected ones.
+    pub levels: usize,
+    /// The organization's verified domains; `None`: read from the target's admin API (the
+    /// embedded reference verifies the tenant's domain itself).
+    pub verified_domains: Option<Vec<String>>,
+    /// Organizational units to sync (`None`: all).
+    pub organizational_units: Option<Vec<String>>,
+    pub interval_minutes: i64,
+}
+
+impl Default for AdcSettings {
+    fn default() -> Self {
+        AdcSettings {
+            levels: 3,
+            verified_domains: None,
+            organizational_units: None,
+            interval_minutes: super::adc::connector::DEFAULT_POLL_MINUTES,
+        }
+    }
+}
+
 /// Options of a simulation (the command line's, or a test's).
 #[derive(Debug, Clone)]
 pub struct SimOptions {
+    pub source: Source,
+    pub adc: AdcSettings,
     /// SCIM base URL; `None` runs against the embedded reference.
     pub target: Option<String>,
     pub token: Option<String>,
     pub tenant: TenantSource,
     /// Share of users changed per cycle.
     pub churn: f64,
-    /// 40-minute slots after the initial cycle (36 = 24 h).
+    /// Slots after the initial cycle: 40-minute cycles for Entra (36 = 24 h), polls for
+    /// the connector.
     pub cycles: u32,
     pub compat: Compat,
     pub scoping: Scoping,
@@ -69,6 +125,8 @@ impl std::fmt::Debug for CycleCallback {
 impl Default for SimOptions {
     fn default() -> Self {
         SimOptions {
+            source: Source::Entra,
+            adc: AdcSettings::default(),
             target: None,
             token: None,
             tenant: TenantSource::Generate {
@@ -101,6 +159,8 @@ pub enum SimError {
     Reference(std::io::Error),
     #[error("cannot write the report: {0}")]
     Report(String),
+    #[error("{0}")]
+    Setup(String),
 }
 
 /// E-CY-03: the initial cycle against the published durations.
@@ -118,6 +178,7 @@ pub struct InitialCycleComparison {
 /// Everything a simulation produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct SimulationReport {
+    pub source: Source,
     pub target: String,
     pub embedded: bool,
     pub seed: u64,
@@ -136,6 +197,26 @@ pub struct SimulationReport {
     pub log_records: usize,
     pub wall_seconds: f64,
     pub settle_cycles_used: u32,
+    /// User Sync behind the connector: rules, switch-on time, entitlements (ADC only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usersync: Option<UserSyncFigures>,
+}
+
+/// What User Sync did with what the connector pushed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UserSyncFigures {
+    pub rules: usize,
+    /// Users whose entitlements were recomputed from scratch and compared.
+    pub users_checked: usize,
+    /// Entitlements the recomputation expects in all.
+    pub entitlements: usize,
+    /// Entitlements applied when the switch went on, and how long until all were applied.
+    pub initial_entitlements: usize,
+    pub switch_on_ms: f64,
+    pub entitlements_per_minute: f64,
+    /// Per poll: from the end of the push until User Sync applied everything (median, max).
+    pub poll_settle_p50_ms: f64,
+    pub poll_settle_max_ms: f64,
 }
 
 impl SimulationReport {
@@ -146,6 +227,9 @@ impl SimulationReport {
 
 /// Runs a simulation.
 pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
+    if opts.source == Source::Adc {
+        return super::adc::sim::simulate(opts).await;
+    }
     let wall = std::time::Instant::now();
     let clock = Arc::new(SimClock::default());
     let t0 = clock.now();
@@ -256,6 +340,8 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         }
     });
     Ok(SimulationReport {
+        source: Source::Entra,
+        usersync: None,
         target: if embedded {
             "embedded reference".into()
         } else {
@@ -281,18 +367,22 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     })
 }
 
-/// Cycles in a simulated duration (`24h` -> 36, `90m` -> 2, `2d` -> 72).
-pub fn cycles_in(duration: &str) -> Option<u32> {
+/// Minutes in a simulated duration (`24h` -> 1440, `90m` -> 90, `2d` -> 2880).
+pub fn minutes_in(duration: &str) -> Option<i64> {
     let d = duration.trim();
     let (num, unit) = d.split_at(d.find(|c: char| !c.is_ascii_digit())?);
     let n: i64 = num.parse().ok()?;
-    let minutes = match unit {
-        "m" | "min" => n,
-        "h" => n * 60,
-        "d" => n * 24 * 60,
-        _ => return None,
-    };
-    u32::try_from(minutes / CYCLE_INTERVAL_MINUTES).ok()
+    match unit {
+        "m" | "min" => Some(n),
+        "h" => n.checked_mul(60),
+        "d" => n.checked_mul(24 * 60),
+        _ => None,
+    }
+}
+
+/// Cycles in a simulated duration (`24h` -> 36, `90m` -> 2, `2d` -> 72).
+pub fn cycles_in(duration: &str) -> Option<u32> {
+    u32::try_from(minutes_in(duration)? / CYCLE_INTERVAL_MINUTES).ok()
 }
 
 /// Adds a progress bar per cycle when stderr is a terminal and `CI` is not set.

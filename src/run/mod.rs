@@ -7,6 +7,7 @@ mod smoke;
 
 use crate::client::{ClientError, ScimClient};
 use crate::conformance::{self, ConformanceOptions};
+use crate::provisioning::sim::Source;
 use crate::reference::config::ReferenceConfig;
 use crate::reference::server::RunningReference;
 use std::path::{Path, PathBuf};
@@ -210,7 +211,13 @@ pub async fn run(
     )
     .await?;
     progress("identity-provider simulation (24 h, 36 cycles)");
-    provider.checks.extend(simulation_checks(opts).await?);
+    provider
+        .checks
+        .extend(simulation_checks(opts, Source::Entra).await?);
+    progress("directory connector simulation (24 h, 48 polls, User Sync behind it)");
+    provider
+        .checks
+        .extend(simulation_checks(opts, Source::Adc).await?);
     summary.sections.push(provider);
 
     progress("load runs");
@@ -307,31 +314,51 @@ async fn usersync_demo(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
     Ok(rec.checks)
 }
 
-/// A simulated day of the mock identity provider against a fresh embedded reference.
-async fn simulation_checks(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
-    use crate::provisioning::sim::TenantSource;
+/// A simulated day of one source (the mock identity provider, or the directory connector
+/// with User Sync behind it) against a fresh embedded reference.
+async fn simulation_checks(opts: &RunOptions, source: Source) -> Result<Vec<Check>, RunError> {
+    use crate::provisioning::sim::{AdcSettings, TenantSource};
     use crate::provisioning::{SimOptions, report, simulate};
     let started = Instant::now();
+    let adc = AdcSettings::default();
     let sim = SimOptions {
+        source,
         tenant: TenantSource::Generate {
             users: opts.sim_users,
             groups: (opts.sim_users / 20).max(1),
         },
-        cycles: 36,
+        cycles: u32::try_from(24 * 60 / source.interval_minutes(&adc)).unwrap_or(36),
         churn: 0.01,
         map_manager: true,
+        adc,
         ..SimOptions::default()
     };
     let r = simulate(&sim).await?;
-    let dir = opts.reports.join("simulation");
+    let (what, folder) = match source {
+        Source::Entra => (
+            "identity provider: simulated day (36 cycles of 40 minutes)",
+            "simulation",
+        ),
+        Source::Adc => (
+            "directory connector: simulated day (48 polls of 30 minutes), entitlements recomputed from scratch",
+            "simulation-adc",
+        ),
+    };
+    let dir = opts.reports.join(folder);
     let written = report::write(&r, &dir);
     let mut rec = Recorder::new();
+    let usersync = r.usersync.as_ref().map_or(String::new(), |u| {
+        format!(
+            "; User Sync: {} entitlements checked, switch-on {:.0} entitlements/min",
+            u.entitlements, u.entitlements_per_minute
+        )
+    });
     rec.record(
-        "simulated day (24 h of 40-minute cycles) converges",
+        &format!("{what} converges"),
         started,
         r.converged(),
         format!(
-            "{} users, {} groups, {} cycles, {:.1} s wall; report {}",
+            "{} users, {} groups, {} cycles, {:.1} s wall{usersync}; report {}",
             r.users,
             r.groups,
             r.cycles.len(),

@@ -7,6 +7,7 @@
 
 pub mod bulk;
 pub mod crud;
+pub mod directory_connector;
 pub mod discovery;
 pub mod errors;
 pub mod etag;

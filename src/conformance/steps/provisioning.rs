@@ -376,11 +376,9 @@ async fn app_group(w: &mut ScimWorld, name: String, list: String) -> StepResult 
     )
 }
 
-/// The provisioning log as product owners read it: `Create Ann: success`.
-pub(super) fn log_lines(s: &ProvisioningScenario) -> Vec<String> {
-    s.job
-        .logs
-        .iter()
+/// A provisioning log as product owners read it: `Create Ann: success`.
+pub(super) fn log_lines(logs: &[crate::provisioning::logs::LogRecord]) -> Vec<String> {
+    logs.iter()
         .map(|l| {
             let first = l.name.split(' ').next().unwrap_or("").to_string();
             format!("{} {first}: {}", l.action.as_str(), l.result.as_str())
@@ -391,7 +389,7 @@ pub(super) fn log_lines(s: &ProvisioningScenario) -> Vec<String> {
 #[then(regex = r#"^the provisioning log shows "([^"]+)"$"#)]
 async fn log_shows(w: &mut ScimWorld, line: String) -> StepResult {
     let s = scenario(w).await?;
-    let lines = log_lines(s);
+    let lines = log_lines(&s.job.logs);
     check(
         lines.contains(&line),
         "the provisioning log has the record",

@@ -100,7 +100,12 @@ impl UserSync {
         let rules = self.rules();
         let faults = *self.faults.read();
         let outcome = rules.outcome(
-            &rules.matching(snap.groups.iter().map(|g| g.id)),
+            &rules.matching(
+                snap.groups
+                    .iter()
+                    .filter(|g| g.direct || !faults.ignore_nesting)
+                    .map(|g| g.id),
+            ),
             faults.ignore_priority,
         );
         let user_name = body

@@ -47,6 +47,8 @@ pub struct Faults {
     pub ignore_priority: bool,
     /// A user losing every rule is deleted instead of suspended (breaks S-US-05/06).
     pub delete_instead_of_suspend: bool,
+    /// Only a user's direct groups match rules, not the groups above them (breaks S-US-12).
+    pub ignore_nesting: bool,
 }
 
 /// Engine settings.

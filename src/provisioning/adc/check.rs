@@ -1,0 +1,280 @@
+//! Convergence of a connector simulation, computed from the directory alone: the product has
+//! every pushed user with the mapped attributes, never lost one (S-US-05), has none outside
+//! the verified domains, has the selected groups with exactly their members and nested
+//! groups, and, where User Sync runs, every user's entitlements equal a from-scratch
+//! recomputation: the union of the products of the rules on every group the user belongs to,
+//! directly or through nesting (S-US-01, S-US-07, S-US-12).
+
+use super::connector::{Connector, user_mappings};
+use super::directory::Directory;
+use crate::client::{ClientError, ScimClient};
+use crate::provisioning::converge::{Convergence, read_all};
+use crate::provisioning::cycle::diff;
+use crate::provisioning::mapping::{UserView, map};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The organization's verified domains as the admin API lists them.
+pub async fn verified_domains(client: &ScimClient) -> Result<Vec<String>, String> {
+    let r = client
+        .get("/admin/v1/org")
+        .await
+        .map_err(|e| format!("cannot read the organization (GET /admin/v1/org): {e}"))?;
+    if r.status != 200 {
+        return Err(format!(
+            "cannot read the organization's verified domains (GET /admin/v1/org: HTTP {}); \
+             give them with --verified-domain",
+            r.status
+        ));
+    }
+    Ok(r.body
+        .get("domains")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter(|d| d.get("verified").and_then(Value::as_bool) == Some(true))
+                .filter_map(|d| d.get("name").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The User Sync rules: (group id, products), or `None` when the target has no admin API.
+pub async fn rules(client: &ScimClient) -> Result<Option<Vec<(String, Vec<String>)>>, ClientError> {
+    let r = client.get("/admin/v1/usersync/rules").await?;
+    if r.status != 200 {
+        return Ok(None);
+    }
+    let list = r
+        .body
+        .get("rules")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|rule| {
+                    let g = rule.get("groupId")?.as_str()?.to_string();
+                    let p = rule
+                        .get("products")
+                        .and_then(Value::as_array)
+                        .map(|ps| {
+                            ps.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    Some((g, p))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(list))
+}
+
+fn values(v: Option<&Value>) -> BTreeSet<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn list(s: &BTreeSet<String>) -> String {
+    if s.is_empty() {
+        "(none)".into()
+    } else {
+        s.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// What the check found, with the entitlement figures.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct AdcConvergence {
+    #[serde(flatten)]
+    pub convergence: Convergence,
+    /// Users whose entitlements were recomputed from scratch (0 without the admin API).
+    pub entitlement_users_checked: usize,
+    /// Entitlements the recomputation expects in all.
+    pub entitlements_expected: usize,
+}
+
+/// Compares the product with what the directory says it should hold.
+pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, ClientError> {
+    let users = read_all(&c.client, "Users").await?;
+    let groups = read_all(&c.client, "Groups").await?;
+    let domains = match &c.config.verified_domains {
+        Some(d) => d.clone(),
+        None => verified_domains(&c.client).await.unwrap_or_default(),
+    };
+    let t = &dir.tenant;
+    let closure = dir.selected_closure();
+    let closure_ids: HashSet<&str> = closure
+        .iter()
+        .map(|&g| t.groups[g].object_id.as_str())
+        .collect();
+    let in_scope: HashSet<usize> = dir.users_in_scope(&closure).into_iter().collect();
+    let by_name: HashMap<String, &str> = users
+        .iter()
+        .filter_map(|(id, u)| {
+            let n = u.get("userName").and_then(Value::as_str)?;
+            Some((n.to_lowercase(), id.as_str()))
+        })
+        .collect();
+    let mappings = user_mappings(&c.config.custom_attributes);
+    let mut out = AdcConvergence::default();
+    let v = &mut out.convergence;
+    for (i, u) in t.users.iter().enumerate() {
+        let name = &u.user_principal_name;
+        let target = c.user_links.get(&u.object_id).and_then(|id| users.get(id));
+        if let Some(reason) = c.out_of_scope(u, &domains) {
+            if let Some(id) = by_name.get(&name.to_lowercase()) {
+                v.push(
+                    name,
+                    "existence",
+                    format!("(not pushed: {reason})"),
+                    format!("user {id}"),
+                );
+            }
+            continue;
+        }
+        let pushed_before = c.user_links.contains_key(&u.object_id);
+        if !(in_scope.contains(&i) || u.hard_deleted && pushed_before) {
+            // Out of scope now: never deleted once pushed (S-US-05).
+            if pushed_before && target.is_none() {
+                v.push(
+                    name,
+                    "existence",
+                    "kept (never deleted)".into(),
+                    "(absent)".into(),
+                );
+            }
+            continue;
+        }
+        v.users_checked += 1;
+        let Some(tu) = target else {
+            v.push(name, "existence", "pushed".into(), "(absent)".into());
+            continue;
+        };
+        let view = UserView {
+            user: u,
+            is_soft_deleted: !u.account_enabled || u.soft_deleted_at.is_some() || u.hard_deleted,
+        };
+        for ch in diff(tu, &map(&mappings, &view, true)) {
+            let got = crate::conformance::steps::lookup(tu, &ch.path);
+            v.push(
+                name,
+                &ch.path,
+                crate::conformance::steps::show(Some(&ch.value)),
+                crate::conformance::steps::show(got),
+            );
+        }
+    }
+    let uidx = t.user_index();
+    let gidx = t.group_index();
+    for g in &t.groups {
+        let target = c
+            .group_links
+            .get(&g.object_id)
+            .and_then(|id| groups.get(id));
+        if !closure_ids.contains(g.object_id.as_str()) {
+            if let Some(tg) = target {
+                v.push(
+                    &g.display_name,
+                    "existence",
+                    "(deleted)".into(),
+                    crate::conformance::steps::show(tg.get("id")),
+                );
+            }
+            continue;
+        }
+        v.groups_checked += 1;
+        let Some(tg) = target else {
+            v.push(
+                &g.display_name,
+                "existence",
+                "pushed".into(),
+                "(absent)".into(),
+            );
+            continue;
+        };
+        if tg.get("displayName").and_then(Value::as_str) != Some(g.display_name.as_str()) {
+            v.push(
+                &g.display_name,
+                "displayName",
+                g.display_name.clone(),
+                crate::conformance::steps::show(tg.get("displayName")),
+            );
+        }
+        let mut want: BTreeSet<String> = g
+            .members
+            .iter()
+            .filter_map(|m| uidx.get(m.as_str()).map(|&i| &t.users[i]))
+            .filter(|u| !u.hard_deleted && c.out_of_scope(u, &domains).is_none())
+            .filter_map(|u| c.user_links.get(&u.object_id).cloned())
+            .collect();
+        want.extend(
+            g.nested_groups
+                .iter()
+                .filter(|n| gidx.contains_key(n.as_str()) && closure_ids.contains(n.as_str()))
+                .filter_map(|n| c.group_links.get(n).cloned()),
+        );
+        let got = values(tg.get("members"));
+        v.memberships_checked += want.len();
+        if want != got {
+            let missing: BTreeSet<String> = want.difference(&got).cloned().collect();
+            let extra: BTreeSet<String> = got.difference(&want).cloned().collect();
+            v.push(
+                &g.display_name,
+                "members",
+                format!("also {}", list(&missing)),
+                format!("extra {}", list(&extra)),
+            );
+        }
+    }
+    // User Sync, from scratch: every linked user's products are the union of the rules on
+    // its groups, nesting included.
+    if let Some(rules) = rules(&c.client).await? {
+        let mut by_group: HashMap<&str, BTreeSet<String>> = HashMap::new();
+        for (g, ps) in &rules {
+            by_group
+                .entry(g.as_str())
+                .or_default()
+                .extend(ps.iter().cloned());
+        }
+        let transitive = dir.transitive_groups(&closure);
+        for u in &t.users {
+            let Some(tu) = c.user_links.get(&u.object_id).and_then(|id| users.get(id)) else {
+                continue;
+            };
+            let mut want = BTreeSet::new();
+            if !u.hard_deleted
+                && let Some(gs) = transitive.get(&u.object_id)
+            {
+                for &g in gs {
+                    if let Some(ps) = c
+                        .group_links
+                        .get(&t.groups[g].object_id)
+                        .and_then(|id| by_group.get(id.as_str()))
+                    {
+                        want.extend(ps.iter().cloned());
+                    }
+                }
+            }
+            out.entitlement_users_checked += 1;
+            out.entitlements_expected += want.len();
+            let got = values(tu.get("entitlements"));
+            if want != got {
+                out.convergence.push(
+                    &u.user_principal_name,
+                    "entitlements",
+                    list(&want),
+                    list(&got),
+                );
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,274 @@
+//! `scim-harness simulate --source adc`: a directory polled by the connector for a simulated
+//! day, User Sync running behind it. The first poll pushes everything; an admin then writes
+//! one rule per selected (top-level) group and turns User Sync on, which is timed until every
+//! entitlement is applied; every later poll follows a round of the shared churn and is timed
+//! until User Sync has applied what it pushed. The end is a from-scratch check
+//! ([`super::check`]): the product's users, groups and entitlements against the directory.
+//!
+//! User Sync needs the product's admin API (`openapi/usersync-admin.json`): on a target
+//! without it the connector still runs and is checked, without the entitlement part.
+
+use super::check;
+use super::connector::{AdcConfig, Connector};
+use super::directory::{Directory, DirectorySpec};
+use crate::client::ScimClient;
+use crate::clock::{Clock, SimClock};
+use crate::provisioning::churn::{self, ChurnModel};
+use crate::provisioning::job::{CycleSummary, JobState};
+use crate::provisioning::sim::{
+    SimError, SimOptions, SimulationReport, Source, TenantSource, UserSyncFigures,
+};
+use crate::provisioning::tenant::{Tenant, TenantSpec};
+use crate::reference::config::ReferenceConfig;
+use crate::reference::server::RunningReference;
+use crate::reference::usersync::demo;
+use chrono::Duration;
+use fake::rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+use std::time::Instant;
+
+/// The products rules grant, in turn.
+const PRODUCTS: &[&str] = &[
+    "Meeting", "Webinar", "Training", "Connect", "Resolve", "Rescue",
+];
+
+/// Products per rule.
+const PRODUCTS_PER_RULE: usize = 2;
+
+/// The longest wait for User Sync to apply a change before the simulation gives up.
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+fn setup_err(what: &str, r: &crate::client::ScimResponse) -> SimError {
+    SimError::Setup(format!(
+        "{what}: HTTP {}: {}",
+        r.status,
+        r.raw.chars().take(300).collect::<String>()
+    ))
+}
+
+/// Meets User Sync's prerequisites on the embedded reference: an admin with both roles and
+/// the tenant's domain verified (on an external target that is the vendor's business).
+async fn prepare_org(c: &ScimClient, domain: &str) -> Result<(), SimError> {
+    let r = c
+        .post(
+            "/admin/v1/org/admins",
+            &json!({"email": format!("adc-admin@{domain}"),
+                    "roles": ["organizationAdmin", "productAdmin"]}),
+        )
+        .await?;
+    if r.status != 201 {
+        return Err(setup_err("adding the organization admin", &r));
+    }
+    let r = c
+        .put(
+            &format!("/admin/v1/org/domains/{domain}"),
+            &json!({"verified": true}),
+        )
+        .await?;
+    if r.status != 200 {
+        return Err(setup_err("verifying the organization domain", &r));
+    }
+    Ok(())
+}
+
+/// One rule per selected group, products taken in turn from [`PRODUCTS`]; returns how many.
+async fn create_rules(
+    c: &ScimClient,
+    conn: &Connector,
+    dir: &Directory,
+) -> Result<usize, SimError> {
+    let mut n = 0;
+    for (i, g) in dir.selected.iter().enumerate() {
+        let Some(gid) = conn.group_links.get(g) else {
+            continue;
+        };
+        let products: Vec<&str> = (0..PRODUCTS_PER_RULE)
+            .map(|k| PRODUCTS[(i + k) % PRODUCTS.len()])
+            .collect();
+        let r = c
+            .post(
+                "/admin/v1/usersync/rules",
+                &json!({"groupId": gid, "products": products}),
+            )
+            .await?;
+        if r.status != 201 {
+            return Err(setup_err("creating a rule", &r));
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+async fn settle(c: &ScimClient) -> Result<f64, SimError> {
+    let t = Instant::now();
+    demo::settle(c, SETTLE_LIMIT)
+        .await
+        .map_err(|e| SimError::Setup(format!("User Sync did not apply the changes: {e}")))?;
+    Ok(t.elapsed().as_secs_f64() * 1000.0)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs a connector simulation.
+pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
+    if opts.faults.is_some() {
+        return Err(SimError::Setup(
+            "--faults injects faults in front of the cloud provider's target; it is not \
+             available with --source adc"
+                .into(),
+        ));
+    }
+    let wall = Instant::now();
+    let clock = std::sync::Arc::new(SimClock::default());
+    let t0 = clock.now();
+    let tenant = match &opts.tenant {
+        TenantSource::File(p) => Tenant::load(p)?,
+        TenantSource::Generate { users, groups } => {
+            Tenant::generate(&TenantSpec::new(*users, *groups, opts.seed, t0))
+        }
+    };
+    let mut spec = DirectorySpec::new(tenant.users.len(), tenant.groups.len(), opts.seed, t0);
+    spec.levels = opts.adc.levels;
+    let mut dir = Directory::from_tenant(tenant, &spec);
+    let mut _reference = None;
+    let (url, token, embedded) = match &opts.target {
+        Some(u) => (u.clone(), opts.token.clone(), false),
+        None => {
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let config = ReferenceConfig {
+                token: Some(token.clone()),
+                ..Default::default()
+            };
+            let r = RunningReference::start_with(
+                config,
+                clock.clone(),
+                "127.0.0.1:0"
+                    .parse()
+                    .map_err(|e| SimError::Reference(std::io::Error::other(e)))?,
+            )
+            .await
+            .map_err(SimError::Reference)?;
+            let url = r.base_url.clone();
+            _reference = Some(r);
+            (url, Some(token), true)
+        }
+    };
+    let client = ScimClient::new(&url, token)?;
+    if embedded {
+        prepare_org(&client, &dir.tenant.domain).await?;
+    }
+    let usersync = client.get("/admin/v1/usersync/rules").await?.status == 200;
+    let config = AdcConfig {
+        interval: Duration::minutes(opts.adc.interval_minutes.max(1)),
+        verified_domains: opts.adc.verified_domains.clone(),
+        organizational_units: opts.adc.organizational_units.clone(),
+        concurrency: opts.concurrency.max(1),
+        ..Default::default()
+    };
+    let mut conn = Connector::new(client.clone(), config);
+    if let Some(p) = &opts.progress {
+        conn.progress = p.clone();
+    }
+    let report_cycle = |s: &CycleSummary| {
+        if let Some(cb) = &opts.on_cycle {
+            (cb.0)(s);
+        }
+    };
+    let memberships = dir.tenant.membership_count();
+    let (users0, groups0) = (dir.tenant.users.len(), dir.tenant.groups.len());
+
+    // The first poll, then the admin's rules and the switch.
+    let first = conn.run(&dir, t0).await;
+    report_cycle(&first);
+    if let Some(reason) = &first.aborted {
+        return Err(SimError::Setup(reason.clone()));
+    }
+    let mut figures = None;
+    if usersync {
+        let rules = create_rules(&client, &conn, &dir).await?;
+        let r = client
+            .put("/admin/v1/usersync/switch", &json!({"on": true}))
+            .await?;
+        if r.status != 200 {
+            return Err(setup_err("turning User Sync on", &r));
+        }
+        let switch_on_ms = settle(&client).await?;
+        let initial = check::check(&conn, &dir).await?;
+        figures = Some(UserSyncFigures {
+            rules,
+            initial_entitlements: initial.entitlements_expected,
+            switch_on_ms,
+            entitlements_per_minute: initial.entitlements_expected as f64
+                / (switch_on_ms / 60_000.0).max(1e-9),
+            ..Default::default()
+        });
+    }
+
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0xADC0_u64.rotate_left(48));
+    let model = ChurnModel::new(opts.churn);
+    let mut churn_log = Vec::new();
+    let mut settles = Vec::new();
+    let interval = Duration::minutes(opts.adc.interval_minutes.max(1));
+    for slot in 1..=opts.cycles {
+        let now = t0 + interval * slot as i32;
+        clock.advance_to(now);
+        churn_log.push(churn::apply(&mut dir.tenant, &model, &mut rng, now));
+        let s = conn.run(&dir, now).await;
+        report_cycle(&s);
+        if usersync {
+            settles.push(settle(&client).await?);
+        }
+    }
+    // Polls without churn while the last one failed somewhere (an external target's errors).
+    let mut settle_polls = 0;
+    while conn.runs.last().is_some_and(|r| r.failures > 0) && settle_polls < opts.settle_cycles {
+        let now = clock.now() + interval;
+        clock.advance_to(now);
+        let s = conn.run(&dir, now).await;
+        report_cycle(&s);
+        settle_polls += 1;
+        if usersync {
+            settle(&client).await?;
+        }
+    }
+    let result = check::check(&conn, &dir).await?;
+    if let Some(f) = &mut figures {
+        f.users_checked = result.entitlement_users_checked;
+        f.entitlements = result.entitlements_expected;
+        f.poll_settle_max_ms = settles.iter().copied().fold(0.0, f64::max);
+        f.poll_settle_p50_ms = median(&mut settles);
+    }
+    Ok(SimulationReport {
+        source: Source::Adc,
+        target: if embedded {
+            "embedded reference".into()
+        } else {
+            url
+        },
+        embedded,
+        seed: opts.seed,
+        compat: opts.compat,
+        users: users0,
+        groups: groups0,
+        memberships,
+        churn_rate: opts.churn,
+        cycles: conn.runs.clone(),
+        churn: churn_log,
+        initial: None,
+        convergence: result.convergence,
+        final_state: JobState::Active,
+        outbox: Vec::new(),
+        compliance_warnings: Vec::new(),
+        log_records: conn.logs.len(),
+        wall_seconds: wall.elapsed().as_secs_f64(),
+        settle_cycles_used: settle_polls,
+        usersync: figures,
+    })
+}

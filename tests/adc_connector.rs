@@ -1,0 +1,263 @@
+//! The Active Directory Connector v2 mock against the embedded reference: convergence through
+//! User Sync checked from scratch (and failing when the engine ignores nesting), runs that
+//! push only differences, users never deleted, and a target without the admin API.
+
+use scim_harness::client::ScimClient;
+use scim_harness::clock::{Clock, SimClock};
+use scim_harness::provisioning::adc::{AdcConfig, Connector, Directory, DirectorySpec, check};
+use scim_harness::provisioning::churn::{self, ChurnModel};
+use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
+use scim_harness::provisioning::logs::{Action, ObjectKind, Outcome};
+use scim_harness::provisioning::sim::{AdcSettings, SimOptions, Source, TenantSource, simulate};
+use scim_harness::reference::config::ReferenceConfig;
+use scim_harness::reference::server::RunningReference;
+use scim_harness::reference::usersync::{Faults as EngineFaults, demo};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn reference(clock: Arc<SimClock>) -> (RunningReference, ScimClient) {
+    let r = RunningReference::start_with(
+        ReferenceConfig::default(),
+        clock,
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("reference");
+    let c = ScimClient::new(&r.base_url, None).expect("client");
+    let a = c
+        .post(
+            "/admin/v1/org/admins",
+            &json!({"email": "it@contoso.example", "roles": ["organizationAdmin", "productAdmin"]}),
+        )
+        .await
+        .expect("admin");
+    assert_eq!(a.status, 201);
+    let d = c
+        .put(
+            "/admin/v1/org/domains/contoso.example",
+            &json!({"verified": true}),
+        )
+        .await
+        .expect("domain");
+    assert_eq!(d.status, 200);
+    (r, c)
+}
+
+async fn rules_and_switch(c: &ScimClient, conn: &Connector, dir: &Directory) {
+    for (i, g) in dir.selected.iter().enumerate() {
+        let gid = &conn.group_links[g];
+        let r = c
+            .post(
+                "/admin/v1/usersync/rules",
+                &json!({"groupId": gid, "products": [format!("P{i}"), "Common"]}),
+            )
+            .await
+            .expect("rule");
+        assert_eq!(r.status, 201);
+    }
+    let r = c
+        .put("/admin/v1/usersync/switch", &json!({"on": true}))
+        .await
+        .expect("switch");
+    assert_eq!(r.status, 200, "{}", r.raw);
+    demo::settle(c, Duration::from_secs(60))
+        .await
+        .expect("settles");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn converges_through_user_sync_and_catches_an_engine_ignoring_nesting() {
+    let clock = Arc::new(SimClock::default());
+    let (srv, c) = reference(clock.clone()).await;
+    let dir = Directory::generate(&DirectorySpec::new(600, 40, 3, clock.now()));
+    let mut conn = Connector::new(c.clone(), AdcConfig::default());
+    let s = conn.run(&dir, clock.now()).await;
+    assert_eq!(s.failures, 0, "{s:?}");
+    rules_and_switch(&c, &conn, &dir).await;
+    let ok = check::check(&conn, &dir).await.expect("check");
+    assert!(
+        ok.convergence.converged(),
+        "{:?}",
+        ok.convergence.divergences
+    );
+    assert!(
+        ok.entitlements_expected > 600,
+        "{}",
+        ok.entitlements_expected
+    );
+    assert!(ok.entitlement_users_checked > 500);
+    // Users reach the rules of the roots only through nesting: an engine that ignores it
+    // leaves them without products, and the from-scratch check says so.
+    srv.usersync.set_faults(EngineFaults {
+        ignore_nesting: true,
+        ..Default::default()
+    });
+    for on in [false, true] {
+        c.put("/admin/v1/usersync/switch", &json!({"on": on}))
+            .await
+            .expect("switch");
+    }
+    demo::settle(&c, Duration::from_secs(60))
+        .await
+        .expect("settles");
+    let bad = check::check(&conn, &dir).await.expect("check");
+    assert!(
+        bad.convergence.divergence_count > 100,
+        "{}",
+        bad.convergence.divergence_count
+    );
+    assert!(
+        bad.convergence
+            .divergences
+            .iter()
+            .all(|d| d.attribute == "entitlements")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn later_runs_push_only_differences_and_never_delete_users() {
+    let clock = Arc::new(SimClock::default());
+    let (_srv, c) = reference(clock.clone()).await;
+    let mut dir = Directory::generate(&DirectorySpec::new(400, 30, 5, clock.now()));
+    let mut conn = Connector::new(c.clone(), AdcConfig::default());
+    let first = conn.run(&dir, clock.now()).await;
+    assert!(first.initial && first.creates > 350, "{first:?}");
+    let skipped = conn
+        .logs
+        .iter()
+        .filter(|l| l.action == Action::Skip && l.reason.contains("not under a verified domain"))
+        .count();
+    assert_eq!(skipped, first.skips);
+    assert!(
+        skipped >= 5,
+        "one in 50 users is outside the verified domain"
+    );
+    // Nothing changed: nothing is sent.
+    let t1 = conn.next_run_at().expect("next poll");
+    clock.advance_to(t1);
+    let idle = conn.run(&dir, t1).await;
+    assert_eq!(
+        (
+            idle.requests,
+            idle.creates,
+            idle.updates,
+            idle.member_patches,
+            idle.skips
+        ),
+        (0, 0, 0, 0, 0),
+        "{idle:?}"
+    );
+    // Churn (leavers included, hard-deleted 30 days later): still only differences, and no
+    // user is ever deleted.
+    let mut rng = <rand_chacha::ChaCha8Rng as fake::rand::SeedableRng>::seed_from_u64(9);
+    let mut t = t1;
+    let mut leavers = 0;
+    for _ in 0..3 {
+        t += chrono::Duration::days(15);
+        clock.advance_to(t);
+        let stats = churn::apply(&mut dir.tenant, &ChurnModel::new(0.05), &mut rng, t);
+        leavers += stats.leaves;
+        let s = conn.run(&dir, t).await;
+        assert_eq!(s.failures, 0, "{s:?}");
+        assert!(
+            s.updates + s.creates + s.disables <= stats.total() + 5,
+            "{s:?} vs {stats:?}"
+        );
+    }
+    assert!(leavers > 0);
+    assert!(
+        !conn
+            .logs
+            .iter()
+            .any(|l| l.kind == ObjectKind::User && l.action == Action::Delete),
+        "users are never deleted"
+    );
+    assert!(conn.runs.iter().map(|r| r.disables).sum::<usize>() > 0);
+    let result = check::check(&conn, &dir).await.expect("check");
+    assert!(
+        result.convergence.converged(),
+        "{:?}",
+        result.convergence.divergences
+    );
+    assert!(conn.logs.iter().all(|l| l.result != Outcome::Failure));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets_the_directory() {
+    let opts = SimOptions {
+        source: Source::Adc,
+        tenant: TenantSource::Generate {
+            users: 800,
+            groups: 40,
+        },
+        cycles: 12,
+        churn: 0.02,
+        ..Default::default()
+    };
+    let r = simulate(&opts).await.expect("simulation");
+    assert!(
+        r.converged(),
+        "{}",
+        scim_harness::provisioning::report::table(&r)
+    );
+    let u = r.usersync.as_ref().expect("User Sync figures");
+    assert_eq!(u.rules, 2);
+    assert!(u.entitlements > 800 && u.users_checked > 700, "{u:?}");
+    assert_eq!(r.cycles.len(), 13);
+    // A SCIM-only target: verified domains given, no rules, no entitlement check.
+    let clock = Arc::new(SimClock::default());
+    let target = FaultyTarget::start(ReferenceConfig::default(), clock, Faults::default(), 1)
+        .await
+        .expect("target");
+    let opts = SimOptions {
+        target: Some(target.base_url.clone()),
+        adc: AdcSettings {
+            verified_domains: Some(vec!["contoso.example".into()]),
+            ..Default::default()
+        },
+        cycles: 3,
+        ..opts
+    };
+    let r = simulate(&opts).await.expect("simulation");
+    assert!(
+        r.converged(),
+        "{}",
+        scim_harness::provisioning::report::table(&r)
+    );
+    assert!(r.usersync.is_none());
+    assert!(r.convergence.users_checked > 700);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_synced_organizational_units_are_pushed() {
+    let clock = Arc::new(SimClock::default());
+    let (_srv, c) = reference(clock.clone()).await;
+    let dir = Directory::generate(&DirectorySpec::new(300, 20, 8, clock.now()));
+    let north = "OU=North,OU=People,DC=contoso,DC=example".to_string();
+    let config = AdcConfig {
+        organizational_units: Some(vec![north.clone()]),
+        ..Default::default()
+    };
+    let mut conn = Connector::new(c.clone(), config);
+    let s = conn.run(&dir, clock.now()).await;
+    assert_eq!(s.failures, 0);
+    let pushed: Vec<_> = dir
+        .tenant
+        .users
+        .iter()
+        .filter(|u| conn.user_links.contains_key(&u.object_id))
+        .collect();
+    assert!(!pushed.is_empty());
+    assert!(pushed.iter().all(|u| Directory::ou_of(u) == north));
+    assert!(conn.logs.iter().any(|l| {
+        l.reason
+            .contains("is not an organizational unit the connector syncs")
+    }));
+    let result = check::check(&conn, &dir).await.expect("check");
+    assert!(
+        result.convergence.converged(),
+        "{:?}",
+        result.convergence.divergences
+    );
+}
