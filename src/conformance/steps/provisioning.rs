@@ -1,6 +1,9 @@
 //! Steps of `features/provisioning`: the mock identity provider in product-owner language.
-//! Each scenario gets its own directory and its own target (the embedded reference behind
-//! the fault layer, so "the app answers 500 to every request" is one switch away).
+//! Each scenario gets its own directory. On the embedded run it also gets its own target (the
+//! reference behind the fault layer, so "the app answers 500 to every request" is one switch
+//! away). Against `--target URL` the job provisions that target: user and group names carry
+//! the scenario's suffix (the target is shared), what the job created is deleted afterwards,
+//! and the scenarios that need injected faults are skipped with that reason.
 
 use crate::client::ScimClient;
 use crate::clock::{Clock, SimClock};
@@ -21,30 +24,74 @@ use std::sync::Arc;
 pub struct ProvisioningScenario {
     pub clock: Arc<SimClock>,
     pub tenant: Tenant,
-    pub target: FaultyTarget,
+    /// The scenario's own faulty reference; `None` against an external target.
+    pub target: Option<FaultyTarget>,
     pub job: ProvisioningJob,
+    /// The scenario's suffix against an external target (names must not collide there).
+    pub unique: Option<String>,
+    /// Target ids already handed to the world's cleanup.
+    tracked: std::collections::HashSet<String>,
+}
+
+impl ProvisioningScenario {
+    /// `ann@contoso.example` as this scenario spells it (`ann.12345678@...` when shared).
+    pub fn upn(&self, local: &str) -> String {
+        match &self.unique {
+            Some(u) => format!("{local}.{u}@contoso.example"),
+            None => format!("{local}@contoso.example"),
+        }
+    }
+    /// An expected value from the feature, with the same rewrite as [`Self::upn`].
+    pub fn expected(&self, text: &str) -> String {
+        match (&self.unique, text.split_once("@contoso.example")) {
+            (Some(_), Some((local, rest))) if !local.contains(' ') => {
+                format!("{}{rest}", self.upn(local))
+            }
+            _ => text.to_string(),
+        }
+    }
+    /// A group's display name as this scenario spells it.
+    pub fn group_name(&self, name: &str) -> String {
+        match &self.unique {
+            Some(u) => format!("{name} {u}"),
+            None => name.to_string(),
+        }
+    }
+    fn faults(&self) -> Result<&FaultyTarget, Failure> {
+        self.target.as_ref().ok_or_else(|| {
+            Failure::skip("this scenario injects faults, which only the embedded reference can")
+        })
+    }
 }
 
 pub(super) async fn scenario(w: &mut ScimWorld) -> Result<&mut ProvisioningScenario, Failure> {
     if w.provisioning.is_none() {
+        let ctx = w.ctx()?;
         let clock = Arc::new(SimClock::default());
         let tenant = Tenant::generate(&TenantSpec::new(0, 0, 1, clock.now()));
-        let target = FaultyTarget::start(
-            ReferenceConfig::default(),
-            clock.clone(),
-            Faults::default(),
-            1,
-        )
-        .await
-        .map_err(|e| Failure::suite(format!("cannot start the target: {e}")))?;
-        let client =
-            ScimClient::new(&target.base_url, None).map_err(|e| Failure::suite(e.to_string()))?;
+        let (target, client, unique) = if ctx.embedded {
+            let target = FaultyTarget::start(
+                ReferenceConfig::default(),
+                clock.clone(),
+                Faults::default(),
+                1,
+            )
+            .await
+            .map_err(|e| Failure::suite(format!("cannot start the target: {e}")))?;
+            let client = ScimClient::new(&target.base_url, None)
+                .map_err(|e| Failure::suite(e.to_string()))?;
+            (Some(target), client, None)
+        } else {
+            (None, ctx.client.clone(), Some(w.suffix.clone()))
+        };
         let job = ProvisioningJob::new(client, clock.clone(), JobConfig::default());
         w.provisioning = Some(Box::new(ProvisioningScenario {
             clock,
             tenant,
             target,
             job,
+            unique,
+            tracked: Default::default(),
         }));
     }
     w.provisioning
@@ -81,7 +128,7 @@ async fn user_assigned(w: &mut ScimWorld, name: String, how: String) -> StepResu
     let mut u = s.tenant.new_user(&mut rng, now);
     u.given_name = Some(name.clone());
     u.display_name = format!("{name} {}", u.surname.clone().unwrap_or_default());
-    u.user_principal_name = format!("{}@contoso.example", name.to_lowercase());
+    u.user_principal_name = s.upn(&name.to_lowercase());
     u.mail = Some(u.user_principal_name.clone());
     u.mail_nickname = name.to_lowercase();
     u.department = Some("Sales".into());
@@ -102,7 +149,7 @@ async fn group_assigned(w: &mut ScimWorld, name: String, list: String) -> StepRe
     s.tenant.next_serial += 1;
     s.tenant.groups.push(SourceGroup {
         object_id: crate::provisioning::tenant::object_id(s.tenant.seed, serial),
-        display_name: name.clone(),
+        display_name: s.group_name(&name),
         mail_nickname: name.to_lowercase(),
         description: None,
         members,
@@ -153,7 +200,7 @@ async fn threshold(w: &mut ScimWorld, n: usize) -> StepResult {
 )]
 async fn app_bug(w: &mut ScimWorld, bug: String) -> StepResult {
     let s = scenario(w).await?;
-    s.target.control.update(|f| match bug.as_str() {
+    s.faults()?.control.update(|f| match bug.as_str() {
         "rejects capitalised ops" => f.reject_capitalised_ops = true,
         "answers 404 to a filter that matches nothing" => f.not_found_on_empty_filter = true,
         _ => f.members_despite_excluded = true,
@@ -165,7 +212,7 @@ async fn app_bug(w: &mut ScimWorld, bug: String) -> StepResult {
 async fn app_answers(w: &mut ScimWorld, status: u16) -> StepResult {
     scenario(w)
         .await?
-        .target
+        .faults()?
         .control
         .update(|f| f.always = Some(status));
     Ok(())
@@ -173,7 +220,7 @@ async fn app_answers(w: &mut ScimWorld, status: u16) -> StepResult {
 
 #[when(regex = r#"^the app recovers$"#)]
 async fn app_recovers(w: &mut ScimWorld) -> StepResult {
-    scenario(w).await?.target.control.set(Faults::default());
+    scenario(w).await?.faults()?.control.set(Faults::default());
     Ok(())
 }
 
@@ -190,7 +237,29 @@ async fn cycles(w: &mut ScimWorld, n: u32) -> StepResult {
         s.clock.advance_to(at);
         s.job.tick(&s.tenant).await;
     }
+    track(w);
     Ok(())
+}
+
+/// Against an external target, hands what the job created to the world's cleanup.
+fn track(w: &mut ScimWorld) {
+    let Some(s) = w.provisioning.as_deref_mut() else {
+        return;
+    };
+    if s.target.is_some() {
+        return;
+    }
+    let links = s
+        .job
+        .user_links
+        .values()
+        .map(|id| ("Users", id))
+        .chain(s.job.group_links.values().map(|id| ("Groups", id)));
+    for (endpoint, id) in links {
+        if s.tracked.insert(id.clone()) {
+            w.cleanup.push((endpoint.to_string(), id.clone()));
+        }
+    }
 }
 
 #[when(
@@ -253,6 +322,7 @@ async fn on_demand(w: &mut ScimWorld, name: String) -> StepResult {
     let s = scenario(w).await?;
     let id = s.tenant.users[user_index(s, &name)?].object_id.clone();
     let r = s.job.provision_on_demand(&s.tenant, &id).await;
+    track(w);
     check(
         r.succeeded(),
         "provision on demand succeeds",
@@ -281,6 +351,7 @@ pub(super) async fn target_user(
 #[then(regex = r#"^the app has (\w+) with ((?:[^\s\[]|\[[^\]]*\])+) "([^"]*)"$"#)]
 async fn app_has(w: &mut ScimWorld, name: String, attr: String, want: String) -> StepResult {
     let s = scenario(w).await?;
+    let want = s.expected(&want);
     let u = target_user(s, &name).await?;
     let got = u
         .as_ref()
@@ -331,7 +402,7 @@ async fn app_group(w: &mut ScimWorld, name: String, list: String) -> StepResult 
         .tenant
         .groups
         .iter()
-        .find(|g| g.display_name == name)
+        .find(|g| g.display_name == s.group_name(&name))
         .ok_or_else(|| Failure::suite("no such group"))?;
     let id = s
         .job
