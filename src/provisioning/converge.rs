@@ -91,6 +91,17 @@ pub async fn read_all(
     Ok(out)
 }
 
+/// The `value`s of a multi-valued attribute (`members`, `entitlements`), as a set.
+pub fn values(v: Option<&Value>) -> BTreeSet<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn show(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "(absent)".into(),
@@ -203,22 +214,8 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 show(lookup(t, &ch.path)),
             );
         }
-        let want: BTreeSet<String> = g
-            .members
-            .iter()
-            .filter_map(|m| idx.get(m.as_str()).map(|&i| &tenant.users[i]))
-            .filter(|u| scope.user_entitled(u))
-            .filter_map(|u| job.user_links.get(&u.object_id).cloned())
-            .collect();
-        let got: BTreeSet<String> = t
-            .get("members")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let want = job.desired_members(tenant, &idx, &scope, g);
+        let got = values(t.get("members"));
         c.memberships_checked += want.len();
         for missing in want.difference(&got) {
             c.push(

@@ -11,7 +11,7 @@ use super::logs::{Action, LogRecord, ObjectKind, Outcome};
 use super::quarantine::QuarantineReason;
 use super::tenant::{SourceGroup, Tenant};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 impl ProvisioningJob {
     /// The references phase: member changes of every group touched by this cycle.
@@ -59,13 +59,7 @@ impl ProvisioningJob {
                 self.escrows.succeed(ObjectKind::Group, &g.object_id, true);
                 continue;
             };
-            let desired: BTreeSet<String> = g
-                .members
-                .iter()
-                .filter_map(|m| users.get(m.as_str()).map(|&i| &tenant.users[i]))
-                .filter(|u| scope.user_entitled(u))
-                .filter_map(|u| self.user_links.get(&u.object_id).cloned())
-                .collect();
+            let desired = self.desired_members(tenant, &users, scope, g);
             let (add, remove) = self.member_diff(&g.object_id, &desired);
             if add.is_empty() && remove.is_empty() {
                 resolved.push(g.object_id.clone());
@@ -85,6 +79,22 @@ impl ProvisioningJob {
         out
     }
 
+    /// The target ids a group should have as members: its entitled, provisioned users.
+    pub(crate) fn desired_members(
+        &self,
+        tenant: &Tenant,
+        users: &HashMap<&str, usize>,
+        scope: &ScopeView<'_>,
+        g: &SourceGroup,
+    ) -> BTreeSet<String> {
+        g.members
+            .iter()
+            .filter_map(|m| users.get(m.as_str()).map(|&i| &tenant.users[i]))
+            .filter(|u| scope.user_entitled(u))
+            .filter_map(|u| self.user_links.get(&u.object_id).cloned())
+            .collect()
+    }
+
     /// The member changes of one group (provision on demand).
     pub(crate) fn plan_members_for(
         &self,
@@ -96,13 +106,7 @@ impl ProvisioningJob {
             return Vec::new();
         };
         let users = tenant.user_index();
-        let desired: BTreeSet<String> = g
-            .members
-            .iter()
-            .filter_map(|m| users.get(m.as_str()).map(|&i| &tenant.users[i]))
-            .filter(|u| scope.user_entitled(u))
-            .filter_map(|u| self.user_links.get(&u.object_id).cloned())
-            .collect();
+        let desired = self.desired_members(tenant, &users, scope, g);
         let (add, remove) = self.member_diff(&g.object_id, &desired);
         if add.is_empty() && remove.is_empty() {
             return Vec::new();
@@ -170,27 +174,8 @@ impl ProvisioningJob {
             }
             Some(f) => {
                 s.failures += 1;
-                self.counters.reference_failures += 1;
-                match f {
-                    Failure::Escrow(r) => self.escrows.fail(
-                        ObjectKind::Group,
-                        &m.source_id,
-                        true,
-                        number,
-                        r.clone(),
-                        d.status,
-                        self.config.policy.max_escrow_gap,
-                    ),
-                    Failure::Credentials(status) => {
-                        verdict = Some(QuarantineReason::CredentialFailure { status: *status })
-                    }
-                    Failure::Compliance(detail) => {
-                        verdict = Some(QuarantineReason::ComplianceFailure {
-                            detail: detail.clone(),
-                        })
-                    }
-                    _ => {}
-                }
+                verdict =
+                    self.reference_failed(ObjectKind::Group, &m.source_id, f, d.status, number);
                 (Outcome::Failure, f.reason())
             }
         };
@@ -207,6 +192,34 @@ impl ProvisioningJob {
             target_id: Some(m.target_id),
         });
         verdict
+    }
+
+    /// Counts a failed reference request: an escrow to retry later, or the reason to
+    /// quarantine at once (credentials, compliance).
+    fn reference_failed(
+        &mut self,
+        kind: ObjectKind,
+        source_id: &str,
+        f: &Failure,
+        status: Option<u16>,
+        number: u32,
+    ) -> Option<QuarantineReason> {
+        self.counters.reference_failures += 1;
+        match f {
+            Failure::Escrow(r) => {
+                let gap = self.config.policy.max_escrow_gap;
+                self.escrows
+                    .fail(kind, source_id, true, number, r.clone(), status, gap);
+                None
+            }
+            Failure::Credentials(status) => {
+                Some(QuarantineReason::CredentialFailure { status: *status })
+            }
+            Failure::Compliance(detail) => Some(QuarantineReason::ComplianceFailure {
+                detail: detail.clone(),
+            }),
+            _ => None,
+        }
     }
 
     /// The manager references to send: every provisioned, entitled user whose wanted manager
@@ -289,28 +302,8 @@ impl ProvisioningJob {
             }
             Some(f) => {
                 s.failures += 1;
-                self.counters.reference_failures += 1;
                 self.manager_unsure.insert(m.source_id.clone());
-                match &f {
-                    Failure::Escrow(r) => self.escrows.fail(
-                        ObjectKind::User,
-                        &m.source_id,
-                        true,
-                        number,
-                        r.clone(),
-                        status,
-                        self.config.policy.max_escrow_gap,
-                    ),
-                    Failure::Credentials(code) => {
-                        verdict = Some(QuarantineReason::CredentialFailure { status: *code })
-                    }
-                    Failure::Compliance(detail) => {
-                        verdict = Some(QuarantineReason::ComplianceFailure {
-                            detail: detail.clone(),
-                        })
-                    }
-                    _ => {}
-                }
+                verdict = self.reference_failed(ObjectKind::User, &m.source_id, &f, status, number);
                 (Outcome::Failure, f.reason())
             }
         };

@@ -260,15 +260,7 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
                     url
                 }
                 None => {
-                    let r = RunningReference::start_with(
-                        config,
-                        clock.clone(),
-                        "127.0.0.1:0"
-                            .parse()
-                            .map_err(|e| SimError::Reference(std::io::Error::other(e)))?,
-                    )
-                    .await
-                    .map_err(SimError::Reference)?;
+                    let r = start_reference(config, clock.clone()).await?;
                     let url = r.base_url.clone();
                     _reference = Some(r);
                     url
@@ -365,6 +357,19 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         wall_seconds: wall.elapsed().as_secs_f64(),
         settle_cycles_used: settle,
     })
+}
+
+/// The embedded reference on a loopback port, on the simulation's clock.
+pub(crate) async fn start_reference(
+    config: ReferenceConfig,
+    clock: Arc<SimClock>,
+) -> Result<RunningReference, SimError> {
+    let addr = "127.0.0.1:0"
+        .parse()
+        .map_err(|e| SimError::Reference(std::io::Error::other(e)))?;
+    RunningReference::start_with(config, clock, addr)
+        .await
+        .map_err(SimError::Reference)
 }
 
 /// Minutes in a simulated duration (`24h` -> 1440, `90m` -> 90, `2d` -> 2880).

@@ -11,6 +11,7 @@ use crate::conformance::assert::{Failure, StepResult};
 use crate::conformance::steps::lookup;
 use crate::conformance::world::Created;
 use crate::provisioning::adc::{AdcConfig, Connector, Directory};
+use crate::provisioning::tenant::SourceGroup;
 use crate::scim::schema::ENTERPRISE_USER_SCHEMA;
 use cucumber::{given, then, when};
 use serde_json::Value;
@@ -51,17 +52,23 @@ fn scenario(w: &mut ScimWorld) -> Result<&mut AdcScenario, Failure> {
         .ok_or_else(|| Failure::suite("no connector scenario"))
 }
 
+/// A directory group by object id.
+fn group_mut<'a>(s: &'a mut AdcScenario, id: &str) -> Result<&'a mut SourceGroup, Failure> {
+    s.dir
+        .tenant
+        .groups
+        .iter_mut()
+        .find(|g| g.object_id == id)
+        .ok_or_else(|| Failure::suite(format!("no AD group {id}")))
+}
+
 fn check(
     ok: bool,
     statement: &str,
     expected: impl std::fmt::Display,
     actual: impl std::fmt::Display,
 ) -> StepResult {
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::new(SOURCE, statement, expected, actual))
-    }
+    crate::conformance::assert::ensure(ok, None, SOURCE, statement, expected, actual)
 }
 
 /// A unique directory object id in the scenario's `externalId` scope.
@@ -78,13 +85,7 @@ fn group_id(w: &mut ScimWorld, name: &str, selected: bool) -> Result<String, Fai
     let s = scenario(w)?;
     let now = s.clock.now();
     let serial_id = s.dir.add_group(&display, now, selected);
-    let g = s
-        .dir
-        .tenant
-        .groups
-        .iter_mut()
-        .find(|g| g.object_id == serial_id)
-        .ok_or_else(|| Failure::suite("the new group is missing"))?;
+    let g = group_mut(s, &serial_id)?;
     g.object_id = id.clone();
     if selected {
         s.dir.selected.retain(|x| *x != serial_id);
@@ -121,13 +122,7 @@ fn join(w: &mut ScimWorld, user: &str, domain: &str, group: &str) -> StepResult 
     let gid = group_id(w, group, false)?;
     let s = scenario(w)?;
     let now = s.clock.now();
-    let g = s
-        .dir
-        .tenant
-        .groups
-        .iter_mut()
-        .find(|g| g.object_id == gid)
-        .ok_or_else(|| Failure::suite(format!("no AD group {group}")))?;
+    let g = group_mut(s, &gid)?;
     if !g.members.contains(&uid) {
         g.members.push(uid);
         g.modified = now;
@@ -145,9 +140,7 @@ async fn nested(w: &mut ScimWorld, child: String, parent: String) -> StepResult 
     let c = group_id(w, &child, false)?;
     let p = group_id(w, &parent, false)?;
     let s = scenario(w)?;
-    if let Some(g) = s.dir.tenant.groups.iter_mut().find(|g| g.object_id == p) {
-        g.nested_groups.push(c);
-    }
+    group_mut(s, &p)?.nested_groups.push(c);
     Ok(())
 }
 
@@ -225,10 +218,9 @@ async fn removed(w: &mut ScimWorld, name: String, group: String) -> StepResult {
     let gid = group_id(w, &group, false)?;
     let s = scenario(w)?;
     let now = s.clock.now();
-    if let Some(g) = s.dir.tenant.groups.iter_mut().find(|g| g.object_id == gid) {
-        g.members.retain(|m| *m != uid);
-        g.modified = now;
-    }
+    let g = group_mut(s, &gid)?;
+    g.members.retain(|m| *m != uid);
+    g.modified = now;
     Ok(())
 }
 
@@ -343,16 +335,7 @@ async fn group_members(w: &mut ScimWorld, group: String, list: String) -> StepRe
         want.insert(id);
     }
     let r = w.read("Groups", &gid).await?;
-    let got: BTreeSet<String> = r
-        .body
-        .get("members")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let got = crate::provisioning::converge::values(r.body.get("members"));
     check(
         got == want,
         &format!("\"{group}\" has exactly the members (users and nested groups)"),

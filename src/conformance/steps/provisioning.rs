@@ -113,11 +113,7 @@ pub(super) fn check(
     expected: impl std::fmt::Display,
     actual: impl std::fmt::Display,
 ) -> StepResult {
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::new("BEHAVIOUR §2", statement, expected, actual))
-    }
+    crate::conformance::assert::ensure(ok, None, "BEHAVIOUR §2", statement, expected, actual)
 }
 
 #[given(regex = r#"^(\w+) is (assigned|not assigned) to the app$"#)]

@@ -8,7 +8,7 @@
 use super::connector::{Connector, user_mappings};
 use super::directory::Directory;
 use crate::client::{ClientError, ScimClient};
-use crate::provisioning::converge::{Convergence, read_all};
+use crate::provisioning::converge::{Convergence, read_all, values};
 use crate::provisioning::cycle::diff;
 use crate::provisioning::mapping::{UserView, map};
 use serde_json::Value;
@@ -70,16 +70,6 @@ pub async fn rules(client: &ScimClient) -> Result<Option<Vec<(String, Vec<String
         })
         .unwrap_or_default();
     Ok(Some(list))
-}
-
-fn values(v: Option<&Value>) -> BTreeSet<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn list(s: &BTreeSet<String>) -> String {

@@ -16,11 +16,10 @@ use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
 use crate::provisioning::job::{CycleSummary, JobState};
 use crate::provisioning::sim::{
-    SimError, SimOptions, SimulationReport, Source, TenantSource, UserSyncFigures,
+    SimError, SimOptions, SimulationReport, Source, TenantSource, UserSyncFigures, start_reference,
 };
 use crate::provisioning::tenant::{Tenant, TenantSpec};
 use crate::reference::config::ReferenceConfig;
-use crate::reference::server::RunningReference;
 use crate::reference::usersync::demo;
 use chrono::Duration;
 use fake::rand::SeedableRng;
@@ -146,15 +145,7 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
                 token: Some(token.clone()),
                 ..Default::default()
             };
-            let r = RunningReference::start_with(
-                config,
-                clock.clone(),
-                "127.0.0.1:0"
-                    .parse()
-                    .map_err(|e| SimError::Reference(std::io::Error::other(e)))?,
-            )
-            .await
-            .map_err(SimError::Reference)?;
+            let r = start_reference(config, clock.clone()).await?;
             let url = r.base_url.clone();
             _reference = Some(r);
             (url, Some(token), true)
