@@ -202,7 +202,7 @@ enum Command {
         #[arg(long = "ou")]
         organizational_units: Vec<String>,
         /// (adc) Minutes between two polls of the directory (unpublished; default 30).
-        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]
         poll_minutes: u32,
     },
     /// Serve the reference SCIM 2.0 service provider.
@@ -448,6 +448,19 @@ async fn main() -> anyhow::Result<()> {
         } => {
             use scim_harness::provisioning::sim::{self, AdcSettings, Source, TenantSource};
             let source = Source::parse(&source).context("--source must be entra or adc")?;
+            if source == Source::Adc {
+                // The connector has its own mappings and pushes RFC shapes: these would be
+                // silently ignored.
+                let entra_only = [
+                    ("--map-manager", map_manager),
+                    ("--scoping", scoping.is_some()),
+                    ("--faults", faults),
+                    ("--compat", !compat.eq_ignore_ascii_case("default")),
+                ];
+                if let Some((flag, _)) = entra_only.iter().find(|(_, set)| *set) {
+                    anyhow::bail!("{flag} applies to --source entra only");
+                }
+            }
             let adc = AdcSettings {
                 levels: levels as usize,
                 verified_domains: (!verified_domains.is_empty()).then_some(verified_domains),
@@ -463,6 +476,11 @@ async fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("--duration '{d}': use e.g. 24h, 90m, 2d"))?,
                 (None, None) => u32::try_from(24 * 60 / interval).unwrap_or(36),
             };
+            anyhow::ensure!(
+                cycles <= sim::MAX_CYCLES,
+                "{cycles} cycles is more than the {} a simulation runs; shorten --duration or --cycles",
+                sim::MAX_CYCLES
+            );
             let compat = scim_harness::provisioning::requests::Compat::parse(&compat)
                 .context("--compat must be default or aadoptscim062020")?;
             let scoping = match scoping {

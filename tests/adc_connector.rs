@@ -261,3 +261,26 @@ async fn only_the_synced_organizational_units_are_pushed() {
         result.convergence.divergences
     );
 }
+
+/// The benchmark; the figures go to the closing note and `reports/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "about 40 s in release: cargo test --release --test adc_connector -- --ignored --nocapture"]
+async fn fifty_thousand_users_three_levels_deep_converge_through_user_sync() {
+    let opts = SimOptions {
+        source: Source::Adc,
+        tenant: TenantSource::Generate {
+            users: 50_000,
+            groups: 2_500,
+        },
+        cycles: 48,
+        churn: 0.01,
+        ..Default::default()
+    };
+    let r = simulate(&opts).await.expect("simulation");
+    let table = scim_harness::provisioning::report::table(&r);
+    println!("{table}");
+    assert!(r.converged(), "{table}");
+    let u = r.usersync.as_ref().expect("User Sync figures");
+    assert!(u.users_checked > 45_000, "{u:?}");
+    assert!(u.entitlements > 100_000, "{u:?}");
+}

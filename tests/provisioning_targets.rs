@@ -194,3 +194,52 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
     assert!(c.divergences[0].attribute.ends_with(":manager"));
     assert_eq!(c.divergences[0].actual, "(absent)");
 }
+
+#[tokio::test]
+async fn a_refused_manager_reference_waits_for_a_change_instead_of_repeating() {
+    // A strict target refuses the provider's bare-string manager (400 invalidValue).
+    let clock = Arc::new(SimClock::default());
+    let strict = ReferenceConfig {
+        entra_compat: false,
+        ..Default::default()
+    };
+    let target = FaultyTarget::start(strict, clock.clone(), Faults::default(), 1)
+        .await
+        .expect("target");
+    let client = ScimClient::new(&target.base_url, None).expect("client");
+    let config = JobConfig {
+        compat: Compat::AadOptscim062020,
+        mappings: scim_harness::provisioning::mapping::Mappings::logmein_default().with_manager(),
+        ..Default::default()
+    };
+    let mut tenant = tenant(&clock);
+    let mut job = ProvisioningJob::new(client, clock.clone(), config);
+    let refused = |job: &ProvisioningJob, cycle: u32| {
+        job.logs
+            .iter()
+            .filter(|l| l.cycle == cycle && l.action == Action::Manager)
+            .inspect(|l| assert_eq!((l.result, l.status), (Outcome::Failure, Some(400))))
+            .count()
+    };
+    job.run_cycle(&tenant).await;
+    let first = refused(&job, 1);
+    assert!(first > 10, "{first} manager references refused");
+    // Nothing changed: the refusals are not repeated.
+    let next = job.next_run_at().expect("next");
+    clock.advance_to(next);
+    job.run_cycle(&tenant).await;
+    assert_eq!(refused(&job, 2), 0);
+    // One user changes: only that user's reference is tried again.
+    let i = tenant
+        .users
+        .iter()
+        .position(|u| u.manager.is_some() && job.user_links.contains_key(&u.object_id))
+        .expect("a provisioned user with a manager");
+    let now = job.next_run_at().expect("next");
+    tenant.users[i].department = Some("Legal".into());
+    tenant.users[i].modified = now - chrono::Duration::minutes(1);
+    clock.advance_to(now);
+    job.run_cycle(&tenant).await;
+    assert_eq!(refused(&job, 3), 1);
+    assert!(job.quarantine.is_none());
+}

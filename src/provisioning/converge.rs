@@ -214,7 +214,14 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 show(lookup(t, &ch.path)),
             );
         }
-        let want = job.desired_members(tenant, &idx, &scope, g);
+        // Recomputed here rather than taken from the job, so a planning bug shows.
+        let want: BTreeSet<String> = g
+            .members
+            .iter()
+            .filter_map(|m| idx.get(m.as_str()).map(|&i| &tenant.users[i]))
+            .filter(|u| scope.user_entitled(u))
+            .filter_map(|u| job.user_links.get(&u.object_id).cloned())
+            .collect();
         let got = values(t.get("members"));
         c.memberships_checked += want.len();
         for missing in want.difference(&got) {

@@ -124,6 +124,9 @@ pub struct ProvisioningJob {
     pub user_managers: HashMap<String, Option<String>>,
     /// Users whose last manager request failed: resent whatever the belief says.
     pub manager_unsure: HashSet<String>,
+    /// The wanted manager each refused manager request was for: not resent until the user
+    /// changes or wants another manager (a refusal would only repeat).
+    pub manager_refused: HashMap<String, Option<String>>,
     pub escrows: Escrows,
     pub quarantine: Option<Quarantine>,
     pub counters: Counters,
@@ -199,6 +202,7 @@ impl ProvisioningJob {
             group_uncertain: HashMap::new(),
             user_managers: HashMap::new(),
             manager_unsure: HashSet::new(),
+            manager_refused: HashMap::new(),
             escrows: Escrows::default(),
             quarantine: None,
             counters: Counters::default(),

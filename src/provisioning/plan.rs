@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
 impl ProvisioningJob {
-    fn changed(&self, modified: DateTime<Utc>) -> bool {
+    pub(crate) fn changed(&self, modified: DateTime<Utc>) -> bool {
         self.watermark.is_none_or(|w| modified > w)
     }
 
@@ -193,6 +193,7 @@ impl ProvisioningJob {
                 ObjectKind::User => {
                     self.user_managers.remove(&d.source_id);
                     self.manager_unsure.remove(&d.source_id);
+                    self.manager_refused.remove(&d.source_id);
                     self.escrows.succeed(kind, &d.source_id, true);
                     if let Some(id) = self.user_links.remove(&d.source_id) {
                         for members in self.group_members.values_mut() {

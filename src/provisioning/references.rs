@@ -224,8 +224,9 @@ impl ProvisioningJob {
 
     /// The manager references to send: every provisioned, entitled user whose wanted manager
     /// (the target id of its source manager, or none) differs from what the job believes the
-    /// target holds, or whose last manager request failed. An escrowed reference waits for its
-    /// retry cycle. Users no longer entitled leave the escrows: nothing is owed for them.
+    /// target holds, or whose last manager request failed without a clear answer. An escrowed
+    /// reference waits for its retry cycle; a refused one for a change of the user or of the
+    /// wanted manager. Users no longer entitled leave the escrows: nothing is owed for them.
     pub(crate) fn plan_managers(
         &mut self,
         tenant: &Tenant,
@@ -261,6 +262,10 @@ impl ProvisioningJob {
             let want = mapping
                 .value(&view)
                 .and_then(|m| self.user_links.get(&m).cloned());
+            // A refusal (400, 404, 409) is not retried until the user or its manager changes.
+            if self.manager_refused.get(&u.object_id) == Some(&want) && !self.changed(u.modified) {
+                continue;
+            }
             let unsure = self.manager_unsure.contains(&u.object_id);
             let believed = self.user_managers.get(&u.object_id).cloned().flatten();
             if unsure || believed != want {
@@ -291,6 +296,7 @@ impl ProvisioningJob {
             None => {
                 s.manager_updates += 1;
                 self.manager_unsure.remove(&m.source_id);
+                self.manager_refused.remove(&m.source_id);
                 self.escrows.succeed(ObjectKind::User, &m.source_id, true);
                 self.user_managers
                     .insert(m.source_id.clone(), m.manager.clone());
@@ -302,7 +308,12 @@ impl ProvisioningJob {
             }
             Some(f) => {
                 s.failures += 1;
-                self.manager_unsure.insert(m.source_id.clone());
+                if matches!(f, Failure::Refused(_) | Failure::Conflict(_)) {
+                    self.manager_refused
+                        .insert(m.source_id.clone(), m.manager.clone());
+                } else {
+                    self.manager_unsure.insert(m.source_id.clone());
+                }
                 verdict = self.reference_failed(ObjectKind::User, &m.source_id, &f, status, number);
                 (Outcome::Failure, f.reason())
             }

@@ -29,6 +29,10 @@ pub enum TenantSource {
     Generate { users: usize, groups: usize },
 }
 
+/// The most cycles (polls) one simulation runs: a year of 40-minute cycles, so simulated
+/// time stays far inside the clock's range.
+pub const MAX_CYCLES: u32 = 13_140;
+
 /// Which source provisions the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -227,6 +231,12 @@ impl SimulationReport {
 
 /// Runs a simulation.
 pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
+    if opts.cycles > MAX_CYCLES {
+        return Err(SimError::Setup(format!(
+            "{} cycles is more than the {MAX_CYCLES} a simulation runs",
+            opts.cycles
+        )));
+    }
     if opts.source == Source::Adc {
         return super::adc::sim::simulate(opts).await;
     }

@@ -353,10 +353,13 @@ async fn simulation_checks(opts: &RunOptions, source: Source) -> Result<Vec<Chec
             u.entitlements, u.entitlements_per_minute
         )
     });
+    // The connector's day counts only if User Sync's entitlements were really compared.
+    let compared =
+        source == Source::Entra || r.usersync.as_ref().is_some_and(|u| u.users_checked > 0);
     rec.record(
         &format!("{what} converges"),
         started,
-        r.converged(),
+        r.converged() && compared,
         format!(
             "{} users, {} groups, {} cycles, {:.1} s wall{usersync}; report {}",
             r.users,

@@ -78,6 +78,10 @@ fn new_id(w: &ScimWorld) -> String {
 
 fn group_id(w: &mut ScimWorld, name: &str, selected: bool) -> Result<String, Failure> {
     if let Some(id) = w.adc.as_ref().and_then(|s| s.groups.get(name)).cloned() {
+        let s = scenario(w)?;
+        if selected && !s.dir.selected.contains(&id) {
+            s.dir.selected.push(id.clone());
+        }
         return Ok(id);
     }
     let id = new_id(w);

@@ -41,12 +41,17 @@ impl ProvisioningScenario {
             None => format!("{local}@contoso.example"),
         }
     }
-    /// An expected value from the feature, with the same rewrite as [`Self::upn`].
-    pub fn expected(&self, text: &str) -> String {
-        match (&self.unique, text.split_once("@contoso.example")) {
-            (Some(_), Some((local, rest))) if !local.contains(' ') => {
-                format!("{}{rest}", self.upn(local))
-            }
+    /// An expected value of `attr` from the feature, with the same rewrites as the names:
+    /// `ann@contoso.example` as [`Self::upn`], the `externalId` (mailNickname) suffixed.
+    pub fn expected(&self, attr: &str, text: &str) -> String {
+        let Some(u) = &self.unique else {
+            return text.to_string();
+        };
+        if attr.eq_ignore_ascii_case("externalId") {
+            return format!("{text}.{u}");
+        }
+        match text.split_once("@contoso.example") {
+            Some((local, rest)) if !local.contains(' ') => format!("{}{rest}", self.upn(local)),
             _ => text.to_string(),
         }
     }
@@ -68,7 +73,14 @@ pub(super) async fn scenario(w: &mut ScimWorld) -> Result<&mut ProvisioningScena
     if w.provisioning.is_none() {
         let ctx = w.ctx()?;
         let clock = Arc::new(SimClock::default());
-        let tenant = Tenant::generate(&TenantSpec::new(0, 0, 1, clock.now()));
+        // Object ids (group externalIds) derive from the seed: unique per scenario when the
+        // target is shared.
+        let seed = if ctx.embedded {
+            1
+        } else {
+            w.suffix.parse().unwrap_or(1)
+        };
+        let tenant = Tenant::generate(&TenantSpec::new(0, 0, seed, clock.now()));
         let (target, client, unique) = if ctx.embedded {
             let target = FaultyTarget::start(
                 ReferenceConfig::default(),
@@ -126,7 +138,10 @@ async fn user_assigned(w: &mut ScimWorld, name: String, how: String) -> StepResu
     u.display_name = format!("{name} {}", u.surname.clone().unwrap_or_default());
     u.user_principal_name = s.upn(&name.to_lowercase());
     u.mail = Some(u.user_principal_name.clone());
-    u.mail_nickname = name.to_lowercase();
+    u.mail_nickname = match &s.unique {
+        Some(suffix) => format!("{}.{suffix}", name.to_lowercase()),
+        None => name.to_lowercase(),
+    };
     u.department = Some("Sales".into());
     u.assigned = how == "assigned";
     s.tenant.users.push(u);
@@ -347,7 +362,7 @@ pub(super) async fn target_user(
 #[then(regex = r#"^the app has (\w+) with ((?:[^\s\[]|\[[^\]]*\])+) "([^"]*)"$"#)]
 async fn app_has(w: &mut ScimWorld, name: String, attr: String, want: String) -> StepResult {
     let s = scenario(w).await?;
-    let want = s.expected(&want);
+    let want = s.expected(&attr, &want);
     let u = target_user(s, &name).await?;
     let got = u
         .as_ref()

@@ -40,11 +40,18 @@ pub async fn verified_domains(client: &ScimClient) -> Result<Vec<String>, String
         .unwrap_or_default())
 }
 
-/// The User Sync rules: (group id, products), or `None` when the target has no admin API.
-pub async fn rules(client: &ScimClient) -> Result<Option<Vec<(String, Vec<String>)>>, ClientError> {
-    let r = client.get("/admin/v1/usersync/rules").await?;
-    if r.status != 200 {
+/// The User Sync rules: (group id, products); `None` when the target has no admin API (404).
+/// Any other answer is an error: a check must not pass by skipping.
+pub async fn rules(client: &ScimClient) -> Result<Option<Vec<(String, Vec<String>)>>, String> {
+    let r = client
+        .get("/admin/v1/usersync/rules")
+        .await
+        .map_err(|e| format!("GET /admin/v1/usersync/rules: {e}"))?;
+    if r.status == 404 {
         return Ok(None);
+    }
+    if r.status != 200 {
+        return Err(format!("GET /admin/v1/usersync/rules: HTTP {}", r.status));
     }
     let list = r
         .body
@@ -89,16 +96,31 @@ pub struct AdcConvergence {
     pub entitlement_users_checked: usize,
     /// Entitlements the recomputation expects in all.
     pub entitlements_expected: usize,
+    /// Entitlements the product holds on the checked users.
+    pub entitlements_found: usize,
 }
 
 /// Compares the product with what the directory says it should hold.
 pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, ClientError> {
     let users = read_all(&c.client, "Users").await?;
     let groups = read_all(&c.client, "Groups").await?;
+    let mut out = AdcConvergence::default();
     let domains = match &c.config.verified_domains {
         Some(d) => d.clone(),
-        None => verified_domains(&c.client).await.unwrap_or_default(),
+        None => verified_domains(&c.client).await.unwrap_or_else(|e| {
+            out.convergence
+                .push("organization", "verified domains", "readable".into(), e);
+            Vec::new()
+        }),
     };
+    if domains.is_empty() {
+        out.convergence.push(
+            "organization",
+            "verified domains",
+            "at least one (no user can be pushed without)".into(),
+            "none".into(),
+        );
+    }
     let t = &dir.tenant;
     let closure = dir.selected_closure();
     let closure_ids: HashSet<&str> = closure
@@ -114,13 +136,23 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
         })
         .collect();
     let mappings = user_mappings(&c.config.custom_attributes);
-    let mut out = AdcConvergence::default();
     let v = &mut out.convergence;
     for (i, u) in t.users.iter().enumerate() {
         let name = &u.user_principal_name;
         let target = c.user_links.get(&u.object_id).and_then(|id| users.get(id));
+        let pushed_before = c.user_links.contains_key(&u.object_id);
         if let Some(reason) = c.out_of_scope(u, &domains) {
-            if let Some(id) = by_name.get(&name.to_lowercase()) {
+            if pushed_before {
+                // Pushed before it left the domains or OUs: kept, never deleted (S-US-05).
+                if target.is_none() {
+                    v.push(
+                        name,
+                        "existence",
+                        "kept (never deleted)".into(),
+                        "(absent)".into(),
+                    );
+                }
+            } else if let Some(id) = by_name.get(&name.to_lowercase()) {
                 v.push(
                     name,
                     "existence",
@@ -130,7 +162,6 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
             }
             continue;
         }
-        let pushed_before = c.user_links.contains_key(&u.object_id);
         if !(in_scope.contains(&i) || u.hard_deleted && pushed_before) {
             // Out of scope now: never deleted once pushed (S-US-05).
             if pushed_before && target.is_none() {
@@ -226,7 +257,12 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
     }
     // User Sync, from scratch: every linked user's products are the union of the rules on
     // its groups, nesting included.
-    if let Some(rules) = rules(&c.client).await? {
+    let rules = rules(&c.client).await.unwrap_or_else(|e| {
+        out.convergence
+            .push("User Sync", "rules", "readable".into(), e);
+        None
+    });
+    if let Some(rules) = rules {
         let mut by_group: HashMap<&str, BTreeSet<String>> = HashMap::new();
         for (g, ps) in &rules {
             by_group
@@ -239,8 +275,10 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
             let Some(tu) = c.user_links.get(&u.object_id).and_then(|id| users.get(id)) else {
                 continue;
             };
+            // Users deleted or out of scope lost their memberships: no products.
             let mut want = BTreeSet::new();
             if !u.hard_deleted
+                && c.out_of_scope(u, &domains).is_none()
                 && let Some(gs) = transitive.get(&u.object_id)
             {
                 for &g in gs {
@@ -256,6 +294,7 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
             out.entitlement_users_checked += 1;
             out.entitlements_expected += want.len();
             let got = values(tu.get("entitlements"));
+            out.entitlements_found += got.len();
             if want != got {
                 out.convergence.push(
                     &u.user_principal_name,

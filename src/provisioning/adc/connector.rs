@@ -390,7 +390,11 @@ impl Connector {
     ) -> CycleSummary {
         s.requests = sender.requests.load(Ordering::Relaxed);
         s.wall_ms = wall.elapsed().as_millis() as u64;
-        s.sim_minutes = s.wall_ms as f64 / 60_000.0;
+        // As for the cloud provider: wall time plus the Retry-After waits, spread over the
+        // requests in flight.
+        let waited = sender.waited_ms.load(Ordering::Relaxed) as f64;
+        s.sim_minutes =
+            (waited / self.config.concurrency.max(1) as f64 + s.wall_ms as f64) / 60_000.0;
         self.runs.push(s.clone());
         s
     }

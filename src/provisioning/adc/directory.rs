@@ -85,22 +85,35 @@ impl Directory {
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ NESTING_STREAM);
         let n = tenant.groups.len();
         let levels = spec.levels.max(1);
-        let roots = ((n as f64 * spec.root_share).ceil() as usize).clamp(n.min(1), n);
-        // Level boundaries: the roots, a quarter of the rest per middle level, the remainder
-        // at the bottom.
-        let mut bounds = vec![0, roots];
-        let rest = n - roots;
+        // One level: every group is selected, nothing nests.
+        let roots = if levels == 1 {
+            n
+        } else {
+            ((n as f64 * spec.root_share).ceil() as usize).clamp(n.min(1), n)
+        };
+        // Level ranges: the roots, a quarter of the rest per middle level, the remainder at
+        // the bottom; empty levels (few groups) are left out so nothing is orphaned.
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(levels);
+        ranges.push(0..roots);
+        let mut start = roots;
         for l in 1..levels {
-            let share = if l + 1 == levels { rest } else { rest / 4 };
-            let last = bounds.last().copied().unwrap_or(0);
-            bounds.push((last + share).min(n));
+            let len = if l + 1 == levels {
+                n - start
+            } else {
+                (n - roots) / 4
+            };
+            let end = (start + len).min(n);
+            if end > start {
+                ranges.push(start..end);
+            }
+            start = end;
         }
         for g in tenant.groups.iter_mut() {
             g.nested_groups.clear();
             g.assigned = true;
         }
-        for w in 1..bounds.len().saturating_sub(1) {
-            let (parents, children) = (bounds[w - 1]..bounds[w], bounds[w]..bounds[w + 1]);
+        for pair in ranges.windows(2) {
+            let (parents, children) = (pair[0].clone(), pair[1].clone());
             if parents.is_empty() {
                 break;
             }
@@ -306,5 +319,20 @@ mod tests {
             Directory::ou_of(&d.tenant.users[0]).split(',').next_back(),
             Some("DC=example")
         );
+    }
+
+    #[test]
+    fn every_group_is_reachable_whatever_the_levels_and_sizes() {
+        let t0 = SimClock::default().now();
+        for (groups, levels) in [(4, 3), (1, 3), (30, 1), (30, 5), (2, 2)] {
+            let mut spec = DirectorySpec::new(50, groups, 1, t0);
+            spec.levels = levels;
+            let d = Directory::generate(&spec);
+            assert_eq!(
+                d.selected_closure().len(),
+                groups,
+                "{groups} groups, {levels} levels"
+            );
+        }
     }
 }

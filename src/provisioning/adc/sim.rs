@@ -192,11 +192,12 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         }
         let switch_on_ms = settle(&client).await?;
         let initial = check::check(&conn, &dir).await?;
+        // What the product holds, not what it should: a wrong engine cannot look fast.
         figures = Some(UserSyncFigures {
             rules,
-            initial_entitlements: initial.entitlements_expected,
+            initial_entitlements: initial.entitlements_found,
             switch_on_ms,
-            entitlements_per_minute: initial.entitlements_expected as f64
+            entitlements_per_minute: initial.entitlements_found as f64
                 / (switch_on_ms / 60_000.0).max(1e-9),
             ..Default::default()
         });
