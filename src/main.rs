@@ -138,11 +138,10 @@ enum Command {
     /// minutes, nested groups, custom attributes, User Sync behind it). Directory churn comes
     /// between cycles. Ends with a per-cycle table and a convergence check; exits 1 when the
     /// target diverges from what the directory says.
-    ///
-    /// Examples:
-    ///   scim-harness simulate --users 10000 --groups 500 --duration 24h
-    ///   scim-harness simulate --source adc --users 50000 --groups 2500 --duration 24h
-    ///   scim-harness simulate --target https://app.example/scim/v2 --token T --cycles 3
+    #[command(after_help = "Examples:\n  \
+        scim-harness simulate --users 10000 --groups 500 --duration 24h\n  \
+        scim-harness simulate --source adc --users 50000 --groups 2500 --duration 24h\n  \
+        scim-harness simulate --target https://app.example/scim/v2 --token T --cycles 3")]
     Simulate {
         /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
         #[arg(long, default_value = "entra")]
