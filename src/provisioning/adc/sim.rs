@@ -175,6 +175,20 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     let memberships = dir.tenant.membership_count();
     let (users0, groups0) = (dir.tenant.users.len(), dir.tenant.groups.len());
 
+    // Without a verified domain every user would be skipped: say so before pushing nothing.
+    let domains = match &opts.adc.verified_domains {
+        Some(d) => d.clone(),
+        None => check::verified_domains(&client)
+            .await
+            .map_err(SimError::Setup)?,
+    };
+    if domains.is_empty() {
+        return Err(SimError::Setup(
+            "the organization has no verified domain, so the connector would push no user; \
+             verify the directory's domain in the product or pass --verified-domain"
+                .into(),
+        ));
+    }
     // The first poll, then the admin's rules and the switch.
     let first = conn.run(&dir, t0).await;
     report_cycle(&first);
@@ -188,7 +202,16 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
             .put("/admin/v1/usersync/switch", &json!({"on": true}))
             .await?;
         if r.status != 200 {
-            return Err(setup_err("turning User Sync on", &r));
+            let detail = r
+                .body
+                .get("detail")
+                .and_then(serde_json::Value::as_str)
+                .map_or_else(|| format!("HTTP {}", r.status), str::to_string);
+            return Err(SimError::Setup(format!(
+                "User Sync refused to turn on: {detail}. Its prerequisites are the \
+                 organization's (an admin with both roles, a verified domain): meet them in \
+                 the product, or simulate against the embedded reference"
+            )));
         }
         let switch_on_ms = settle(&client).await?;
         let initial = check::check(&conn, &dir).await?;
