@@ -210,3 +210,12 @@ Feature: Microsoft Entra ID provisions the app
     And 1 more cycle runs
     Then the app does not have Bob
     And the app has Carl with no manager
+
+  @must @E-POD-01 @E-CY-01
+  Scenario: On demand, a user's manager is set when the manager is already in the app
+    Given the app maps each user's manager
+    And Ann reports to Bob
+    When Bob is provisioned on demand
+    And Ann is provisioned on demand
+    Then the app has Ann reporting to Bob
+    And the provisioning log shows "Manager Ann: success" after "Create Bob: success"

@@ -1,6 +1,7 @@
 //! Provision on demand (E-POD-01): one user, or one group of at most 5 members, through test
-//! connection, import, scope, match and action, without waiting for the cycle. The watermark
-//! is not touched; the provisioning log gets the records as in a cycle.
+//! connection, import, scope, match and action (then a user's manager reference, when the
+//! manager is in the app), without waiting for the cycle. The watermark is not touched; the
+//! provisioning log gets the records as in a cycle.
 
 use super::cycle::{self, Ctx, Intent};
 use super::exchange::Sender;
@@ -92,6 +93,14 @@ impl ProvisioningJob {
                 format!("{} {}", d.action.as_str(), d.outcome.as_str()),
             );
             self.apply_done(d, number, now, &mut s);
+            // The manager reference follows at once when the manager is in the app.
+            if ok && let Some(m) = self.manager_work_for(u, &scope) {
+                let (status, failure) = cycle::manager(&ctx, &m).await;
+                let sent = failure.is_none();
+                let detail = m.manager.clone().unwrap_or_else(|| "cleared".into());
+                self.apply_manager(m, status, failure, number, now, &mut s);
+                out.step("set the manager reference", sent, detail);
+            }
             return out;
         }
         let Some(g) = group else {

@@ -8,8 +8,9 @@ use super::cycle::{ManagerWork, MemberWork, MembersDone};
 use super::exchange::Failure;
 use super::job::{CycleSummary, ProvisioningJob, ScopeView};
 use super::logs::{Action, LogRecord, ObjectKind, Outcome};
+use super::mapping::{AttributeMapping, UserView};
 use super::quarantine::QuarantineReason;
-use super::tenant::{SourceGroup, Tenant};
+use super::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -255,29 +256,57 @@ impl ProvisioningJob {
             {
                 continue;
             }
-            let view = super::mapping::UserView {
-                user: u,
-                is_soft_deleted: false,
-            };
-            let want = mapping
-                .value(&view)
-                .and_then(|m| self.user_links.get(&m).cloned());
+            let want = self.wanted_manager(mapping, u);
             // A refusal (400, 404, 409) is not retried until the user or its manager changes.
             if self.manager_refused.get(&u.object_id) == Some(&want) && !self.changed(u.modified) {
                 continue;
             }
-            let unsure = self.manager_unsure.contains(&u.object_id);
-            let believed = self.user_managers.get(&u.object_id).cloned().flatten();
-            if unsure || believed != want {
-                out.push(ManagerWork {
-                    source_id: u.object_id.clone(),
-                    name: u.display_name.clone(),
-                    target_id: target.clone(),
-                    manager: want,
-                });
-            }
+            out.extend(self.manager_work(u, target, want));
         }
         out
+    }
+
+    /// The target id of a user's manager under the reference mapping (none when the manager
+    /// is not provisioned).
+    fn wanted_manager(&self, mapping: &AttributeMapping, u: &SourceUser) -> Option<String> {
+        let view = UserView {
+            user: u,
+            is_soft_deleted: false,
+        };
+        mapping
+            .value(&view)
+            .and_then(|m| self.user_links.get(&m).cloned())
+    }
+
+    /// The manager request for a user, if the target may hold another manager than `want`.
+    fn manager_work(
+        &self,
+        u: &SourceUser,
+        target: &str,
+        want: Option<String>,
+    ) -> Option<ManagerWork> {
+        let unsure = self.manager_unsure.contains(&u.object_id);
+        let believed = self.user_managers.get(&u.object_id).cloned().flatten();
+        (unsure || believed != want).then(|| ManagerWork {
+            source_id: u.object_id.clone(),
+            name: u.display_name.clone(),
+            target_id: target.to_string(),
+            manager: want,
+        })
+    }
+
+    /// The manager request of one user provisioned on demand (E-POD-01), if any.
+    pub(crate) fn manager_work_for(
+        &self,
+        u: &SourceUser,
+        scope: &ScopeView<'_>,
+    ) -> Option<ManagerWork> {
+        let mapping = self.config.mappings.user_references().next()?;
+        let target = self.user_links.get(&u.object_id)?;
+        if u.hard_deleted || !scope.user_entitled(u) {
+            return None;
+        }
+        self.manager_work(u, target, self.wanted_manager(mapping, u))
     }
 
     /// Applies one manager reference's result.
