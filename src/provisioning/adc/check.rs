@@ -5,12 +5,12 @@
 //! recomputation: the union of the products of the rules on every group the user belongs to,
 //! directly or through nesting (S-US-01, S-US-07, S-US-12).
 
-use super::connector::{Connector, user_mappings};
+use super::connector::{Connector, user_mappings, user_view};
 use super::directory::Directory;
 use crate::client::{ClientError, ScimClient};
 use crate::provisioning::converge::{Convergence, read_all, values};
 use crate::provisioning::cycle::diff;
-use crate::provisioning::mapping::{UserView, map};
+use crate::provisioning::mapping::map;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -105,14 +105,11 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
     let users = read_all(&c.client, "Users").await?;
     let groups = read_all(&c.client, "Groups").await?;
     let mut out = AdcConvergence::default();
-    let domains = match &c.config.verified_domains {
-        Some(d) => d.clone(),
-        None => verified_domains(&c.client).await.unwrap_or_else(|e| {
-            out.convergence
-                .push("organization", "verified domains", "readable".into(), e);
-            Vec::new()
-        }),
-    };
+    let domains = c.verified_domains().await.unwrap_or_else(|e| {
+        out.convergence
+            .push("organization", "verified domains", "readable".into(), e);
+        Vec::new()
+    });
     if domains.is_empty() {
         out.convergence.push(
             "organization",
@@ -179,11 +176,7 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
             v.push(name, "existence", "pushed".into(), "(absent)".into());
             continue;
         };
-        let view = UserView {
-            user: u,
-            is_soft_deleted: !u.account_enabled || u.soft_deleted_at.is_some() || u.hard_deleted,
-        };
-        for ch in diff(tu, &map(&mappings, &view, true)) {
+        for ch in diff(tu, &map(&mappings, &user_view(u), true)) {
             let got = crate::conformance::steps::lookup(tu, &ch.path);
             v.push(
                 name,

@@ -102,6 +102,15 @@ pub fn user_mappings(custom: &[(String, String)]) -> Vec<AttributeMapping> {
     m
 }
 
+/// A directory user as the mappings see it: a disabled, soft- or hard-deleted account maps
+/// to `active: false`.
+pub fn user_view(u: &SourceUser) -> UserView<'_> {
+    UserView {
+        user: u,
+        is_soft_deleted: !u.account_enabled || u.soft_deleted_at.is_some() || u.hard_deleted,
+    }
+}
+
 /// The group mappings: the name and the directory's id.
 pub fn group_mappings() -> Vec<AttributeMapping> {
     vec![
@@ -168,7 +177,8 @@ impl Connector {
         self.last_run.map(|t| t + self.config.interval)
     }
 
-    async fn verified_domains(&self) -> Result<Vec<String>, String> {
+    /// The verified domains: the configured ones, else the product's (admin API).
+    pub async fn verified_domains(&self) -> Result<Vec<String>, String> {
         match &self.config.verified_domains {
             Some(d) => Ok(d.clone()),
             None => super::check::verified_domains(&self.client).await,
@@ -307,13 +317,7 @@ impl Connector {
                 continue;
             }
             self.skipped.remove(&u.object_id);
-            let view = UserView {
-                user: u,
-                is_soft_deleted: !u.account_enabled
-                    || u.soft_deleted_at.is_some()
-                    || u.hard_deleted,
-            };
-            let mapped = map(&mappings, &view, true);
+            let mapped = map(&mappings, &user_view(u), true);
             let task = |op| Task {
                 kind: ObjectKind::User,
                 source_id: u.object_id.clone(),
@@ -323,8 +327,8 @@ impl Connector {
             match self.user_links.get(&u.object_id) {
                 None => tasks.push(task(Op::CreateUser { mapped })),
                 Some(target) => {
-                    let old = self.pushed.get(&u.object_id).cloned().unwrap_or_default();
-                    if let Some(req) = update_user(target, &old, &mapped) {
+                    let old = self.pushed.get(&u.object_id).map_or(&[][..], Vec::as_slice);
+                    if let Some(req) = update_user(target, old, &mapped) {
                         tasks.push(task(Op::UpdateUser { req, mapped }));
                     }
                 }

@@ -11,7 +11,11 @@ use serde_json::{Value, json};
 
 /// A PATCH in RFC 7644 shape: `replace` for every changed or new attribute, `remove` for
 /// every attribute that lost its value.
-pub fn update_user(id: &str, old: &Mapped, new: &Mapped) -> Option<ProviderRequest> {
+pub fn update_user(
+    id: &str,
+    old: &[(String, Value)],
+    new: &[(String, Value)],
+) -> Option<ProviderRequest> {
     let mut ops = Vec::new();
     for (p, v) in new {
         if old.iter().find(|(q, _)| q == p).map(|(_, w)| w) != Some(v) {

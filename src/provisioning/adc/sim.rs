@@ -176,12 +176,7 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     let (users0, groups0) = (dir.tenant.users.len(), dir.tenant.groups.len());
 
     // Without a verified domain every user would be skipped: say so before pushing nothing.
-    let domains = match &opts.adc.verified_domains {
-        Some(d) => d.clone(),
-        None => check::verified_domains(&client)
-            .await
-            .map_err(SimError::Setup)?,
-    };
+    let domains = conn.verified_domains().await.map_err(SimError::Setup)?;
     if domains.is_empty() {
         return Err(SimError::Setup(
             "the organization has no verified domain, so the connector would push no user; \
