@@ -284,3 +284,73 @@ async fn fifty_thousand_users_three_levels_deep_converge_through_user_sync() {
     assert!(u.users_checked > 45_000, "{u:?}");
     assert!(u.entitlements > 100_000, "{u:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_member_change_is_reconciled_with_the_target_not_repeated() {
+    // A strict target answers 400 noTarget to removing a member that is already gone.
+    let clock = Arc::new(SimClock::default());
+    let strict = ReferenceConfig {
+        entra_compat: false,
+        ..Default::default()
+    };
+    let srv =
+        RunningReference::start_with(strict, clock.clone(), "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("reference");
+    let c = ScimClient::new(&srv.base_url, None).expect("client");
+    let mut dir = Directory::generate(&DirectorySpec::new(100, 10, 2, clock.now()));
+    let config = AdcConfig {
+        verified_domains: Some(vec!["contoso.example".into()]),
+        ..Default::default()
+    };
+    let mut conn = Connector::new(c.clone(), config);
+    let first = conn.run(&dir, clock.now()).await;
+    assert_eq!(first.failures, 0, "{first:?}");
+    // A member the connector believes in is already gone from the target (say, its earlier
+    // remove was applied but the answer was lost).
+    let (gi, user) = dir
+        .tenant
+        .groups
+        .iter()
+        .enumerate()
+        .find_map(|(gi, g)| {
+            g.members
+                .iter()
+                .find(|m| conn.user_links.contains_key(*m))
+                .map(|m| (gi, m.clone()))
+        })
+        .expect("a group with a pushed member");
+    let gid = conn.group_links[&dir.tenant.groups[gi].object_id].clone();
+    let uid = conn.user_links[&user].clone();
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]
+    });
+    let r = c
+        .patch(&format!("/Groups/{gid}"), &body)
+        .await
+        .expect("patch");
+    assert!(matches!(r.status, 200 | 204), "{}", r.raw);
+    dir.tenant.groups[gi].members.retain(|m| *m != user);
+    let t = conn.next_run_at().expect("next");
+    clock.advance_to(t);
+    let second = conn.run(&dir, t).await;
+    assert_eq!(
+        second.failures, 1,
+        "the strict target refuses the remove: {second:?}"
+    );
+    let t = conn.next_run_at().expect("next");
+    clock.advance_to(t);
+    let third = conn.run(&dir, t).await;
+    assert_eq!(
+        (third.failures, third.member_patches, third.requests),
+        (0, 0, 0),
+        "reconciled, not repeated: {third:?}"
+    );
+    let result = check::check(&conn, &dir).await.expect("check");
+    assert!(
+        result.convergence.converged(),
+        "{:?}",
+        result.convergence.divergences
+    );
+}

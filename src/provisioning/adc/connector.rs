@@ -506,8 +506,13 @@ impl Connector {
             }
             if let (Op::CreateGroup { .. }, Some(id)) = (&d.task.op, &d.target) {
                 self.group_links.insert(src.clone(), id.clone());
+                self.group_names.insert(src.clone(), d.task.name.clone());
                 self.group_members.entry(src.clone()).or_default();
             }
+        }
+        if let Some(seen) = d.members_seen {
+            // The next poll diffs against what the target really holds.
+            self.group_members.insert(src.clone(), seen);
         }
         let target_id = match d.task.kind {
             ObjectKind::User => self.user_links.get(&src).cloned(),

@@ -2,12 +2,14 @@
 //! update, a batch of members), sent in RFC 7644 shapes through the provider's [`Sender`]
 //! (429 retried, failures classified), with what each task achieved.
 
+use crate::provisioning::converge::values;
 use crate::provisioning::exchange::{Failure, Sender, Sent, classify};
 use crate::provisioning::logs::{Action, ObjectKind};
 use crate::provisioning::mapping::Mapped;
 use crate::provisioning::requests::{self, Compat, ProviderRequest};
 use crate::scim::schema::PATCH_OP;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 /// A PATCH in RFC 7644 shape: `replace` for every changed or new attribute, `remove` for
 /// every attribute that lost its value.
@@ -80,6 +82,22 @@ pub(super) struct TaskDone {
     pub(super) target: Option<String>,
     /// Member ids applied (adds, removes).
     pub(super) applied: (Vec<String>, Vec<String>),
+    /// A group's members as the target lists them, read where the connector's belief may be
+    /// wrong: after a refused member PATCH, or a group found after a 409.
+    pub(super) members_seen: Option<BTreeSet<String>>,
+}
+
+/// The member ids a group has in the target.
+async fn read_members(sender: &Sender<'_>, group: &str) -> Option<BTreeSet<String>> {
+    let req = ProviderRequest {
+        method: "GET".into(),
+        path: format!("/Groups/{group}?attributes=members"),
+        body: None,
+    };
+    match sender.send(&req).await {
+        Sent::Answer(r) if r.status == 200 => Some(values(r.body.get("members"))),
+        _ => None,
+    }
 }
 
 fn ok(sent: &Sent, codes: &[u16]) -> bool {
@@ -120,6 +138,7 @@ pub(super) async fn send(sender: &Sender<'_>, task: Task) -> TaskDone {
         failure: None,
         target: None,
         applied: (Vec::new(), Vec::new()),
+        members_seen: None,
         task,
     };
     let fail = |d: &mut TaskDone, sent: &Sent| {
@@ -146,6 +165,9 @@ pub(super) async fn send(sender: &Sender<'_>, task: Task) -> TaskDone {
                     fail(&mut d, &sent);
                     if let Some(v) = value_of(mapped, attr) {
                         d.target = find(sender, kind, attr, v).await;
+                    }
+                    if let (ObjectKind::Group, Some(id)) = (kind, &d.target) {
+                        d.members_seen = read_members(sender, id).await;
                     }
                 }
                 _ => fail(&mut d, &sent),
@@ -195,6 +217,11 @@ pub(super) async fn send(sender: &Sender<'_>, task: Task) -> TaskDone {
                 d.applied = (add.clone(), remove.clone());
             } else {
                 fail(&mut d, &sent);
+                // Refused (a remove of a member already gone, an add of one already there on
+                // a strict target): the belief is wrong, so take the target's word for it.
+                if matches!(d.failure, Some(Failure::Refused(_) | Failure::Conflict(_))) {
+                    d.members_seen = read_members(sender, target).await;
+                }
             }
         }
     }
