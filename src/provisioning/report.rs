@@ -172,7 +172,13 @@ fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
     let max_h = r.cycles.iter().map(hours).fold(1.0, f64::max) + 1.0;
     let max_w = r.cycles.iter().map(work).fold(1.0, f64::max).max(1.0);
     let mut chart = ChartBuilder::on(&root)
-        .caption("Provisioning cycles", ("sans-serif", 20))
+        .caption(
+            match r.source {
+                super::sim::Source::Entra => "Provisioning cycles (Microsoft Entra ID)",
+                super::sim::Source::Adc => "Connector polls (Active Directory Connector v2)",
+            },
+            ("sans-serif", 20),
+        )
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(60)
