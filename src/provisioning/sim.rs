@@ -395,11 +395,6 @@ pub fn minutes_in(duration: &str) -> Option<i64> {
     }
 }
 
-/// Cycles in a simulated duration (`24h` -> 36, `90m` -> 2, `2d` -> 72).
-pub fn cycles_in(duration: &str) -> Option<u32> {
-    u32::try_from(minutes_in(duration)? / CYCLE_INTERVAL_MINUTES).ok()
-}
-
 /// Adds a progress bar per cycle when stderr is a terminal and `CI` is not set.
 pub fn with_progress(mut opts: SimOptions) -> (SimOptions, Option<indicatif::ProgressBar>) {
     use std::io::IsTerminal as _;
@@ -432,4 +427,19 @@ pub fn with_progress(mut opts: SimOptions) -> (SimOptions, Option<indicatif::Pro
     });
     opts.progress = Some(progress);
     (opts, Some(bar))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_minutes() {
+        assert_eq!(minutes_in("24h"), Some(1440));
+        assert_eq!(minutes_in("90m"), Some(90));
+        assert_eq!(minutes_in("2d"), Some(2880));
+        assert_eq!(minutes_in("2 weeks"), None);
+        assert_eq!(minutes_in("h"), None);
+        assert_eq!(minutes_in("99999999999999999999d"), None);
+    }
 }
