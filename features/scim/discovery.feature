@@ -24,29 +24,36 @@ Feature: Discovery: the service provider describes itself
     Then the response status is 200
     And the list contains the schema "urn:ietf:params:scim:schemas:core:2.0:User"
 
-  @must
+  @should
   Scenario: A schema can be read by its id
+    RFC 7644 §4 says a single schema "can be returned" by appending its URI to /Schemas; it
+    does not require it, so this is a SHOULD.
     When I read the schema "urn:ietf:params:scim:schemas:core:2.0:User"
     Then the response describes "urn:ietf:params:scim:schemas:core:2.0:User"
     And the user schema describes userName as required and not case-exact
 
   @must
   Scenario: The resource types name their endpoints
+    The endpoint is relative to the base URL (RFC 7643 §6, e.g. "/Users"); "Users" is
+    accepted too. A full URL, or a path that repeats the base path, is not.
     When I read the resource types
     Then the response status is 200
     And the list contains the resource type "User" at endpoint "/Users"
     And the list contains the resource type "Group" at endpoint "/Groups"
 
-  @must
+  @should
   Scenario: A resource type can be read by its id
+    RFC 7644 §4 describes reading a single resource type but does not require it.
     When I read the resource type "User"
     Then the response describes "User"
 
   @must @R-PAGE @needs-filter
   Scenario: The advertised maximum page size is enforced
+    A count above filter.maxResults is either capped (a page of at most maxResults users,
+    totalResults still counting every match) or refused with 400 tooMany (RFC 7644 §3.4.2.4).
     Given one more user than the advertised maximum page size
     When I list my users asking for more than the advertised maximum page size
-    Then the page holds exactly the advertised maximum number of users
+    Then the page holds at most the advertised maximum number of users, or the request is refused as too many
 
   @must @R-FILTER @needs-filter @needs-limits
   Scenario: A filter matching more than the advertised maximum is refused as too many
@@ -61,5 +68,7 @@ Feature: Discovery: the service provider describes itself
 
   @must @R-BULK @needs-bulk
   Scenario: The advertised bulk maxPayloadSize is enforced
+    bulk.maxPayloadSize limits /Bulk requests (RFC 7644 §3.7.4); skipped unless bulk is
+    advertised with a maxPayloadSize above 0.
     When I send a bulk request larger than the advertised maxPayloadSize
     Then the bulk request is refused as too large

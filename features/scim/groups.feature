@@ -4,14 +4,22 @@ Feature: Groups hold users, and users show their groups
   attribute reflects it (RFC 7643 §4.1.2).
 
   Background:
-    Given a user "ann"
-    And a user "bob"
+    Given a user "ann" with an email of its own
+    And a user "bob" with an email of its own
 
   @must @R-CRUD
   Scenario: A group is created with members
     When I create a group "team" with members ann and bob
     Then the response status is 201
     And group "team" has members ann and bob
+
+  @must @R-CRUD
+  Scenario: Replacing a group with PUT replaces its members
+    PUT replaces the whole resource (RFC 7644 §3.5.1); the members are read back with GET.
+    Given a group "team" with member ann
+    When I replace group "team" with member bob
+    Then the replacement is accepted
+    And reading group "team" back shows member bob
 
   @should
   Scenario: A user's groups show the groups it belongs to

@@ -1,7 +1,8 @@
 @R-PAGE @rfc @needs-filter
 Feature: Large results are read page by page
   startIndex (1-based) and count page through a result (RFC 7644 §3.4.2.4). A client that
-  walks the pages must see every resource exactly once.
+  walks the pages must see every resource exactly once. itemsPerPage is the number of resources
+  in the page (RFC 7644 §3.4.2), so an empty page that reports it reports 0.
 
   Background:
     Given 7 users named "page"
@@ -30,7 +31,7 @@ Feature: Large results are read page by page
   @must
   Scenario Outline: A count of <count> returns only the total
     When I list my users with startIndex 1 and count <count>
-    Then the response reports totalResults 7 and holds no resources
+    Then only the total comes back: totalResults 7 and no resources
 
     Examples:
       | count |
@@ -40,4 +41,4 @@ Feature: Large results are read page by page
   @should
   Scenario: A startIndex past the end returns an empty page
     When I list my users with startIndex 50 and count 5
-    Then the response reports totalResults 7 and holds no resources
+    Then the page past the end is empty: totalResults 7 and no resources

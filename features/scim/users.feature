@@ -59,3 +59,25 @@ Feature: Users can be created, read, replaced and deleted
     Given a user "ann"
     When I create another user with the userName of "ann" in upper case
     Then the request is refused with status 409 and scimType "uniqueness"
+
+  @must
+  Scenario: A deleted user answers 404 to every later operation on its id
+    A server may keep deleted users, but nothing of them may show (RFC 7644 §3.6).
+    Given a user "ann" with an email of its own
+    And user "ann" was deleted
+    Then reading, replacing, patching and deleting user "ann" again each answer 404
+
+  @must
+  Scenario: A deleted user is left out of later searches
+    Given a user "ann" with an email of its own
+    And user "ann" was deleted
+    Then a search for the userName of "ann" finds no user
+
+  @should
+  Scenario: A deleted user's userName and email can be used again
+    A rehired person is provisioned again with the same userName and email; the RFC's own
+    example of a deleted resource that should not be considered in conflict calculation.
+    Given a user "ann" with an email of its own
+    And user "ann" was deleted
+    When I create user "ann" again with the same userName and email
+    Then the user is created again

@@ -1,21 +1,27 @@
-//! Assertion failures that explain themselves: the RFC section, the statement, what was
-//! expected, what came back, and the request and response that showed it (token redacted).
+//! Assertion failures that explain themselves: the sentence they enforce and its source, the
+//! level of that sentence, what was expected, what came back, and the request and response
+//! that showed it (token redacted).
 //!
-//! Steps return `Result<(), Failure>`; cucumber turns the `Err` into a failed step whose
-//! message is this type's `Display`, which the recorder keeps for the reports.
+//! Steps return `Result<(), Failure>`. Cucumber only keeps the `Display` text of an `Err`, so
+//! the text ends with the failure itself as JSON after [`STRUCTURED_MARKER`]; the recorder
+//! reads it back, which is how the reports group failures into findings by root cause.
 
-use serde::Serialize;
+use crate::report::Level;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A failure message starting with this marker is a skip, not a failure: the step found that
 /// the scenario does not apply to this target (e.g. the target has no authentication).
 pub const SKIP_MARKER: &str = "skipped: ";
 
+/// Separates a failure's human text from its JSON form in a step's error text.
+pub const STRUCTURED_MARKER: char = '\u{1e}';
+
 /// Request bodies and responses are cut to this many characters in messages.
-const MAX_SHOWN: usize = 3000;
+const MAX_SHOWN: usize = 600;
 
 /// One HTTP exchange as it is shown in a failure message.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Exchange {
     pub method: String,
     pub url: String,
@@ -27,26 +33,28 @@ pub struct Exchange {
     pub response: String,
 }
 
-fn cut(s: &str) -> String {
-    if s.chars().count() <= MAX_SHOWN {
+/// Cuts text for a message: at most [`MAX_SHOWN`] characters, saying how long it was.
+pub fn cut(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= MAX_SHOWN {
         return s.to_string();
     }
     let head: String = s.chars().take(MAX_SHOWN).collect();
-    format!("{head}... ({} characters in all)", s.chars().count())
+    format!("{head}... ({n} characters in all)")
 }
 
 impl fmt::Display for Exchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "  request:  {} {}", self.method, self.url)?;
+        writeln!(f, "  request:  {} {}", self.method, cut(&self.url))?;
         for (k, v) in &self.headers {
-            writeln!(f, "            {k}: {v}")?;
+            writeln!(f, "            {k}: {}", cut(v))?;
         }
         if let Some(b) = &self.body {
             writeln!(f, "            {}", cut(b))?;
         }
         writeln!(f, "  response: {}", self.status)?;
         for (k, v) in &self.response_headers {
-            writeln!(f, "            {k}: {v}")?;
+            writeln!(f, "            {k}: {}", cut(v))?;
         }
         if !self.response.is_empty() {
             writeln!(f, "            {}", cut(&self.response))?;
@@ -55,18 +63,50 @@ impl fmt::Display for Exchange {
     }
 }
 
-/// A failed expectation (or a skip, see [`SKIP_MARKER`]).
-#[derive(Debug, Clone)]
+/// What a failure means for its scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// The target does not do what the sentence says.
+    #[default]
+    Check,
+    /// The scenario could not test its subject (a setup or precondition failed): it is
+    /// blocked, and the failure is the finding that blocked it. Failures in `Given` steps are
+    /// blocking whatever their kind.
+    Blocking,
+    /// The target's own schema does not declare what the check needs.
+    NotApplicable,
+    /// The scenario does not apply to this target (see [`SKIP_MARKER`]).
+    Skip,
+    /// A defect of the suite or of its scenario data, not of the target.
+    Suite,
+}
+
+/// A failed expectation (or a skip, a not-applicable, a defect of the suite).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Failure {
-    /// Where the rule is written, e.g. "RFC 7644 §3.3".
+    /// Where the sentence is written, e.g. "RFC 7644 §3.3".
     pub source: String,
-    /// The rule in words.
+    /// The sentence in words.
     pub statement: String,
     pub expected: String,
     pub actual: String,
+    /// The level of the sentence itself; `None` takes the scenario's level. A check that is
+    /// weaker than its scenario (an OPTIONAL scimType in a MUST scenario) names its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(default)]
+    pub kind: Kind,
     /// Boxed: a failure travels through every `?` of a step, and most carry no exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Box<Exchange>>,
-    pub skip: bool,
+    /// Further failed checks of the same step: every assertion is reported, not only the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Failure>,
+    /// A property of the server as a whole (the shape of its error bodies, its media type):
+    /// one finding whatever request showed it.
+    #[serde(default)]
+    pub general: bool,
 }
 
 impl Failure {
@@ -82,26 +122,36 @@ impl Failure {
             statement: statement.into(),
             expected: expected.to_string(),
             actual: actual.to_string(),
+            level: None,
+            kind: Kind::Check,
             exchange: None,
-            skip: false,
+            also: Vec::new(),
+            general: false,
         }
     }
 
     /// The scenario does not apply to this target.
     pub fn skip(reason: impl Into<String>) -> Failure {
         Failure {
-            source: String::new(),
-            statement: reason.into(),
-            expected: String::new(),
-            actual: String::new(),
-            exchange: None,
-            skip: true,
+            kind: Kind::Skip,
+            ..Failure::new("", reason, "", "")
+        }
+    }
+
+    /// The target's schema does not declare what the check needs.
+    pub fn not_applicable(reason: impl Into<String>) -> Failure {
+        Failure {
+            kind: Kind::NotApplicable,
+            ..Failure::new("", reason, "", "")
         }
     }
 
     /// A defect of the suite or the scenario data (not of the target).
     pub fn suite(statement: impl Into<String>) -> Failure {
-        Failure::new("suite", statement, "", "")
+        Failure {
+            kind: Kind::Suite,
+            ..Failure::new("suite", statement, "", "")
+        }
     }
 
     /// Attaches the exchange that showed the failure.
@@ -111,20 +161,80 @@ impl Failure {
         }
         self
     }
+
+    /// Gives the failure the level of its own sentence.
+    pub fn at(mut self, level: Level) -> Failure {
+        self.level = Some(level);
+        self
+    }
+
+    /// Marks a check of the server as a whole (see [`Failure::general`]).
+    pub fn general(mut self) -> Failure {
+        self.general = true;
+        self
+    }
+
+    /// Makes the failure block its scenario instead of failing it.
+    pub fn blocking(mut self) -> Failure {
+        if self.kind == Kind::Check {
+            self.kind = Kind::Blocking;
+        }
+        self
+    }
+
+    /// Whether this failure only says the scenario does not apply (skip or not applicable).
+    pub fn is_skip(&self) -> bool {
+        matches!(self.kind, Kind::Skip | Kind::NotApplicable)
+    }
+
+    /// This failure and the further ones of the same step.
+    pub fn all(&self) -> impl Iterator<Item = &Failure> {
+        std::iter::once(self).chain(self.also.iter())
+    }
+
+    /// Reads a failure back from a step's error text (see [`STRUCTURED_MARKER`]).
+    pub fn from_text(text: &str) -> Option<Failure> {
+        let (_, json) = text.split_once(STRUCTURED_MARKER)?;
+        serde_json::from_str(json).ok()
+    }
+
+    /// The human part of a step's error text.
+    pub fn human(text: &str) -> &str {
+        text.split_once(STRUCTURED_MARKER).map_or(text, |(h, _)| h)
+    }
+
+    fn write_one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "[{}] {}", self.source, self.statement)?;
+        if !self.expected.is_empty() || !self.actual.is_empty() {
+            writeln!(f, "  expected: {}", cut(&self.expected))?;
+            writeln!(f, "  actual:   {}", cut(&self.actual))?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.skip {
+        if self.kind == Kind::Skip {
             return write!(f, "{SKIP_MARKER}{}", self.statement);
         }
-        writeln!(f, "[{}] {}", self.source, self.statement)?;
-        if !self.expected.is_empty() || !self.actual.is_empty() {
-            writeln!(f, "  expected: {}", self.expected)?;
-            writeln!(f, "  actual:   {}", self.actual)?;
+        if self.kind == Kind::NotApplicable {
+            write!(f, "not applicable: {}", self.statement)?;
+        } else {
+            self.write_one(f)?;
+            for more in &self.also {
+                more.write_one(f)?;
+            }
+            if let Some(x) = self
+                .exchange
+                .as_ref()
+                .or_else(|| self.also.iter().find_map(|a| a.exchange.as_ref()))
+            {
+                write!(f, "{x}")?;
+            }
         }
-        if let Some(x) = &self.exchange {
-            write!(f, "{x}")?;
+        if let Ok(json) = serde_json::to_string(self) {
+            write!(f, "{STRUCTURED_MARKER}{json}")?;
         }
         Ok(())
     }
@@ -151,6 +261,42 @@ pub fn ensure(
     }
 }
 
+/// Evaluates every check of a step and reports all that failed, not only the first.
+#[derive(Debug, Default)]
+pub struct Checks {
+    failed: Vec<Failure>,
+}
+
+impl Checks {
+    pub fn new() -> Checks {
+        Checks::default()
+    }
+
+    /// Records the outcome of one check (a skip or a suite defect stops the step at once).
+    pub fn add(&mut self, result: StepResult) -> StepResult {
+        match result {
+            Ok(()) => Ok(()),
+            Err(f) if f.is_skip() || f.kind == Kind::Suite => Err(f),
+            Err(f) => {
+                self.failed.push(f);
+                Ok(())
+            }
+        }
+    }
+
+    /// The step's result: the first failure carrying the others.
+    pub fn finish(self) -> StepResult {
+        let mut it = self.failed.into_iter();
+        match it.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                first.also.extend(it);
+                Err(first)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,13 +313,47 @@ mod tests {
         };
         let f = Failure::new("RFC 7644 §3.3", "create answers 201", 201, 200).with(Some(&x));
         let text = f.to_string();
-        assert!(text.starts_with("[RFC 7644 §3.3] create answers 201"));
-        assert!(text.contains("expected: 201") && text.contains("actual:   200"));
-        assert!(text.contains("request:  POST http://t/Users"));
+        let human = Failure::human(&text);
+        assert!(human.starts_with("[RFC 7644 §3.3] create answers 201"));
+        assert!(human.contains("expected: 201") && human.contains("actual:   200"));
+        assert!(human.contains("request:  POST http://t/Users"));
         assert!(
             Failure::skip("no auth")
                 .to_string()
                 .starts_with(SKIP_MARKER)
         );
+    }
+
+    #[test]
+    fn the_structured_form_survives_the_text() {
+        let f = Failure::new("RFC 7644 §3.12", "scimType", "invalidValue", "(absent)")
+            .at(Level::Should)
+            .blocking();
+        let back = Failure::from_text(&f.to_string()).expect("parses back");
+        assert_eq!(back.level, Some(Level::Should));
+        assert_eq!(back.kind, Kind::Blocking);
+        assert_eq!(back.statement, "scimType");
+    }
+
+    #[test]
+    fn every_failed_check_is_kept() {
+        let mut c = Checks::new();
+        c.add(ensure(false, None, "a", "first", 1, 2))
+            .expect("not a skip");
+        c.add(ensure(true, None, "b", "passes", 1, 1))
+            .expect("passes");
+        c.add(ensure(false, None, "c", "second", 1, 2))
+            .expect("not a skip");
+        let f = c.finish().expect_err("two failed");
+        let names: Vec<&str> = f.all().map(|x| x.statement.as_str()).collect();
+        assert_eq!(names, ["first", "second"]);
+        assert!(Failure::human(&f.to_string()).contains("[c] second"));
+    }
+
+    #[test]
+    fn long_bodies_are_cut() {
+        let s = "x".repeat(1_000_000);
+        let shown = cut(&s);
+        assert!(shown.len() < 700 && shown.ends_with("(1000000 characters in all)"));
     }
 }

@@ -20,6 +20,7 @@
 
 pub mod assert;
 pub mod recorder;
+pub mod schema;
 pub mod steps;
 pub mod target;
 pub mod world;
@@ -89,11 +90,15 @@ pub struct ConformanceOptions {
     pub json: Option<PathBuf>,
     pub html: Option<PathBuf>,
     pub fail_on: FailOn,
-    /// Scenarios in flight at once (0 means 16).
+    /// Scenarios in flight at once (0 means [`DEFAULT_CONCURRENCY`]).
     pub concurrency: usize,
     /// Print one line per scenario as it finishes.
     pub echo: bool,
 }
+
+/// Scenarios in flight at once unless told otherwise: low, so the suite's own load does not
+/// break a server that is not thread-safe.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// Limits of the embedded reference during a conformance run. Smaller than the reference's
 /// defaults so the suite can probe every advertised limit (a page cap, a filter-match cap, a
@@ -200,12 +205,16 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
     let target = ctx.base_url.clone();
 
     let hook_ctx = ctx.clone();
+    // Requests that only succeeded when retried, by (feature name, scenario line).
+    type FlakyMap = std::collections::HashMap<(String, usize), Vec<String>>;
+    let flaky: Arc<std::sync::Mutex<FlakyMap>> = Default::default();
+    let flaky_sink = flaky.clone();
     let strict_profile = opts.profile == Profile::Rfc;
     let recorder = ScimWorld::cucumber()
         .with_writer(recorder::Recorder::new(opts.echo))
         .with_default_cli()
         .max_concurrent_scenarios(if opts.concurrency == 0 {
-            16
+            DEFAULT_CONCURRENCY
         } else {
             opts.concurrency
         })
@@ -240,9 +249,15 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
             }
             .boxed_local()
         })
-        .after(|_, _, _, _, world| {
+        .after(move |f, _, s, _, world| {
+            let flaky = flaky_sink.clone();
             async move {
                 if let Some(w) = world {
+                    if !w.flaky.is_empty()
+                        && let Ok(mut m) = flaky.lock()
+                    {
+                        m.insert((f.name.clone(), s.position.line), w.flaky.clone());
+                    }
                     w.clean_up().await;
                 }
             }
@@ -272,10 +287,20 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         started,
         duration_ms: clock.elapsed().as_millis() as u64,
         counts: Default::default(),
+        findings: Vec::new(),
         features: recorder.features,
         errors: recorder.errors,
     };
     report.features.retain(|f| !f.scenarios.is_empty());
+    if let Ok(m) = flaky.lock() {
+        for f in &mut report.features {
+            for s in &mut f.scenarios {
+                if let Some(v) = m.get(&(f.name.clone(), s.line)) {
+                    s.flaky = v.clone();
+                }
+            }
+        }
+    }
     report.features.sort_by(|a, b| a.path.cmp(&b.path));
     report.finish();
     if let Some(p) = &opts.junit {
@@ -291,40 +316,68 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
     Ok(report)
 }
 
-/// 0 when every MUST (and, with `--fail-on should`, every SHOULD) passed; 1 otherwise; 2 when
-/// the suite itself could not run (unreadable features).
+/// 0 when no MUST finding exists (and, with `--fail-on should`, no SHOULD failed); 1 when a
+/// MUST finding exists, including one that only blocks other scenarios; 2 when the suite
+/// itself could not run (unreadable features, a defect of the suite).
 pub fn exit_code(report: &RunReport) -> i32 {
-    if !report.errors.is_empty() {
+    if !report.errors.is_empty() || report.suite_defects() > 0 {
         2
-    } else if report.counts.failed > 0 {
+    } else if report.counts.failed > 0 || report.must_findings() > 0 {
         1
     } else {
         0
     }
 }
 
-/// A multi-line summary for the terminal, ending with the plain `N passed, N failed` line.
+/// Most scenarios listed under a finding in the terminal; the reports list them all.
+const LISTED: usize = 6;
+
+/// A multi-line summary for the terminal: the findings grouped by root cause and area, the
+/// counts, and the plain `N passed, N failed` line.
 pub fn summary(report: &RunReport) -> String {
-    use crate::report::Verdict;
+    use crate::report::Area;
     let mut out = String::new();
-    for (f, s) in report.scenarios() {
-        if matches!(s.verdict, Verdict::Fail | Verdict::Warn) {
-            let label = if s.verdict == Verdict::Fail {
-                "FAILED"
-            } else {
-                "WARNING (SHOULD)"
-            };
-            let reason = match &s.outcome {
-                crate::report::Outcome::Failed(m) => m.as_str(),
-                _ => "",
-            };
+    if !report.findings.is_empty() {
+        out.push_str(&format!("\n{}\n", report.headline()));
+    }
+    for area in [Area::Rfc, Area::Entra, Area::Suite] {
+        let here: Vec<_> = report.findings.iter().filter(|f| f.area == area).collect();
+        if here.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n== {} ({} findings)\n",
+            area.title(),
+            here.len()
+        ));
+        for f in here {
             out.push_str(&format!(
-                "\n{label} [{}] {}: {}\n{}\n",
-                s.level.as_str(),
-                f.name,
-                s.name,
-                reason.trim_end()
+                "\n{} {:<6} [{}] {}\n",
+                f.id,
+                f.level.as_str(),
+                f.source,
+                f.statement
             ));
+            if !f.expected.is_empty() {
+                out.push_str(&format!("   expected: {}\n", assert::cut(&f.expected)));
+            }
+            out.push_str(&format!("   observed: {}\n", assert::cut(&f.observed)));
+            out.push_str(&format!(
+                "   affects {} scenario{} ({} failed or warned, {} blocked):\n",
+                f.reach(),
+                if f.reach() == 1 { "" } else { "s" },
+                f.failed,
+                f.blocked
+            ));
+            for a in f.scenarios.iter().take(LISTED) {
+                out.push_str(&format!(
+                    "     - {} {}: {} (line {})\n",
+                    a.effect, a.feature, a.scenario, a.line
+                ));
+            }
+            if f.reach() > LISTED {
+                out.push_str(&format!("     - and {} more\n", f.reach() - LISTED));
+            }
         }
     }
     for e in &report.errors {
@@ -332,7 +385,7 @@ pub fn summary(report: &RunReport) -> String {
     }
     let c = report.counts;
     out.push_str(&format!(
-        "\ntarget {} ({}), {:.1} s: {} warnings (SHOULD), {} optional not offered (MAY), {} skipped\n",
+        "\ntarget {} ({}), {:.1} s: {} warnings, {} blocked, {} not offered (MAY), {} not applicable, {} skipped, {} flaky\n",
         report.target,
         if report.embedded {
             "embedded reference"
@@ -341,9 +394,17 @@ pub fn summary(report: &RunReport) -> String {
         },
         report.duration_ms as f64 / 1000.0,
         c.warnings,
+        c.blocked,
         c.not_offered,
-        c.skipped
+        c.not_applicable,
+        c.skipped,
+        c.flaky
     ));
+    if report.findings.is_empty() {
+        out.push_str("no findings\n");
+    } else {
+        out.push_str(&format!("{}\n", report.headline()));
+    }
     out.push_str(&report.summary_line());
     out.push('\n');
     out

@@ -9,9 +9,10 @@
 //! It keys features and scenarios by cucumber's `Source` handles, so it needs no event
 //! normalisation even though scenarios run concurrently.
 
-use super::assert::SKIP_MARKER;
+use super::assert::{Exchange, Failure, Kind, SKIP_MARKER};
 use crate::report::{
-    FeatureReport, Level, Outcome, ScenarioReport, StepReport, StepStatus, Verdict,
+    CheckKind, CheckRecord, FeatureReport, Level, Outcome, ScenarioReport, StepReport, StepStatus,
+    Verdict,
 };
 use cucumber::event::{self, Cucumber, HookType, Source, StepError};
 use cucumber::gherkin;
@@ -76,7 +77,99 @@ fn step_report(s: &gherkin::Step, background: bool) -> StepReport {
         docstring: s.docstring.clone(),
         table: s.table.as_ref().map(|t| t.rows.clone()),
         message: None,
+        setup: background || s.ty == gherkin::StepType::Given,
+        checks: Vec::new(),
     }
+}
+
+/// `METHOD /path` of an exchange with ids and query values normalised, so the same request
+/// shape groups across scenarios.
+fn request_shape(x: &Exchange) -> String {
+    let path = x
+        .url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or(&x.url);
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    // The segment after a resource endpoint is an id, whatever its form (UUIDs, integers).
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        let after_resource = segments
+            .last()
+            .is_some_and(|prev| matches!(*prev, "Users" | "Groups"));
+        let is_id = after_resource && !seg.starts_with('.') && !seg.is_empty();
+        segments.push(if is_id { "{id}" } else { seg });
+    }
+    let mut out = format!("{} {}", x.method, segments.join("/"));
+    let params: Vec<&str> = query
+        .split('&')
+        .filter_map(|kv| kv.split('=').next())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if !params.is_empty() {
+        out.push('?');
+        out.push_str(
+            &params
+                .iter()
+                .map(|p| format!("{p}=…"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+    }
+    out
+}
+
+/// The server's own words in an error body: its scimType and detail.
+fn server_detail(x: &Exchange) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_str(&x.response).ok()?;
+    let field = |k: &str| {
+        body.as_object()?
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(k))
+            .and_then(|(_, v)| v.as_str().map(str::to_string))
+    };
+    let said: Vec<String> = [field("scimType"), field("detail")]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    if said.is_empty() {
+        return None;
+    }
+    Some(
+        super::assert::cut(&said.join(": "))
+            .chars()
+            .take(200)
+            .collect(),
+    )
+}
+
+/// The failed checks a step's failure carries, as the reports keep them.
+fn check_records(f: &Failure) -> Vec<CheckRecord> {
+    let shown = f.exchange.clone();
+    f.all()
+        .filter(|c| !c.is_skip())
+        .map(|c| {
+            let x = c.exchange.as_ref().or(shown.as_ref());
+            CheckRecord {
+                general: c.general,
+                source: c.source.clone(),
+                statement: c.statement.clone(),
+                expected: c.expected.clone(),
+                actual: c.actual.clone(),
+                level: c.level,
+                kind: match c.kind {
+                    Kind::Blocking => CheckKind::Blocking,
+                    Kind::Suite => CheckKind::Suite,
+                    _ => CheckKind::Check,
+                },
+                request: x.map(|x| request_shape(x)),
+                status: x.map(|x| x.status).filter(|s| *s != 0),
+                server_detail: x.and_then(|x| server_detail(x)),
+                exchange: x.map(|x| x.to_string()),
+            }
+        })
+        .collect()
 }
 
 fn millis(from: SystemTime, to: SystemTime) -> u64 {
@@ -138,6 +231,7 @@ impl Recorder {
                     outcome: Outcome::Passed,
                     verdict: Verdict::Pass,
                     duration_ms: 0,
+                    flaky: Vec::new(),
                     steps,
                 };
                 self.running.insert(
@@ -196,16 +290,36 @@ impl Recorder {
             event::Step::Passed(..) => s.status = StepStatus::Passed,
             event::Step::Skipped => {
                 s.status = StepStatus::Undefined;
-                s.message = Some("no step definition matches this text".into());
+                let text = "no step definition matches this text";
+                s.message = Some(text.into());
+                s.checks = check_records(&Failure::suite(text));
             }
             event::Step::Failed(_, _, _, err) => {
                 let text = error_text(&err);
-                s.status = if text.starts_with(SKIP_MARKER) {
+                let structured = Failure::from_text(&text);
+                let human = Failure::human(&text).to_string();
+                let skip = structured
+                    .as_ref()
+                    .map_or(text.starts_with(SKIP_MARKER), |f| f.is_skip());
+                s.status = if skip {
                     StepStatus::NotRun
                 } else {
                     StepStatus::Failed
                 };
-                s.message = Some(text);
+                s.checks = match &structured {
+                    Some(f) => check_records(f),
+                    // A panic or a step's own error that is not ours: a defect of the suite.
+                    None if !skip => check_records(&Failure::suite(human.clone())),
+                    None => Vec::new(),
+                };
+                if let Some(f) = structured
+                    .as_ref()
+                    .filter(|f| f.kind == Kind::NotApplicable)
+                {
+                    s.message = Some(format!("{NOT_APPLICABLE_MARKER}{}", f.statement));
+                } else {
+                    s.message = Some(human);
+                }
             }
         }
     }
@@ -218,28 +332,28 @@ impl Recorder {
             hook_failure,
         } = r;
         report.duration_ms = millis(started, at);
-        let step_message = report.steps.iter().find_map(|s| match s.status {
-            StepStatus::Failed | StepStatus::Undefined => {
-                Some(format!("{} {}: {}", s.keyword, s.text, s.message.clone()?))
-            }
-            StepStatus::NotRun => s.message.clone(),
-            StepStatus::Passed => None,
-        });
-        report.outcome = match (hook_failure, step_message) {
-            (Some(h), _) if h.starts_with(SKIP_MARKER) => {
+        if report.tags.iter().any(|t| t == "entra-compat") {
+            cite_entra(&mut report);
+        }
+        report.outcome = match hook_failure {
+            Some(h) if h.starts_with(SKIP_MARKER) => {
                 Outcome::Skipped(h[SKIP_MARKER.len()..].to_string())
             }
-            (Some(h), _) => Outcome::Failed(format!("before hook: {h}")),
-            (None, Some(m)) if m.starts_with(SKIP_MARKER) => {
-                Outcome::Skipped(m[SKIP_MARKER.len()..].to_string())
+            Some(h) => {
+                // A before hook fails only on a defect of a feature file (an unknown tag).
+                if let Some(first) = report.steps.first_mut() {
+                    first.checks = check_records(&Failure::suite(format!("before hook: {h}")));
+                }
+                Outcome::Blocked(format!("before hook: {h}"))
             }
-            (None, Some(m)) => Outcome::Failed(m),
-            (None, None) => Outcome::Passed,
+            None => step_outcome(&report.steps),
         };
         if self.echo {
             let mark = match &report.outcome {
                 Outcome::Passed => "ok  ",
                 Outcome::Skipped(_) => "skip",
+                Outcome::NotApplicable(_) => "n/a ",
+                Outcome::Blocked(_) => "BLKD",
                 Outcome::Failed(_) => match report.level {
                     Level::Must => "FAIL",
                     Level::Should => "WARN",
@@ -249,7 +363,7 @@ impl Recorder {
             let name = self.features.get(feature).map_or("", |f| f.name.as_str());
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{mark} {name}: {}", report.name);
-            if let Outcome::Skipped(why) = &report.outcome {
+            if let Outcome::Skipped(why) | Outcome::NotApplicable(why) = &report.outcome {
                 let _ = writeln!(out, "     {why}");
             }
         }
@@ -257,6 +371,79 @@ impl Recorder {
             f.scenarios.push(report);
         }
     }
+}
+
+/// Checks of the identity provider's profile enforce the provider's documented behaviour, not
+/// an RFC sentence: they cite the provider's page for the scenario's E-* statement, keeping
+/// the RFC section the request shape comes from.
+fn cite_entra(report: &mut ScenarioReport) {
+    let ids: Vec<&str> = report
+        .tags
+        .iter()
+        .filter(|t| t.starts_with("E-"))
+        .map(String::as_str)
+        .collect();
+    let page = if ids.iter().any(|i| i.starts_with("E-U-03")) {
+        "Microsoft Entra ID, Known issues with SCIM 2.0 protocol compliance"
+    } else {
+        "Microsoft Entra ID, Develop and plan provisioning for a SCIM endpoint"
+    };
+    for st in &mut report.steps {
+        for c in &mut st.checks {
+            if c.kind != CheckKind::Suite && !c.source.contains("Entra") {
+                c.source = format!("{page} ({}); shape: {}", ids.join(", "), c.source);
+            }
+        }
+    }
+}
+
+/// A step message starting with this marks a scenario the target's schema makes not applicable.
+const NOT_APPLICABLE_MARKER: &str = "not applicable: ";
+
+/// How a scenario ended, from its steps: the first step that did not pass decides. A failure
+/// in a setup step (or one marked blocking, or a defect of the suite) blocks the scenario.
+fn step_outcome(steps: &[StepReport]) -> Outcome {
+    for s in steps {
+        match s.status {
+            StepStatus::Passed => continue,
+            StepStatus::NotRun => {
+                return match &s.message {
+                    Some(m) if m.starts_with(SKIP_MARKER) => {
+                        Outcome::Skipped(m[SKIP_MARKER.len()..].to_string())
+                    }
+                    Some(m) if m.starts_with(NOT_APPLICABLE_MARKER) => {
+                        Outcome::NotApplicable(m[NOT_APPLICABLE_MARKER.len()..].to_string())
+                    }
+                    _ => continue,
+                };
+            }
+            StepStatus::Failed | StepStatus::Undefined => {
+                let text = format!(
+                    "{} {}: {}",
+                    s.keyword,
+                    s.text,
+                    s.message.clone().unwrap_or_default()
+                );
+                if let Some(m) = s
+                    .message
+                    .as_ref()
+                    .filter(|m| m.starts_with(NOT_APPLICABLE_MARKER))
+                {
+                    return Outcome::NotApplicable(m[NOT_APPLICABLE_MARKER.len()..].to_string());
+                }
+                let blocks = s.setup
+                    || s.checks
+                        .iter()
+                        .any(|c| matches!(c.kind, CheckKind::Blocking | CheckKind::Suite));
+                return if blocks {
+                    Outcome::Blocked(text)
+                } else {
+                    Outcome::Failed(text)
+                };
+            }
+        }
+    }
+    Outcome::Passed
 }
 
 impl Writer<super::ScimWorld> for Recorder {

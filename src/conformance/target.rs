@@ -121,6 +121,8 @@ pub struct RunContext {
     /// Kept only to send it and to redact it from every message; never printed.
     pub token: Option<String>,
     pub discovery: Discovery,
+    /// The target's published User schema, which shapes every user body the suite sends.
+    pub schema: super::schema::TargetSchema,
     pub embedded: bool,
 }
 
@@ -179,12 +181,21 @@ impl RunContext {
             discovery.usersync_api =
                 s.status == 200 && s.body.get("on").is_some_and(Value::is_boolean);
         }
+        // The target's own schema; a target that publishes none (or garbage) gets RFC 7643's.
+        let list = |r: Result<crate::client::ScimResponse, _>| match r {
+            Ok(r) if r.status == 200 => Some(r.body),
+            _ => None,
+        };
+        let schemas = list(client.get("/Schemas").await);
+        let types = list(client.get("/ResourceTypes").await);
+        let schema = super::schema::TargetSchema::from_documents(schemas.as_ref(), types.as_ref());
         Ok(RunContext {
             client,
             raw,
             base_url: base,
             token,
             discovery,
+            schema,
             embedded,
         })
     }

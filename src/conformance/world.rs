@@ -2,13 +2,20 @@
 //! discovery), the names it made unique, the resources it created (so the `after` hook deletes
 //! them even when a step failed) and the last exchange (for failure messages).
 //!
-//! Scenario data is isolated by construction, so scenarios can run concurrently and against a
-//! shared external target: every scenario draws a random numeric suffix; user names become
-//! `<name>.<suffix>`, group names `<name> <suffix>`, and every resource it creates carries an
-//! `externalId` starting with `sh<suffix>-`. Searches a scenario makes are scoped with
-//! `externalId sw "sh<suffix>-"`, so "exactly 1 user is found" counts only its own data. The
-//! suffix is digits only, so changing the case of a name in a filter changes only the part the
-//! scenario wrote.
+//! Scenario data is the suite's own business, isolated by construction, so scenarios can run
+//! concurrently against a shared external target that may hold any value unique (RFC 7643
+//! lets a provider add uniqueness) and may keep the values of deleted users reserved:
+//! - every scenario draws a random numeric suffix, unique per run and per scenario;
+//! - userNames look like email addresses, as the identity provider's UPN-mapped ones do:
+//!   `ann` becomes `ann.<suffix>@example.com`;
+//! - every email a feature writes (`ann@home.example`) becomes `ann.<suffix>@home.example`, in
+//!   request bodies, in filters and in the values checked;
+//! - user displayNames and group names end with the suffix; every resource carries an
+//!   `externalId` starting with `sh<suffix>-`.
+//!
+//! Searches are scoped on the client side: the filter a feature wrote is sent as written (in
+//! the server's names), and only the scenario's own resources are counted among the results,
+//! so no scenario depends on `and`, parentheses or `sw` unless it tests them.
 
 use super::assert::{Exchange, Failure};
 use super::target::RunContext;
@@ -49,6 +56,8 @@ pub struct ScimWorld {
     pub usersync: super::steps::usersync::SyncState,
     /// The directory connector's scenario state (features/usersync/directory-connector).
     pub adc: Option<Box<super::steps::directory_connector::AdcScenario>>,
+    /// Requests that failed in transit or with a 5xx and succeeded when sent once more.
+    pub flaky: Vec<String>,
     /// Domain verification: the run's fake servers and the codes the target issued.
     pub verification: super::steps::verification::VerificationState,
 }
@@ -72,13 +81,71 @@ impl ScimWorld {
         format!("sh{}-", self.suffix)
     }
 
-    /// The filter clause selecting only this scenario's resources.
-    pub fn scope_clause(&self) -> String {
-        format!("externalId sw \"{}\"", self.scope_prefix())
-    }
-
-    pub fn user_name(&self, name: &str) -> String {
+    /// The unique local part for a feature's name: `ann.<suffix>`.
+    pub fn local_name(&self, name: &str) -> String {
         format!("{name}.{}", self.suffix)
+    }
+    /// The userName for a feature's name, shaped like an email address.
+    pub fn user_name(&self, name: &str) -> String {
+        format!("{}@example.com", self.local_name(name))
+    }
+    /// A user's unique displayName.
+    pub fn display_name(&self, display: &str) -> String {
+        if display.ends_with(&self.suffix) {
+            display.to_string()
+        } else {
+            format!("{display} {}", self.suffix)
+        }
+    }
+    /// An email a feature wrote, made unique: `ann@x.example` becomes `ann.<suffix>@x.example`.
+    pub fn email(&self, email: &str) -> String {
+        match email.split_once('@') {
+            Some((local, domain)) if !local.ends_with(&self.suffix) => {
+                format!("{local}.{}@{domain}", self.suffix)
+            }
+            _ => email.to_string(),
+        }
+    }
+    /// Every email address in a text (a request body from a feature) made unique.
+    pub fn unique_emails(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 32);
+        let mut word = String::new();
+        let is_part =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '@');
+        let flush = |word: &mut String, out: &mut String| {
+            let looks = word.matches('@').count() == 1
+                && word
+                    .split_once('@')
+                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+            if looks {
+                out.push_str(&self.email(word));
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        };
+        for c in text.chars() {
+            if is_part(c) {
+                word.push(c);
+            } else {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out
+    }
+    /// The value a step should expect where a feature wrote `want` for `path`: emails and user
+    /// displayNames are the unique forms the scenario sent.
+    pub fn expected_value(&self, path: &str, want: &str) -> String {
+        let p = path.to_ascii_lowercase();
+        if p.contains("email") || want.contains('@') {
+            self.unique_emails(want)
+        } else if p == "displayname" && !want.is_empty() {
+            self.display_name(want)
+        } else {
+            want.to_string()
+        }
     }
     pub fn group_name(&self, name: &str) -> String {
         format!("{name} {}", self.suffix)
@@ -89,9 +156,12 @@ impl ScimWorld {
 
     /// The feature's name for a user the server returned (its userName without the suffix).
     pub fn user_alias(&self, user_name: &str) -> String {
-        let tail = format!(".{}", self.suffix);
+        let tail = format!(".{}@example.com", self.suffix);
         match user_name.len().checked_sub(tail.len()) {
-            Some(cut) if user_name.is_char_boundary(cut) && user_name[cut..] == tail => {
+            Some(cut)
+                if user_name.is_char_boundary(cut)
+                    && user_name[cut..].eq_ignore_ascii_case(&tail) =>
+            {
                 user_name[..cut].to_string()
             }
             _ => user_name.to_string(),
@@ -167,6 +237,9 @@ impl ScimWorld {
         {
             return self.external_id(lit);
         }
+        if attr.contains("email") || attr == "value" {
+            return self.unique_emails(lit);
+        }
         lit.to_string()
     }
 
@@ -182,6 +255,7 @@ impl ScimWorld {
             let name = self.group_name(text[start + 12..end].trim());
             text.replace_range(start..=end, &name);
         }
+        let text = self.unique_emails(&text);
         let text = text.as_str();
         let mut out = String::new();
         let mut rest = text;
@@ -212,7 +286,26 @@ impl ScimWorld {
         headers: &[(&str, &str)],
     ) -> Result<ScimResponse, Failure> {
         let ctx = self.ctx()?;
-        let result = ctx.client.send(method.clone(), path, body, headers).await;
+        let mut result = ctx.client.send(method.clone(), path, body, headers).await;
+        // A transport error or a 5xx is sent once more, after the first answer: a weak server
+        // under the suite's load is not the finding the scenario is about. What only passed
+        // the second time is marked flaky in the report.
+        let first_failed = match &result {
+            Err(e) => Some(e.to_string()),
+            Ok(r) if r.status >= 500 => Some(format!("status {}", r.status)),
+            Ok(_) => None,
+        };
+        if let Some(why) = first_failed {
+            let again = ctx.client.send(method.clone(), path, body, headers).await;
+            if matches!(&again, Ok(r) if r.status < 500) {
+                self.flaky.push(format!(
+                    "{method} {}: {}, then answered when sent again",
+                    ctx.client.url(path),
+                    ctx.redact(&why)
+                ));
+            }
+            result = again;
+        }
         let mut x = Exchange {
             method: method.to_string(),
             url: ctx.client.url(path),
@@ -347,21 +440,39 @@ impl ScimWorld {
             Some(c) => c.to_uppercase().chain(given).collect::<String>(),
             None => String::new(),
         };
+        // Some servers require an email (or a userName that is one): every user has one.
+        let email = match email {
+            Some(e) => self.email(e),
+            None => self.user_name(name),
+        };
         let mut body = json!({
             "schemas": [USER_SCHEMA],
             "userName": self.user_name(name),
             "externalId": self.external_id(name),
             "name": {"givenName": given, "familyName": "Tester"},
-            "displayName": format!("{given} Tester"),
+            "displayName": self.display_name(&format!("{given} Tester")),
             "active": true,
+            "emails": [{"value": email, "type": "work", "primary": true}],
         });
-        if let (Some(e), Some(o)) = (email, body.as_object_mut()) {
-            o.insert(
-                "emails".into(),
-                json!([{"value": e, "type": "work", "primary": true}]),
-            );
-        }
+        self.shape(&mut body);
         body
+    }
+
+    /// Fits a user body to the target's published schema (see `conformance::schema`).
+    pub fn shape(&self, body: &mut Value) {
+        if let Some(ctx) = &self.ctx {
+            ctx.schema.shape_user(body, &self.suffix);
+        }
+    }
+
+    /// Not applicable when the target's schema does not declare the attribute path.
+    pub fn applicable(&self, path: &str) -> Result<(), Failure> {
+        match self.ctx.as_ref().and_then(|c| c.schema.lacks(path)) {
+            None => Ok(()),
+            Some(missing) => Err(Failure::not_applicable(format!(
+                "the target's /Schemas does not declare {missing}"
+            ))),
+        }
     }
 
     /// Creates a user from a body and remembers it under `name`; 201 is required.
@@ -429,18 +540,89 @@ impl ScimWorld {
             .await
     }
 
-    /// GET `/Users` with this scenario's scope AND-ed to `filter` (if any) plus extra params.
+    /// GET `/Users` with `filter` as the feature wrote it (in the server's names), plus extra
+    /// parameters. Without a filter, the scenario's own users are selected with `userName eq`
+    /// clauses joined by `or`, the simplest filter there is. The scenario's own resources are
+    /// picked out of the results on the client side (see [`ScimWorld::own`]); when the filter
+    /// also matches other data and the answer is paged, further pages are read (at most
+    /// [`MAX_SCOPE_PAGES`]) and their resources are added to the last response.
     pub async fn search_users(
         &mut self,
         filter: Option<&str>,
         extra: &str,
     ) -> Result<ScimResponse, Failure> {
-        let scoped = match filter {
-            Some(f) => format!("({}) and {}", self.rewrite_filter(f), self.scope_clause()),
-            None => self.scope_clause(),
+        let filter = match filter {
+            Some(f) => self.rewrite_filter(f),
+            None => self.own_users_clause(),
         };
-        let path = format!("/Users?filter={}{extra}", encode(&scoped));
-        self.call(Method::GET, &path, None, &[]).await
+        let path = format!("/Users?filter={}{extra}", encode(&filter));
+        let first = self.call(Method::GET, &path, None, &[]).await?;
+        if extra.contains("startIndex") || extra.contains("count=") || first.status != 200 {
+            return Ok(first);
+        }
+        let mut merged = first.clone();
+        let total = first
+            .body
+            .get("totalResults")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let mut seen = resources(&first.body).len() as u64;
+        let mut pages = 1;
+        while seen < total && pages < MAX_SCOPE_PAGES && !self.all_own_in(&merged.body) {
+            let next = format!("{path}&startIndex={}", seen + 1);
+            let r = self.call(Method::GET, &next, None, &[]).await?;
+            let more = resources(&r.body);
+            if r.status != 200 || more.is_empty() {
+                break;
+            }
+            seen += more.len() as u64;
+            pages += 1;
+            if let Some(list) = merged
+                .body
+                .get_mut("Resources")
+                .and_then(Value::as_array_mut)
+            {
+                list.extend(more);
+            }
+        }
+        self.last_response = Some(merged.clone());
+        Ok(merged)
+    }
+
+    /// `userName eq "…" or userName eq "…"` over the scenario's users.
+    pub fn own_users_clause(&self) -> String {
+        let mut names: Vec<&String> = self.users.values().map(|u| &u.real_name).collect();
+        names.sort();
+        if names.is_empty() {
+            return format!("userName eq \"{}\"", self.user_name("nobody"));
+        }
+        names
+            .iter()
+            .map(|n| format!("userName eq \"{n}\""))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+
+    /// The resources of a list that this scenario created, in the order listed.
+    pub fn own(&self, list: &[Value]) -> Vec<Value> {
+        let ids: std::collections::HashSet<&str> = self
+            .users
+            .values()
+            .chain(self.groups.values())
+            .map(|c| c.id.as_str())
+            .collect();
+        list.iter()
+            .filter(|r| {
+                r.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| ids.contains(i))
+            })
+            .cloned()
+            .collect()
+    }
+
+    fn all_own_in(&self, body: &Value) -> bool {
+        self.own(&resources(body)).len() >= self.users.len()
     }
 
     /// Deletes everything the scenario created, groups first; errors are ignored because the
@@ -470,6 +652,16 @@ fn attribute_before(text: &str) -> String {
         .next()
         .unwrap_or("")
         .to_lowercase()
+}
+
+/// Most pages a scoped search reads to find the scenario's own resources among other data.
+pub const MAX_SCOPE_PAGES: usize = 20;
+
+fn resources(body: &Value) -> Vec<Value> {
+    body.get("Resources")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The enterprise extension URN, re-exported for steps.

@@ -18,7 +18,11 @@ section.feature{background:#fff;border:1px solid #dde1e7;border-radius:8px;margi
 section.feature h2{font-size:18px;margin:10px 0 4px}.desc{color:#555;white-space:pre-wrap;margin:0 0 8px}
 details.sc{border-top:1px solid #eceef2;padding:6px 0}details.sc summary{cursor:pointer}
 .badge{display:inline-block;min-width:74px;text-align:center;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:700;color:#fff;margin-right:8px}
-.pass{background:#2e8540}.fail{background:#c62828}.warn{background:#d98200}.may{background:#6a6fb5}.skip{background:#8a8f98}
+.pass{background:#2e8540}.fail{background:#c62828}.warn{background:#d98200}.may{background:#6a6fb5}.skip{background:#8a8f98}.blocked{background:#7b3f99}.na{background:#5f8a8b}
+section.findings{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:18px 0;padding:8px 18px}
+details.finding{border-top:1px solid #eceef2;padding:8px 0}details.finding summary{cursor:pointer;font-weight:600}
+.fid{font-family:ui-monospace,monospace;color:#5a6270;margin-right:6px}.obs{margin:4px 0 4px 14px}.obs b{display:inline-block;min-width:74px}
+ul.affected{margin:4px 0 4px 14px;padding-left:16px;font-size:13px}
 .tag{font-size:12px;color:#5a6270;background:#eef0f4;border-radius:4px;padding:0 4px;margin-left:4px}
 ol.steps{list-style:none;padding-left:14px;margin:6px 0;font-family:ui-monospace,monospace;font-size:13px}
 ol.steps li{padding:1px 6px;border-left:4px solid #ccc;margin:2px 0}
@@ -37,20 +41,92 @@ fn badge(v: Verdict) -> (&'static str, &'static str) {
         Verdict::Fail => ("fail", "FAILED"),
         Verdict::Warn => ("warn", "warning"),
         Verdict::NotOffered => ("may", "not offered"),
+        Verdict::NotApplicable => ("na", "not applicable"),
         Verdict::Skip => ("skip", "skipped"),
+        Verdict::Blocked => ("blocked", "BLOCKED"),
     }
 }
 
-fn scenario(h: &mut String, s: &ScenarioReport) {
+/// The anchor of a scenario's detail, so a finding can link to the scenarios it affects.
+fn anchor(feature: &str, line: usize) -> String {
+    let slug: String = feature
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("s-{slug}-{line}")
+}
+
+/// The findings, grouped by area, each opening onto what it is and the scenarios it affects.
+fn findings(h: &mut String, report: &RunReport) {
+    use super::{Area, Level};
+    h.push_str("<section class=findings>");
+    if report.findings.is_empty() {
+        h.push_str("<h2>No findings</h2><p>Every scenario that ran passed.</p></section>");
+        return;
+    }
+    let _ = write!(h, "<h2>{}</h2>", esc(&report.headline()));
+    h.push_str("<p>A finding is one root cause: the same sentence failed in the same way. The scenarios it fails, or blocks (they could not test their subject), are listed under it. MUST findings come first, then the widest.</p>");
+    for area in [Area::Rfc, Area::Entra, Area::Suite] {
+        let here: Vec<_> = report.findings.iter().filter(|f| f.area == area).collect();
+        if here.is_empty() {
+            continue;
+        }
+        let _ = write!(h, "<h3>{} ({})</h3>", esc(area.title()), here.len());
+        for f in here {
+            let class = match f.level {
+                Level::Must => "fail",
+                Level::Should => "warn",
+                Level::May => "may",
+            };
+            let _ = write!(
+                h,
+                "<details class=finding><summary><span class=\"badge {class}\">{}</span><span class=fid>{}</span>{} <span class=tag>{} scenario(s): {} failed or warned, {} blocked</span></summary>",
+                f.level.as_str(),
+                esc(&f.id),
+                esc(&f.statement),
+                f.reach(),
+                f.failed,
+                f.blocked
+            );
+            let _ = write!(
+                h,
+                "<div class=obs><b>source</b> {}</div><div class=obs><b>expected</b> {}</div><div class=obs><b>observed</b> {}</div><ul class=affected>",
+                esc(&f.source),
+                esc(&f.expected),
+                esc(&f.observed)
+            );
+            for a in &f.scenarios {
+                let _ = write!(
+                    h,
+                    "<li>{} <a href=\"#{}\">{}: {}</a></li>",
+                    a.effect,
+                    anchor(&a.feature, a.line),
+                    esc(&a.feature),
+                    esc(&a.scenario)
+                );
+            }
+            h.push_str("</ul>");
+            if let Some(x) = &f.example {
+                let _ = write!(h, "<pre>{}</pre>", esc(x));
+            }
+            h.push_str("</details>");
+        }
+    }
+    h.push_str("</section>");
+}
+
+fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
     let (class, label) = badge(s.verdict);
-    let open = if matches!(s.verdict, Verdict::Fail | Verdict::Warn) {
-        " open"
-    } else {
-        ""
-    };
     let _ = write!(
         h,
-        "<details class=sc{open}><summary><span class=\"badge {class}\">{label}</span><b>{}</b> <span class=tag>{}</span>",
+        "<details class=sc id=\"{}\"><summary><span class=\"badge {class}\">{label}</span><b>{}</b> <span class=tag>{}</span>",
+        anchor(feature, s.line),
         esc(&s.name),
         s.level.as_str()
     );
@@ -61,7 +137,7 @@ fn scenario(h: &mut String, s: &ScenarioReport) {
     {
         let _ = write!(h, "<span class=tag>@{}</span>", esc(t));
     }
-    if let Outcome::Skipped(why) = &s.outcome {
+    if let Outcome::Skipped(why) | Outcome::NotApplicable(why) = &s.outcome {
         let _ = write!(h, " <i>{}</i>", esc(why));
     }
     h.push_str("</summary><ol class=steps>");
@@ -98,7 +174,7 @@ fn scenario(h: &mut String, s: &ScenarioReport) {
             }
             h.push_str("</table>");
         }
-        if st.status != StepStatus::Passed
+        if matches!(st.status, StepStatus::Failed | StepStatus::Undefined)
             && let Some(m) = &st.message
         {
             let _ = write!(h, "<pre class=err>{}</pre>", esc(m));
@@ -176,7 +252,7 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
     let c = &report.counts;
     let _ = write!(
         h,
-        "<header><h1>SCIM 2.0 conformance</h1><div>Target {} ({}) &middot; started {} &middot; {:.1} s{}</div><div class=counts><span>{} passed</span><span>{} failed</span><span>{} warnings (SHOULD)</span><span>{} optional not offered (MAY)</span><span>{} skipped</span></div></header><main>",
+        "<header><h1>SCIM 2.0 conformance</h1><div>Target {} ({}) &middot; started {} &middot; {:.1} s{}</div><div class=counts><span>{} passed</span><span>{} failed</span><span>{} warnings</span><span>{} blocked</span><span>{} not offered (MAY)</span><span>{} not applicable</span><span>{} skipped</span></div></header><main>",
         esc(&report.target),
         if report.embedded {
             "embedded reference"
@@ -193,10 +269,13 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
         c.passed,
         c.failed,
         c.warnings,
+        c.blocked,
         c.not_offered,
+        c.not_applicable,
         c.skipped
     );
-    h.push_str("<p>A failed <b>MUST</b> fails the run; a failed <b>SHOULD</b> is a warning; a failed <b>MAY</b> means the service chose not to offer an optional behaviour. Scenarios for features the service does not advertise are skipped.</p>");
+    h.push_str("<p>A failed <b>MUST</b> fails the run; a failed <b>SHOULD</b> is a warning; a <b>MAY</b> the service explicitly declines is <i>not offered</i>. A scenario whose setup failed is <i>blocked</i> (it never tested its subject) and is listed under the finding that blocked it. Scenarios for features the service does not advertise are skipped; those about attributes its own schema does not declare are <i>not applicable</i>.</p>");
+    findings(&mut h, report);
     for e in &report.errors {
         let _ = write!(h, "<pre class=err>{}</pre>", esc(e));
     }
@@ -206,7 +285,7 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
             let _ = write!(h, "<p class=desc>{}</p>", esc(d.trim()));
         }
         for s in &f.scenarios {
-            scenario(&mut h, s);
+            scenario(&mut h, &f.name, s);
         }
         h.push_str("</section>");
     }

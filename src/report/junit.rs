@@ -33,33 +33,37 @@ fn steps_text(s: &ScenarioReport) -> String {
         .join("\n")
 }
 
-/// Renders the report as JUnit XML.
+/// Renders the report as JUnit XML: `<failure>` for a failed MUST (or SHOULD under
+/// `--fail-on should`), `<error>` for a blocked scenario (it could not run), `<skipped>` for
+/// not advertised, not applicable and not offered; a warning passes with its text in
+/// `<system-out>`.
 pub fn render(report: &RunReport) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let c = &report.counts;
     let _ = writeln!(
         x,
-        "<testsuites name=\"scim-harness conformance\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        "<testsuites name=\"scim-harness conformance\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
         c.total(),
         c.failed,
-        c.skipped + c.not_offered,
+        c.blocked,
+        c.skipped + c.not_offered + c.not_applicable,
         report.duration_ms as f64 / 1000.0
     );
     for f in &report.features {
-        let failures = f
-            .scenarios
-            .iter()
-            .filter(|s| s.verdict == Verdict::Fail)
-            .count();
-        let skipped = f
-            .scenarios
-            .iter()
-            .filter(|s| matches!(s.verdict, Verdict::Skip | Verdict::NotOffered))
-            .count();
+        let count =
+            |pred: fn(Verdict) -> bool| f.scenarios.iter().filter(|s| pred(s.verdict)).count();
+        let failures = count(|v| v == Verdict::Fail);
+        let errors = count(|v| v == Verdict::Blocked);
+        let skipped = count(|v| {
+            matches!(
+                v,
+                Verdict::Skip | Verdict::NotOffered | Verdict::NotApplicable
+            )
+        });
         let time: u64 = f.scenarios.iter().map(|s| s.duration_ms).sum();
         let _ = writeln!(
             x,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{:.3}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
             xml_escape(&f.name),
             f.scenarios.len(),
             time as f64 / 1000.0
@@ -72,18 +76,21 @@ pub fn render(report: &RunReport) -> String {
                 xml_escape(&format!("{} [{}]", s.name, s.level.as_str())),
                 s.duration_ms as f64 / 1000.0
             );
-            let reason = match &s.outcome {
-                super::Outcome::Failed(m) | super::Outcome::Skipped(m) => m.as_str(),
-                super::Outcome::Passed => "",
-            };
+            let reason = s.outcome.reason();
+            let first = reason.lines().next().unwrap_or("");
+            let findings = finding_ids(report, &f.name, s);
             match s.verdict {
                 Verdict::Pass => x.push_str("/>\n"),
-                Verdict::Fail => {
-                    let first = reason.lines().next().unwrap_or("failed");
+                Verdict::Fail | Verdict::Blocked => {
+                    let (tag, lead) = if s.verdict == Verdict::Fail {
+                        ("failure", "")
+                    } else {
+                        ("error", "blocked: ")
+                    };
                     let _ = writeln!(
                         x,
-                        ">\n      <failure message=\"{}\">{}</failure>\n      <system-out>{}</system-out>\n    </testcase>",
-                        xml_escape(first),
+                        ">\n      <{tag} message=\"{}\">{}</{tag}>\n      <system-out>{}</system-out>\n    </testcase>",
+                        xml_escape(&format!("{lead}{findings}{first}")),
                         xml_escape(reason),
                         xml_escape(&steps_text(s))
                     );
@@ -92,17 +99,18 @@ pub fn render(report: &RunReport) -> String {
                     let _ = writeln!(
                         x,
                         ">\n      <system-out>{}</system-out>\n    </testcase>",
-                        xml_escape(&format!("WARNING (SHOULD not met):\n{reason}"))
+                        xml_escape(&format!(
+                            "WARNING {findings}(not failing the run):\n{reason}"
+                        ))
                     );
                 }
-                Verdict::NotOffered | Verdict::Skip => {
-                    let msg = if s.verdict == Verdict::NotOffered {
-                        format!(
-                            "optional (MAY) behaviour not offered: {}",
-                            reason.lines().next().unwrap_or("")
-                        )
-                    } else {
-                        reason.to_string()
+                Verdict::NotOffered | Verdict::Skip | Verdict::NotApplicable => {
+                    let msg = match s.verdict {
+                        Verdict::NotOffered => {
+                            format!("optional (MAY), declined by the target: {first}")
+                        }
+                        Verdict::NotApplicable => format!("not applicable: {reason}"),
+                        _ => format!("skipped: {reason}"),
                     };
                     let _ = writeln!(
                         x,
@@ -116,6 +124,25 @@ pub fn render(report: &RunReport) -> String {
     }
     x.push_str("</testsuites>\n");
     x
+}
+
+/// "[F1, F4] " naming the findings a scenario is listed under.
+fn finding_ids(report: &RunReport, feature: &str, s: &ScenarioReport) -> String {
+    let ids: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.scenarios
+                .iter()
+                .any(|a| a.feature == feature && a.line == s.line && a.scenario == s.name)
+        })
+        .map(|f| f.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!("[{}] ", ids.join(", "))
+    }
 }
 
 /// Writes the JUnit XML file.

@@ -6,10 +6,12 @@
 //! warning. Every writer reads the same verdicts, so the exit code, the JUnit file and the HTML
 //! page never disagree.
 
+pub mod findings;
 pub mod html;
 pub mod junit;
 
-use serde::Serialize;
+pub use findings::{Area, CheckKind, CheckRecord, Finding};
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Errors writing a report file.
@@ -27,7 +29,7 @@ pub enum ReportError {
 
 /// The requirement level of a scenario (RFC 2119 keywords as tags). Untagged scenarios count
 /// as MUST: a scenario nobody classified should not silently pass as optional.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     May,
@@ -86,6 +88,11 @@ pub struct StepReport {
     pub table: Option<Vec<Vec<String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// A `Given` or background step: its failure blocks the scenario instead of failing it.
+    pub setup: bool,
+    /// The checks that failed in this step, each a candidate finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckRecord>,
 }
 
 /// How a scenario ended, before its level is taken into account.
@@ -96,6 +103,23 @@ pub enum Outcome {
     Failed(String),
     /// Not applicable to this target, e.g. "not advertised: sort".
     Skipped(String),
+    /// The target's own schema does not declare what the scenario needs.
+    NotApplicable(String),
+    /// A setup step failed, so the scenario never tested its subject.
+    Blocked(String),
+}
+
+impl Outcome {
+    /// The message or reason, empty for a pass.
+    pub fn reason(&self) -> &str {
+        match self {
+            Outcome::Passed => "",
+            Outcome::Failed(m)
+            | Outcome::Skipped(m)
+            | Outcome::NotApplicable(m)
+            | Outcome::Blocked(m) => m,
+        }
+    }
 }
 
 /// The scenario's result once its level is applied; this is what counts.
@@ -105,11 +129,17 @@ pub enum Verdict {
     Pass,
     /// A failed MUST (or a failed SHOULD under `--fail-on should`).
     Fail,
-    /// A failed SHOULD: reported, does not fail the run.
+    /// A failed SHOULD (or a MAY answered with an error rather than declined): reported,
+    /// does not fail the run.
     Warn,
-    /// A failed MAY: the target chose not to offer an optional behaviour.
+    /// A MAY the target explicitly declined (501, or a 400 saying it is not supported).
     NotOffered,
+    /// The target's schema does not declare what the scenario needs.
+    NotApplicable,
+    /// Not advertised in `/ServiceProviderConfig`, or not applicable to this target.
     Skip,
+    /// A setup step failed: the scenario never tested its subject.
+    Blocked,
 }
 
 impl Verdict {
@@ -119,7 +149,9 @@ impl Verdict {
             Verdict::Fail => "failed",
             Verdict::Warn => "warning",
             Verdict::NotOffered => "not offered (MAY)",
+            Verdict::NotApplicable => "not applicable",
             Verdict::Skip => "skipped",
+            Verdict::Blocked => "blocked",
         }
     }
 }
@@ -137,7 +169,20 @@ pub struct ScenarioReport {
     pub outcome: Outcome,
     pub verdict: Verdict,
     pub duration_ms: u64,
+    /// Requests that failed in transit or with a 5xx and passed when sent again: the target
+    /// is unreliable under the suite's load, and the verdict rests on the second answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flaky: Vec<String>,
     pub steps: Vec<StepReport>,
+}
+
+impl ScenarioReport {
+    /// Every failed check of the scenario with the step it failed in.
+    pub fn checks(&self) -> impl Iterator<Item = (&StepReport, &CheckRecord)> {
+        self.steps
+            .iter()
+            .flat_map(|st| st.checks.iter().map(move |c| (st, c)))
+    }
 }
 
 /// One feature file.
@@ -166,12 +211,22 @@ pub struct Counts {
     pub failed: usize,
     pub warnings: usize,
     pub not_offered: usize,
+    pub not_applicable: usize,
     pub skipped: usize,
+    pub blocked: usize,
+    /// Scenarios with at least one request that only succeeded when sent again.
+    pub flaky: usize,
 }
 
 impl Counts {
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.warnings + self.not_offered + self.skipped
+        self.passed
+            + self.failed
+            + self.warnings
+            + self.not_offered
+            + self.not_applicable
+            + self.skipped
+            + self.blocked
     }
 }
 
@@ -186,34 +241,73 @@ pub struct RunReport {
     pub started: String,
     pub duration_ms: u64,
     pub counts: Counts,
+    /// Root causes, MUST first, then by how many scenarios they affect.
+    pub findings: Vec<Finding>,
     pub features: Vec<FeatureReport>,
     /// Problems that are not scenario results: unparsable features, hook failures.
     pub errors: Vec<String>,
 }
 
 impl RunReport {
-    /// Applies levels to outcomes and recounts. Call once every scenario has finished.
+    /// Applies levels to outcomes, groups failures into findings and recounts. Call once
+    /// every scenario has finished.
     pub fn finish(&mut self) {
         let mut c = Counts::default();
         for f in &mut self.features {
             f.scenarios.sort_by_key(|s| s.line);
             for s in &mut f.scenarios {
-                s.verdict = verdict(&s.outcome, s.level, self.fail_on);
+                s.verdict = verdict_of(s, self.fail_on);
                 match s.verdict {
                     Verdict::Pass => c.passed += 1,
                     Verdict::Fail => c.failed += 1,
                     Verdict::Warn => c.warnings += 1,
                     Verdict::NotOffered => c.not_offered += 1,
+                    Verdict::NotApplicable => c.not_applicable += 1,
                     Verdict::Skip => c.skipped += 1,
+                    Verdict::Blocked => c.blocked += 1,
+                }
+                if !s.flaky.is_empty() {
+                    c.flaky += 1;
                 }
             }
         }
         self.counts = c;
+        self.findings = findings::group(&self.features);
+    }
+
+    /// Findings at MUST level (a finding that only blocks other scenarios included).
+    pub fn must_findings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.level == Level::Must && f.area != Area::Suite)
+            .count()
+    }
+
+    /// Findings that are defects of the suite itself, not of the target.
+    pub fn suite_defects(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.area == Area::Suite)
+            .count()
+    }
+
+    /// The headline: "N distinct problems (M MUST)".
+    pub fn headline(&self) -> String {
+        let n = self
+            .findings
+            .iter()
+            .filter(|f| f.area != Area::Suite)
+            .count();
+        format!(
+            "{n} distinct problem{} ({} MUST)",
+            if n == 1 { "" } else { "s" },
+            self.must_findings()
+        )
     }
 
     /// True when no scenario failed at a level that fails the run and the suite itself ran.
     pub fn passed(&self) -> bool {
-        self.counts.failed == 0 && self.errors.is_empty()
+        self.counts.failed == 0 && self.must_findings() == 0 && self.errors.is_empty()
     }
 
     /// Every scenario with its feature, in file order.
@@ -238,16 +332,42 @@ impl RunReport {
     }
 }
 
-/// The verdict of an outcome at a level.
+/// The verdict of an outcome at a level, for a scenario whose failures carry no levels of
+/// their own.
 pub fn verdict(outcome: &Outcome, level: Level, fail_on: FailOn) -> Verdict {
     match outcome {
         Outcome::Passed => Verdict::Pass,
         Outcome::Skipped(_) => Verdict::Skip,
+        Outcome::NotApplicable(_) => Verdict::NotApplicable,
+        Outcome::Blocked(_) => Verdict::Blocked,
         Outcome::Failed(_) => match (level, fail_on) {
             (Level::Must, _) | (Level::Should, FailOn::Should) => Verdict::Fail,
             (Level::Should, FailOn::Must) => Verdict::Warn,
             (Level::May, _) => Verdict::NotOffered,
         },
+    }
+}
+
+/// A scenario's verdict: its outcome, judged by the strongest of its failed checks. A check's
+/// level is its own sentence's, never stronger than the scenario's. A MAY is "not offered"
+/// only when the target declined it explicitly; any other failed MAY is a warning.
+fn verdict_of(s: &ScenarioReport, fail_on: FailOn) -> Verdict {
+    if !matches!(s.outcome, Outcome::Failed(_)) {
+        return verdict(&s.outcome, s.level, fail_on);
+    }
+    let checks: Vec<&CheckRecord> = s.checks().map(|(_, c)| c).collect();
+    if checks.is_empty() {
+        return verdict(&s.outcome, s.level, fail_on);
+    }
+    let strongest = checks
+        .iter()
+        .filter(|c| !(c.level_in(s.level) == Level::May && c.declined()))
+        .map(|c| c.level_in(s.level))
+        .max();
+    match (strongest, fail_on) {
+        (None, _) => Verdict::NotOffered,
+        (Some(Level::Must), _) | (Some(Level::Should), FailOn::Should) => Verdict::Fail,
+        (Some(_), _) => Verdict::Warn,
     }
 }
 

@@ -186,12 +186,23 @@ async fn too_many_ops(w: &mut ScimWorld) -> StepResult {
 
 #[when(regex = r"^I send a bulk request larger than the advertised maxPayloadSize$")]
 async fn too_big(w: &mut ScimWorld) -> StepResult {
-    let max = w.ctx()?.discovery.bulk_max_payload_size;
+    // RFC 7644 §3.7.4: maxPayloadSize limits /Bulk requests only, and only a positive one can
+    // be exceeded by a request the suite can send.
+    let d = &w.ctx()?.discovery;
+    skip_unless(d.bulk, "the target does not advertise bulk.supported")?;
+    let max = d.bulk_max_payload_size.unwrap_or(0);
     skip_unless(
-        max.is_some(),
-        "the target advertises no bulk.maxPayloadSize",
+        max > 0,
+        match d.bulk_max_payload_size {
+            None => "the target advertises no bulk.maxPayloadSize, so there is no limit to exceed"
+                .to_string(),
+            Some(_) => {
+                "the target advertises bulk.maxPayloadSize 0, so there is no limit to exceed"
+                    .to_string()
+            }
+        },
     )?;
-    let max = max.unwrap_or_default() as usize;
+    let max = max as usize;
     skip_unless(
         max <= 16 * 1024 * 1024,
         "bulk.maxPayloadSize is above 16 MiB",

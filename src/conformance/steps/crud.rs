@@ -71,7 +71,7 @@ async fn these_users(w: &mut ScimWorld, step: &Step) -> StepResult {
             let ty = cell("emailType").unwrap_or("work");
             o.insert(
                 "emails".into(),
-                json!([{"value": e, "type": ty, "primary": true}]),
+                json!([{"value": w.email(e), "type": ty, "primary": true}]),
             );
         }
         if let Some(a) = cell("active") {
@@ -84,6 +84,7 @@ async fn these_users(w: &mut ScimWorld, step: &Step) -> StepResult {
             o.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE]));
             o.insert(ENTERPRISE.into(), json!({"department": d}));
         }
+        w.shape(&mut body);
         w.create_user(name, &body).await?;
     }
     Ok(())
@@ -204,7 +205,7 @@ async fn replace_user(w: &mut ScimWorld, name: String, display: String) -> StepR
     let u = w.user(&name)?;
     let mut body = w.user_body(&name, Some(&format!("{name}@example.com")));
     if let Some(o) = body.as_object_mut() {
-        o.insert("displayName".into(), json!(display));
+        o.insert("displayName".into(), json!(w.display_name(&display)));
         o.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
         o.insert("meta".into(), json!({"created": "1999-01-01T00:00:00Z"}));
     }
@@ -410,6 +411,8 @@ pub async fn fetch_user(w: &mut ScimWorld, name: &str) -> Result<Value, Failure>
 
 #[then(regex = r#"^user "([^"]+)" has ((?:[^\s\[]|\[[^\]]*\])+) "([^"]*)"$"#)]
 async fn user_has(w: &mut ScimWorld, name: String, path: String, want: String) -> StepResult {
+    w.applicable(&path)?;
+    let want = w.expected_value(&path, &want);
     let body = fetch_user(w, &name).await?;
     let got = lookup(&body, &path);
     ensure(
@@ -424,6 +427,7 @@ async fn user_has(w: &mut ScimWorld, name: String, path: String, want: String) -
 
 #[then(regex = r#"^user "([^"]+)" has no ((?:[^\s\[]|\[[^\]]*\])+)$"#)]
 async fn user_lacks(w: &mut ScimWorld, name: String, path: String) -> StepResult {
+    w.applicable(&path)?;
     let body = fetch_user(w, &name).await?;
     let got = lookup(&body, &path);
     ensure(
@@ -470,6 +474,7 @@ async fn user_email_count(w: &mut ScimWorld, name: String, n: usize) -> StepResu
 
 #[then(regex = r#"^user "([^"]+)" has exactly one primary email, "([^"]+)"$"#)]
 async fn one_primary(w: &mut ScimWorld, name: String, email: String) -> StepResult {
+    let email = w.email(&email);
     let body = fetch_user(w, &name).await?;
     let emails = get_ci(&body, "emails")
         .and_then(Value::as_array)

@@ -104,7 +104,7 @@ fn user_id(w: &mut ScimWorld, name: &str, domain: &str) -> Result<String, Failur
         return Ok(id);
     }
     let id = new_id(w);
-    let upn = format!("{}@{domain}", w.user_name(&name.to_lowercase()));
+    let upn = format!("{}@{domain}", w.local_name(&name.to_lowercase()));
     let s = scenario(w)?;
     let now = s.clock.now();
     let mut rng = <rand_chacha::ChaCha8Rng as fake::rand::SeedableRng>::seed_from_u64(7);

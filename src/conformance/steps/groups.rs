@@ -6,6 +6,7 @@ use super::{ensure, get_ci, names, show};
 use crate::client::encode;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
+use crate::scim::schema::GROUP_SCHEMA;
 use cucumber::{given, then, when};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -61,6 +62,38 @@ async fn post_group(w: &mut ScimWorld, name: &str, ids: &[String]) -> StepResult
         }
     }
     Ok(())
+}
+
+#[when(regex = r#"^I replace group "([^"]+)" with (no members|members? .+)$"#)]
+async fn replace_group(w: &mut ScimWorld, name: String, list: String) -> StepResult {
+    let id = w.group(&name)?.id;
+    let members: Vec<Value> = member_ids(w, member_list(&list))?
+        .iter()
+        .map(|m| json!({"value": m}))
+        .collect();
+    let body = json!({
+        "schemas": [GROUP_SCHEMA],
+        "id": id,
+        "displayName": w.group_name(&name),
+        "externalId": w.external_id(&format!("group-{name}")),
+        "members": members,
+    });
+    w.call(Method::PUT, &format!("/Groups/{id}"), Some(&body), &[])
+        .await
+        .map(|_| ())
+}
+
+#[then(regex = r"^the replacement is accepted$")]
+async fn replacement_accepted(w: &mut ScimWorld) -> StepResult {
+    let r = w.response()?;
+    ensure(
+        (200..300).contains(&r.status),
+        w.last.as_ref(),
+        "RFC 7644 §3.5",
+        "Implementers MUST support HTTP PUT: a group can be replaced",
+        "a successful status (200 OK with the group)",
+        format!("{}: {}", r.status, super::lifecycle::reason(r)),
+    )
 }
 
 #[when(regex = r#"^I create another group named "([^"]+)"$"#)]
@@ -134,14 +167,48 @@ async fn fetch_group(w: &mut ScimWorld, name: &str) -> Result<Value, Failure> {
     Ok(r.body)
 }
 
+/// `no members` / `member ann` / `members ann and bob` -> the names.
+fn member_list(list: &str) -> &str {
+    list.trim_start_matches("no members")
+        .trim_start_matches("members ")
+        .trim_start_matches("member ")
+}
+
+/// Group membership is managed on the Group, and reading it back is the only proof: these
+/// steps GET the group afresh rather than trusting the response to the write.
 #[then(regex = r#"^group "([^"]+)" has (no members|members? .+)$"#)]
 async fn group_members(w: &mut ScimWorld, name: String, list: String) -> StepResult {
-    let body = fetch_group(w, &name).await?;
-    let list = list
-        .trim_start_matches("no members")
-        .trim_start_matches("members ")
-        .trim_start_matches("member ");
-    let mut want = member_ids(w, list)?;
+    members_are(
+        w,
+        &name,
+        &list,
+        "RFC 7643 §4.2",
+        &format!("group \"{name}\" has exactly these members"),
+    )
+    .await
+}
+
+#[then(regex = r#"^reading group "([^"]+)" back shows (no members|members? .+)$"#)]
+async fn replaced_members(w: &mut ScimWorld, name: String, list: String) -> StepResult {
+    members_are(
+        w,
+        &name,
+        &list,
+        "RFC 7644 §3.5.1",
+        "PUT replaces the resource: the readWrite members it carries SHALL replace the existing members",
+    )
+    .await
+}
+
+async fn members_are(
+    w: &mut ScimWorld,
+    name: &str,
+    list: &str,
+    source: &str,
+    statement: &str,
+) -> StepResult {
+    let body = fetch_group(w, name).await?;
+    let mut want = member_ids(w, member_list(list))?;
     want.sort();
     let mut got: Vec<String> = get_ci(&body, "members")
         .and_then(Value::as_array)
@@ -169,8 +236,8 @@ async fn group_members(w: &mut ScimWorld, name: String, list: String) -> StepRes
     ensure(
         got == want,
         w.last.as_ref(),
-        "RFC 7643 §4.2",
-        &format!("group \"{name}\" has exactly these members"),
+        source,
+        statement,
         label(&want),
         label(&got),
     )

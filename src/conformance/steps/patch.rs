@@ -41,10 +41,37 @@ async fn send_patch(
         .map(|_| ())
 }
 
+/// Not applicable when a well-formed operation names an attribute the target's User schema
+/// does not declare (by its path, or by the keys of a path-less value).
+fn ops_applicable(w: &ScimWorld, body: &Value) -> StepResult {
+    let ops = body.get("Operations").and_then(Value::as_array);
+    for op in ops.into_iter().flatten() {
+        let kind = op
+            .get("op")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !matches!(kind.as_str(), "add" | "replace" | "remove") {
+            continue;
+        }
+        match (op.get("path").and_then(Value::as_str), op.get("value")) {
+            (Some(path), _) => w.applicable(path)?,
+            (None, Some(Value::Object(keys))) => {
+                for k in keys.keys() {
+                    w.applicable(k)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 #[when(regex = r#"^I patch user "([^"]+)" with:$"#)]
 async fn patch_user(w: &mut ScimWorld, name: String, step: &Step) -> StepResult {
     let id = w.user(&name)?.id;
     let body = patch_body(w, step)?;
+    ops_applicable(w, &body)?;
     send_patch(w, "Users", &id, &body, None).await
 }
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Starts an independent SCIM 2.0 peer server (SCIMMY + scimmy-routers on express, in-memory
+# storage) to test scim-harness against. Base URL: http://127.0.0.1:PORT/scim/v2, and every request
+# needs "Authorization: Bearer TOKEN". Installs the pinned node modules on first use.
+# Usage: scripts/peers/scimmy.sh PORT TOKEN
+set -euo pipefail
+if [ $# -ne 2 ]; then
+  echo "usage: $0 PORT TOKEN" >&2
+  exit 2
+fi
+cd "$(dirname "${BASH_SOURCE[0]}")/scimmy"
+if [ ! -f node_modules/.package-lock.json ]; then  # written last by npm, so absent after a partial install
+  npm ci --silent --no-audit --no-fund >&2
+fi
+exec node server.js "$1" "$2"
