@@ -1,6 +1,7 @@
 @R-ERR @rfc
 Feature: Errors are explicit and machine-readable
-  Every error carries the Error schema with "status" as a string and, where RFC 7644 §3.12
+  A probe first shows that its valid twin (the same request, put right) is accepted: a refusal
+  proves nothing about the bad part when the good one is refused too. Every error carries the Error schema with "status" as a string and, where RFC 7644 §3.12
   table 9 defines one, the scimType keyword, and uses the SCIM media type. Authentication
   failures answer 401. Refusing an unsupported media type with 415 is a MAY: RFC 7644 does not
   require it. (bulk.maxPayloadSize limits /Bulk only, RFC 7644 §3.7.4: see discovery.feature.)
@@ -22,6 +23,7 @@ Feature: Errors are explicit and machine-readable
 
   @must
   Scenario Outline: A bad request is refused with an error body (<request>)
+    Given the valid twin of "<request>" is accepted
     When I send the bad request "<request>"
     Then the request is refused with status <status>
 
@@ -45,6 +47,7 @@ Feature: Errors are explicit and machine-readable
 
   @should
   Scenario Outline: A bad request names its scimType (<request>)
+    Given the valid twin of "<request>" is accepted
     When I send the bad request "<request>"
     Then the request is refused with status <status> and scimType "<scimType>"
 

@@ -74,6 +74,7 @@ Feature: Users can be found with filters
 
   @must @R-ERR
   Scenario Outline: A malformed filter is refused with 400: <filter>
+    Given the filter userName eq "ann" is accepted
     When I search users with the malformed filter <filter>
     Then the request is refused with status 400
 
@@ -89,6 +90,7 @@ Feature: Users can be found with filters
 
   @should @R-ERR
   Scenario Outline: A malformed filter names the scimType invalidFilter: <filter>
+    Given the filter userName eq "ann" is accepted
     When I search users with the malformed filter <filter>
     Then the request is refused with status 400 and scimType "invalidFilter"
 

@@ -140,6 +140,7 @@ Feature: Users are changed with PATCH
 
   @must @R-ERR
   Scenario Outline: A malformed operation is refused with 400 (<case>)
+    Given user "ann" accepts the operation <twin>
     When I patch user "ann" with:
       """
       <operation>
@@ -147,14 +148,15 @@ Feature: Users are changed with PATCH
     Then the request is refused with status 400
 
     Examples:
-      | case                  | operation                                                    |
-      | an unknown op         | {"op": "explode", "path": "nickName", "value": "x"}          |
-      | an unparsable path    | {"op": "replace", "path": "emails[type eq", "value": "x"}    |
-      | a value of wrong type | {"op": "replace", "path": "active", "value": "maybe"}        |
-      | add without a value   | {"op": "add", "path": "nickName"}                            |
+      | case                  | operation                                                 | twin                                                                       |
+      | an unknown op         | {"op": "explode", "path": "displayName", "value": "x"}    | {"op": "replace", "path": "displayName", "value": "x"}                     |
+      | an unparsable path    | {"op": "replace", "path": "emails[type eq", "value": "x"} | {"op": "replace", "path": "name.givenName", "value": "x"}                  |
+      | a value of wrong type | {"op": "replace", "path": "active", "value": "maybe"}     | {"op": "replace", "path": "active", "value": false}                        |
+      | add without a value   | {"op": "add", "path": "displayName"}                      | {"op": "add", "path": "displayName", "value": "x"}                         |
 
   @should @R-ERR
   Scenario Outline: A malformed operation names its scimType (<case>)
+    Given user "ann" accepts the operation <twin>
     When I patch user "ann" with:
       """
       <operation>
@@ -162,9 +164,9 @@ Feature: Users are changed with PATCH
     Then the request is refused with status 400 and scimType "<scimType>"
 
     Examples:
-      | case                  | operation                                                 | scimType     |
-      | an unparsable path    | {"op": "replace", "path": "emails[type eq", "value": "x"} | invalidPath  |
-      | a value of wrong type | {"op": "replace", "path": "active", "value": "maybe"}     | invalidValue |
+      | case                  | operation                                                 | scimType     | twin                                                                       |
+      | an unparsable path    | {"op": "replace", "path": "emails[type eq", "value": "x"} | invalidPath  | {"op": "replace", "path": "name.givenName", "value": "x"}                  |
+      | a value of wrong type | {"op": "replace", "path": "active", "value": "maybe"}     | invalidValue | {"op": "replace", "path": "active", "value": false}                        |
 
   @may
   Scenario: The server answers a PATCH with the updated resource

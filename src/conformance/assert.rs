@@ -101,8 +101,9 @@ pub struct Failure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Box<Exchange>>,
     /// Further failed checks of the same step: every assertion is reported, not only the first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub also: Vec<Failure>,
+    /// Boxed for the same reason as the exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub also: Option<Box<Vec<Failure>>>,
     /// A property of the server as a whole (the shape of its error bodies, its media type):
     /// one finding whatever request showed it.
     #[serde(default)]
@@ -125,7 +126,7 @@ impl Failure {
             level: None,
             kind: Kind::Check,
             exchange: None,
-            also: Vec::new(),
+            also: None,
             general: false,
         }
     }
@@ -189,7 +190,11 @@ impl Failure {
 
     /// This failure and the further ones of the same step.
     pub fn all(&self) -> impl Iterator<Item = &Failure> {
-        std::iter::once(self).chain(self.also.iter())
+        std::iter::once(self).chain(self.more())
+    }
+
+    fn more(&self) -> impl Iterator<Item = &Failure> {
+        self.also.iter().flat_map(|a| a.iter())
     }
 
     /// Reads a failure back from a step's error text (see [`STRUCTURED_MARKER`]).
@@ -222,13 +227,13 @@ impl fmt::Display for Failure {
             write!(f, "not applicable: {}", self.statement)?;
         } else {
             self.write_one(f)?;
-            for more in &self.also {
+            for more in self.more() {
                 more.write_one(f)?;
             }
             if let Some(x) = self
                 .exchange
                 .as_ref()
-                .or_else(|| self.also.iter().find_map(|a| a.exchange.as_ref()))
+                .or_else(|| self.more().find_map(|a| a.exchange.as_ref()))
             {
                 write!(f, "{x}")?;
             }
@@ -290,7 +295,10 @@ impl Checks {
         match it.next() {
             None => Ok(()),
             Some(mut first) => {
-                first.also.extend(it);
+                let rest: Vec<Failure> = it.collect();
+                if !rest.is_empty() {
+                    first.also = Some(Box::new(rest));
+                }
                 Err(first)
             }
         }

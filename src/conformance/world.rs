@@ -48,6 +48,8 @@ pub struct ScimWorld {
     pub last_response: Option<ScimResponse>,
     /// Pages read by a paging step.
     pub pages: Vec<Value>,
+    /// Paging a target that cannot filter: how many of its users are not the scenario's.
+    pub page_offset: Option<u64>,
     /// An ETag remembered by a step.
     pub etag: Option<String>,
     /// The mock identity provider's scenario state (features/provisioning).

@@ -201,7 +201,9 @@ pub fn normalise(text: &str) -> String {
     let flush = |word: &mut String, out: &mut String| {
         let digits = word.chars().filter(char::is_ascii_digit).count();
         let hexish = word.len() >= 16 && word.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-        if hexish || digits >= 5 {
+        // A number in a path (`/Users/72`) is an id, whatever its length.
+        let path_id = digits == word.len() && digits > 0 && out.ends_with('/');
+        if hexish || digits >= 5 || path_id {
             out.push('…');
         } else {
             out.push_str(word);
@@ -307,8 +309,8 @@ pub fn group(features: &[FeatureReport]) -> Vec<Finding> {
         .filter_map(|k| by_key.remove(&k))
         .collect();
     out.sort_by(|a, b| {
-        (a.area == Area::Suite)
-            .cmp(&(b.area == Area::Suite))
+        a.area
+            .cmp(&b.area)
             .then(b.level.cmp(&a.level))
             .then(b.reach().cmp(&a.reach()))
             .then(a.statement.cmp(&b.statement))

@@ -71,6 +71,76 @@ async fn refused_media_type(w: &mut ScimWorld) -> StepResult {
     c.finish()
 }
 
+/// The valid twin of a named bad request: the same request with the one thing that makes it
+/// bad put right. A refusal of the bad request proves something only if the twin is accepted;
+/// if it is not, the scenario is blocked by that (a server without filtering refuses every
+/// filter, malformed or not).
+#[given(regex = r#"^the valid twin of "([^"]+)" is accepted$"#)]
+async fn valid_twin(w: &mut ScimWorld, which: String) -> StepResult {
+    let ann = w.user("ann")?;
+    let active = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": true}]});
+    let (method, path, body, accepted): (Method, String, Option<serde_json::Value>, &[u16]) =
+        match which.as_str() {
+            "create a user without a userName"
+            | "create a user whose userName is a number"
+            | "create a user with a body that is not JSON" => (
+                Method::POST,
+                "/Users".into(),
+                Some(w.user_body("twin", None)),
+                &[201],
+            ),
+            "create a user with a duplicate userName" => return Ok(()), // ann was created
+            "read a user that does not exist" | "read a user whose id is not a UUID" => {
+                (Method::GET, format!("/Users/{}", ann.id), None, &[200])
+            }
+            "replace a user that does not exist" => {
+                let b = w.user_body("ann", Some("ann@example.com"));
+                (Method::PUT, format!("/Users/{}", ann.id), Some(b), &[200])
+            }
+            "delete a user that does not exist" => {
+                let b = w.user_body("doomed", None);
+                let doomed = w.create_user("doomed", &b).await?;
+                (
+                    Method::DELETE,
+                    format!("/Users/{}", doomed.id),
+                    None,
+                    &[204, 200],
+                )
+            }
+            "search with an unknown operator" | "search with an unclosed parenthesis" => {
+                let f = format!("userName eq \"{}\"", ann.real_name);
+                (
+                    Method::GET,
+                    format!("/Users?filter={}", encode(&f)),
+                    None,
+                    &[200],
+                )
+            }
+            "patch a user that does not exist"
+            | "patch with an unknown op"
+            | "patch without the PatchOp schema" => (
+                Method::PATCH,
+                format!("/Users/{}", ann.id),
+                Some(active),
+                &[200, 204],
+            ),
+            other => return Err(Failure::suite(format!("no valid twin for \"{other}\""))),
+        };
+    let r = w.call(method, &path, body.as_ref(), &[]).await?;
+    if r.status == 201
+        && let Some(id) = r.body.get("id").and_then(|v| v.as_str())
+    {
+        w.cleanup.push(("Users".into(), id.to_string()));
+    }
+    super::expect_status(
+        w,
+        accepted,
+        "RFC 7644 §3.12",
+        "the valid twin of the probe is accepted, so refusing the probe is about what makes it bad",
+    )
+    .map_err(Failure::blocking)
+}
+
 /// Sends one of the named bad requests of the error-case outline.
 #[when(regex = r#"^I send the bad request "([^"]+)"$"#)]
 async fn bad_request(w: &mut ScimWorld, which: String) -> StepResult {

@@ -23,10 +23,35 @@ async fn a_group(w: &mut ScimWorld, name: String) -> StepResult {
     w.create_group(&name, &[]).await.map(|_| ())
 }
 
+/// A group made for a scenario is read back: a server that drops the members it was sent is
+/// one finding, and every scenario that needed the members is blocked by it.
 #[given(regex = r#"^a group "([^"]+)" with members? (.+)$"#)]
 async fn a_group_with(w: &mut ScimWorld, name: String, list: String) -> StepResult {
     let ids = member_ids(w, &list)?;
-    w.create_group(&name, &ids).await.map(|_| ())
+    let group = w.create_group(&name, &ids).await?;
+    let r = w.read("Groups", &group.id).await?;
+    let mut got: Vec<String> = get_ci(&r.body, "members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            get_ci(m, "value")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    got.sort();
+    let mut want = ids.clone();
+    want.sort();
+    ensure(
+        r.status == 200 && got == want,
+        w.last.as_ref(),
+        "RFC 7644 §3.3, RFC 7643 §4.2",
+        "a group created with members keeps them (read back with GET)",
+        format!("200 with {} member(s)", want.len()),
+        format!("{} with {} member(s)", r.status, got.len()),
+    )
+    .map_err(Failure::blocking)
 }
 
 #[when(regex = r#"^I create a group "([^"]+)" with no members$"#)]
@@ -218,7 +243,7 @@ async fn members_are(
         .collect();
     got.sort();
     let label = |ids: &[String]| -> String {
-        let n: Vec<String> = ids
+        let mut n: Vec<String> = ids
             .iter()
             .map(|id| {
                 w.users
@@ -227,6 +252,7 @@ async fn members_are(
                     .map_or(id.clone(), |(n, _)| n.clone())
             })
             .collect();
+        n.sort();
         if n.is_empty() {
             "none".into()
         } else {

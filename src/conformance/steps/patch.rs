@@ -7,7 +7,7 @@ use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
 use crate::scim::schema::PATCH_OP;
 use cucumber::gherkin::Step;
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -73,6 +73,24 @@ async fn patch_user(w: &mut ScimWorld, name: String, step: &Step) -> StepResult 
     let body = patch_body(w, step)?;
     ops_applicable(w, &body)?;
     send_patch(w, "Users", &id, &body, None).await
+}
+
+/// The valid twin of a malformed operation: the same operation put right must be accepted,
+/// or the refusal of the malformed one proves nothing (the scenario is blocked instead).
+#[given(regex = r#"^user "([^"]+)" accepts the operation (\{.+\})$"#)]
+async fn accepts_twin(w: &mut ScimWorld, name: String, op: String) -> StepResult {
+    let id = w.user(&name)?.id;
+    let op: Value = serde_json::from_str(&w.fill_ids(&op)?)
+        .map_err(|e| Failure::suite(format!("the twin operation is not valid JSON: {e}")))?;
+    let body = json!({"schemas": [PATCH_OP], "Operations": [op]});
+    ops_applicable(w, &body)?;
+    send_patch(w, "Users", &id, &body, None).await?;
+    super::expect_status(
+        w,
+        &[200, 204],
+        "RFC 7644 §3.5.2",
+        "the valid twin of the malformed operation is accepted",
+    )
 }
 
 #[when(regex = r#"^I patch group "([^"]+)" with:$"#)]
