@@ -86,7 +86,7 @@ Feature: The identity provider's request shapes are accepted
   Scenario: Group names are kept unique, because the provider matches groups by displayName
     Given a group "team"
     When I create another group named "team"
-    Then the request is refused with status 409 and scimType "uniqueness"
+    Then the duplicate name is refused, since the provider's match by displayName would be ambiguous
 
   @must @E-G-01 @R-GROUP
   Scenario: A group is deleted with 204

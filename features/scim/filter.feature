@@ -76,7 +76,7 @@ Feature: Users can be found with filters
   Scenario Outline: A malformed filter is refused with 400: <filter>
     Given the filter userName eq "ann" is accepted
     When I search users with the malformed filter <filter>
-    Then the request is refused with status 400
+    Then the filter is declined with 400
 
     Examples:
       | filter                   |
@@ -92,7 +92,7 @@ Feature: Users can be found with filters
   Scenario Outline: A malformed filter names the scimType invalidFilter: <filter>
     Given the filter userName eq "ann" is accepted
     When I search users with the malformed filter <filter>
-    Then the request is refused with status 400 and scimType "invalidFilter"
+    Then the filter is declined with 400 and scimType "invalidFilter"
 
     Examples:
       | filter                   |

@@ -12,6 +12,6 @@ Feature: The published User schema fits what clients send
     Then it departs in nothing from RFC 7643's core User attributes
 
   @must @entra-compat @E-MAP-01 @E-U-01
-  Scenario: The User schema declares every attribute the provider's default mapping sends
+  Scenario: The User schema declares every attribute this product's default mapping sends
     When I read the target's published User schema
-    Then it declares every attribute of the provider's default user mapping
+    Then it declares every attribute of this product's default user mapping

@@ -4,11 +4,12 @@ Feature: Users can be created, read, replaced and deleted
   choice, every allowed answer passes: a create may return more attributes than were sent.
 
   @must
+  # The created resource's content is not checked: RFC 7644 §3.3 leaves the server free to
+  # alter or ignore POSTed content. What a server keeps is checked where the RFC says SHALL.
   Scenario: Creating a user answers 201 with its location and meta data
     When I create a user "ann" with email "ann@example.com"
     Then the user is created with a Location header pointing to it
     And the response carries meta with resourceType "User", created, lastModified and location
-    And the returned resource has emails[type eq "work"].value "ann@example.com"
 
   @must
   Scenario: A user can be read back by its id

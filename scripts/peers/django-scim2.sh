@@ -7,12 +7,16 @@
 # or when requirements.txt changed; the SQLite DB (${PEER_DB_PATH:-<venv>/db/peer-PORT.sqlite3})
 # is made afresh at every start. Runs in the foreground (exec); stop it with a signal.
 set -euo pipefail
-if [ $# -ne 2 ]; then
-  echo "usage: $0 PORT TOKEN" >&2
+# "--install" installs the pinned server and exits (CI does this first, to fail early).
+install_only=false
+if [ "${1:-}" = --install ]; then
+  install_only=true
+elif [ $# -ne 2 ]; then
+  echo "usage: $0 PORT TOKEN | $0 --install" >&2
   exit 2
 fi
-port=$1
-token=$2
+port=${1:-}
+token=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 project=$here/django
@@ -28,6 +32,7 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$reqs"
   echo "$want" >"$stamp"
 fi
+$install_only && exit 0
 
 # Keep __pycache__ out of the source tree (site-packages keeps the .pyc files pip compiled).
 export PYTHONDONTWRITEBYTECODE=1

@@ -92,7 +92,15 @@ impl ScimClient {
         capture: &[&str],
     ) -> Result<(ScimResponse, Vec<Option<String>>), ClientError> {
         let url = self.url(path);
+        // A SCIM client asks for the SCIM media type (RFC 7644 §3.8); a caller's own Accept
+        // header replaces it.
         let mut req = self.http.request(method, &url);
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+        {
+            req = req.header("accept", "application/scim+json");
+        }
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }

@@ -107,7 +107,9 @@ impl TargetSchema {
             if !is_user {
                 continue;
             }
-            let listed = rt
+            // schemaExtensions is OPTIONAL (RFC 7643 §6): only a list that is there says which
+            // extensions the resource type takes.
+            out.user_extensions = rt
                 .get("schemaExtensions")
                 .and_then(Value::as_array)
                 .map(|a| {
@@ -115,9 +117,7 @@ impl TargetSchema {
                         .filter_map(|e| e.get("schema").and_then(Value::as_str))
                         .map(str::to_string)
                         .collect()
-                })
-                .unwrap_or_default();
-            out.user_extensions = Some(listed);
+                });
         }
         out
     }

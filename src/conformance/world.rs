@@ -361,7 +361,10 @@ impl ScimWorld {
     ) -> Result<ScimResponse, Failure> {
         let ctx = self.ctx()?;
         let url = ctx.client.url(path);
-        let mut req = ctx.raw.request(method.clone(), &url);
+        let mut req = ctx
+            .raw
+            .request(method.clone(), &url)
+            .header("accept", "application/scim+json");
         let mut x = Exchange {
             method: method.to_string(),
             url: url.clone(),

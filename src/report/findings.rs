@@ -111,14 +111,19 @@ impl CheckRecord {
     /// What the target did, in one line.
     pub fn observed(&self) -> String {
         let mut out = String::new();
+        let status = self.status.map(|s| s.to_string());
         if let Some(r) = &self.request {
             out.push_str(r);
-            if let Some(s) = self.status {
+            if let Some(s) = &status {
                 out.push_str(&format!(" answered {s}"));
             }
-            out.push_str(": ");
+            if status.as_deref() != Some(self.actual.as_str()) {
+                out.push_str(": ");
+                out.push_str(&self.actual);
+            }
+        } else {
+            out.push_str(&self.actual);
         }
-        out.push_str(&self.actual);
         if let Some(d) = &self.server_detail {
             out.push_str(&format!(" (the server says: {d})"));
         }

@@ -21,6 +21,7 @@ details.sc{border-top:1px solid #eceef2;padding:6px 0}details.sc summary{cursor:
 .pass{background:#2e8540}.fail{background:#c62828}.warn{background:#d98200}.may{background:#6a6fb5}.skip{background:#8a8f98}.blocked{background:#7b3f99}.na{background:#5f8a8b}
 section.findings{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:18px 0;padding:8px 18px}
 details.finding{border-top:1px solid #eceef2;padding:8px 0}details.finding summary{cursor:pointer;font-weight:600}
+.sumobs{display:block;font-weight:400;font-size:13px;color:#555;margin:2px 0 0 84px;font-family:ui-monospace,monospace}
 .fid{font-family:ui-monospace,monospace;color:#5a6270;margin-right:6px}.obs{margin:4px 0 4px 14px}.obs b{display:inline-block;min-width:74px}
 ul.affected{margin:4px 0 4px 14px;padding-left:16px;font-size:13px}
 .tag{font-size:12px;color:#5a6270;background:#eef0f4;border-radius:4px;padding:0 4px;margin-left:4px}
@@ -62,6 +63,15 @@ fn anchor(feature: &str, line: usize) -> String {
     format!("s-{slug}-{line}")
 }
 
+/// At most `n` characters of a one-line text.
+fn short(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(n).collect::<String>())
+    }
+}
+
 /// The findings, grouped by area, each opening onto what it is and the scenarios it affects.
 fn findings(h: &mut String, report: &RunReport) {
     use super::{Area, Level};
@@ -86,13 +96,14 @@ fn findings(h: &mut String, report: &RunReport) {
             };
             let _ = write!(
                 h,
-                "<details class=finding><summary><span class=\"badge {class}\">{}</span><span class=fid>{}</span>{} <span class=tag>{} scenario(s): {} failed or warned, {} blocked</span></summary>",
+                "<details class=finding><summary><span class=\"badge {class}\">{}</span><span class=fid>{}</span>{} <span class=tag>{} scenario(s): {} failed or warned, {} blocked</span><span class=sumobs>{}</span></summary>",
                 f.level.as_str(),
                 esc(&f.id),
                 esc(&f.statement),
                 f.reach(),
                 f.failed,
-                f.blocked
+                f.blocked,
+                esc(&short(&f.observed, 160))
             );
             let _ = write!(
                 h,

@@ -202,12 +202,12 @@ async fn bad_request(w: &mut ScimWorld, which: String) -> StepResult {
         ),
         "patch with an unknown op" => {
             let ann = w.user("ann")?;
-            let b = json!({"schemas": [PATCH_OP], "Operations": [{"op": "explode", "path": "nickName", "value": "x"}]});
+            let b = json!({"schemas": [PATCH_OP], "Operations": [{"op": "explode", "path": "active", "value": true}]});
             (Method::PATCH, format!("/Users/{}", ann.id), Some(b))
         }
         "patch without the PatchOp schema" => {
             let ann = w.user("ann")?;
-            let b = json!({"schemas": [USER_SCHEMA], "Operations": [{"op": "replace", "path": "nickName", "value": "x"}]});
+            let b = json!({"schemas": [USER_SCHEMA], "Operations": [{"op": "replace", "path": "active", "value": true}]});
             (Method::PATCH, format!("/Users/{}", ann.id), Some(b))
         }
         other => return Err(Failure::suite(format!("no bad request named \"{other}\""))),

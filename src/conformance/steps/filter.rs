@@ -37,6 +37,17 @@ async fn filter_accepted(w: &mut ScimWorld, filter: String) -> StepResult {
     list_resources(w).map(|_| ())
 }
 
+#[then(regex = r#"^the filter is declined with 400( and scimType "invalidFilter")?$"#)]
+async fn filter_declined(w: &mut ScimWorld, with_type: String) -> StepResult {
+    super::refusal_for(
+        w,
+        400,
+        (!with_type.is_empty()).then_some("invalidFilter"),
+        "RFC 7644 §3.4.2.2",
+        "a filter that does not conform to the grammar is declined: the service provider MUST return 400 with scimType invalidFilter",
+    )
+}
+
 #[when(regex = r"^I search users with the malformed filter (.+)$")]
 async fn search_malformed(w: &mut ScimWorld, filter: String) -> StepResult {
     let path = format!("/Users?filter={}", encode(&filter));

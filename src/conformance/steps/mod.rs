@@ -205,6 +205,19 @@ async fn status_is_either(w: &mut ScimWorld, a: u16, b: u16) -> StepResult {
     expect_status(w, &[a, b], "RFC 7644 §3.12", "the response status")
 }
 
+#[then(regex = r"^the request is refused$")]
+async fn refused_any(w: &mut ScimWorld) -> StepResult {
+    let r = w.response()?;
+    ensure(
+        r.status >= 400,
+        w.last.as_ref(),
+        "RFC 7644 §3.5.2",
+        "a request that cannot be applied whole is refused",
+        "a 4xx or 5xx status",
+        r.status,
+    )
+}
+
 #[then(regex = r"^the request is refused with status (\d+)$")]
 async fn refused_with(w: &mut ScimWorld, status: u16) -> StepResult {
     refusal(w, status, None)
@@ -218,13 +231,25 @@ async fn refused_with_type(w: &mut ScimWorld, status: u16, scim_type: String) ->
 /// The status, the error body and (when named) the scimType, all evaluated. A refusal with
 /// the wrong status is one finding; the body checks only apply to an error answer.
 fn refusal(w: &ScimWorld, status: u16, scim_type: Option<&str>) -> StepResult {
-    let mut c = Checks::new();
-    c.add(expect_status(
+    refusal_for(
         w,
-        &[status],
+        status,
+        scim_type,
         "RFC 7644 §3.12",
         &format!("the request is refused with {status}"),
-    ))?;
+    )
+}
+
+/// [`refusal`] citing the sentence that requires this refusal.
+pub fn refusal_for(
+    w: &ScimWorld,
+    status: u16,
+    scim_type: Option<&str>,
+    source: &str,
+    statement: &str,
+) -> StepResult {
+    let mut c = Checks::new();
+    c.add(expect_status(w, &[status], source, statement))?;
     if w.response()?.status >= 400 {
         c.add(check_error_body(w))?;
         if let Some(t) = scim_type {
@@ -239,6 +264,18 @@ fn refusal(w: &ScimWorld, status: u16, scim_type: Option<&str>) -> StepResult {
 fn scim_type_is(w: &ScimWorld, scim_type: &str) -> StepResult {
     let r = w.response()?;
     let got = get_ci(&r.body, "scimType");
+    // The one place the RFC makes the keyword a MUST: a create that conflicts (RFC 7644 §3.3).
+    let create = w.last.as_ref().is_some_and(|x| x.method == "POST");
+    if scim_type == "uniqueness" && r.status == 409 && create {
+        return ensure(
+            got.and_then(Value::as_str) == Some(scim_type),
+            w.last.as_ref(),
+            "RFC 7644 §3.3",
+            "a create that conflicts with an existing resource MUST be answered 409 with scimType uniqueness",
+            scim_type,
+            show(got),
+        );
+    }
     ensure(
         got.and_then(Value::as_str) == Some(scim_type),
         w.last.as_ref(),
@@ -247,7 +284,7 @@ fn scim_type_is(w: &ScimWorld, scim_type: &str) -> StepResult {
         scim_type,
         show(got),
     )
-    .map_err(|f| f.at(crate::report::Level::Should))
+    .map_err(|f| f.at(crate::report::Level::Should).general())
 }
 
 #[then(regex = r#"^the error names the scimType "(\w+)"$"#)]
@@ -262,8 +299,8 @@ async fn scim_media_type(w: &mut ScimWorld) -> StepResult {
     ensure(
         ct.to_ascii_lowercase().starts_with("application/scim+json"),
         w.last.as_ref(),
-        "RFC 7644 §8.1",
-        "responses use the SCIM media type",
+        "RFC 7644 §3.8",
+        "a request that asks for the SCIM media type (Accept: application/scim+json, which service providers MUST support) gets its answer in that media type",
         "Content-Type: application/scim+json",
         if ct.is_empty() { "(none)".into() } else { ct },
     )

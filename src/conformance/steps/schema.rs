@@ -7,7 +7,8 @@ use crate::conformance::schema::TargetSchema;
 use cucumber::{then, when};
 use reqwest::Method;
 
-/// Attributes the provider's default user mapping sends (BEHAVIOUR E-MAP-01, E-U-01).
+/// Attributes this product's default user mapping in the provider sends (BEHAVIOUR E-MAP-01:
+/// the product's mapping, not every Entra application's).
 const PROVIDER_MAPPING: [&str; 10] = [
     "userName",
     "externalId",
@@ -50,18 +51,20 @@ async fn no_departures(w: &mut ScimWorld) -> StepResult {
     )
 }
 
-#[then(regex = r"^it declares every attribute of the provider's default user mapping$")]
+#[then(regex = r"^it declares every attribute of this product's default user mapping$")]
 async fn provider_attributes(w: &mut ScimWorld) -> StepResult {
     let schema = published(w)?;
-    let missing: Vec<String> = PROVIDER_MAPPING
-        .iter()
-        .filter_map(|p| schema.lacks(p))
-        .collect();
+    let mut missing: Vec<String> = Vec::new();
+    for m in PROVIDER_MAPPING.iter().filter_map(|p| schema.lacks(p)) {
+        if !missing.contains(&m) {
+            missing.push(m);
+        }
+    }
     ensure(
         missing.is_empty(),
         None,
-        "Microsoft Entra ID, default attribute mappings (E-MAP-01)",
-        "the target declares every attribute the provider's default user mapping sends",
+        "Microsoft Entra ID, this product's default attribute mappings (E-MAP-01)",
+        "the target declares every attribute this product's default mapping in the provider sends",
         "all declared",
         format!("not declared: {}", missing.join(", ")),
     )
