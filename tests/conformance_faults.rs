@@ -2,9 +2,10 @@
 //! exactly the scenarios about the broken behaviour fail, while the rest still pass.
 //!
 //! The broken server is a small axum proxy in front of the embedded reference that injects
-//! one fault: ignoring `startIndex`, answering a duplicate userName with 201, or sending an
-//! error's `status` as a JSON number. Everything else is forwarded untouched, so any other
-//! failure would be a false failure of the suite.
+//! one fault: ignoring `startIndex`, answering a duplicate userName with 201, sending an
+//! error's `status` as a JSON number, refusing every user create, or failing now and then in
+//! transit. Everything else is forwarded untouched, so any other failure would be a false
+//! failure of the suite.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,6 +28,11 @@ enum Fault {
     IgnoreStartIndex,
     DuplicateUserNameCreated,
     NumericErrorStatus,
+    /// Every POST /Users answers 400: the suite's setup cannot make users.
+    RefuseUserCreates,
+    /// One request in seven answers 503 without reaching the reference (the same request
+    /// sent again goes through).
+    Intermittent503,
 }
 
 #[derive(Clone)]
@@ -34,6 +40,9 @@ struct Proxy {
     upstream: String,
     http: reqwest::Client,
     fault: Fault,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Requests (method and URI) already failed once: a transient fault does not repeat.
+    failed_once: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 async fn forward(
@@ -43,6 +52,27 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let n = p
+        .requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if p.fault == Fault::Intermittent503 && n % 7 == 3 {
+        let first_time = p
+            .failed_once
+            .lock()
+            .is_ok_and(|mut seen| seen.insert(format!("{method} {uri}")));
+        if first_time {
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+        }
+    }
+    if p.fault == Fault::RefuseUserCreates && method == Method::POST && uri.path() == "/Users" {
+        let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidValue","detail":"users are not accepted here"}"#;
+        return (
+            StatusCode::BAD_REQUEST,
+            [("content-type", "application/scim+json")],
+            body,
+        )
+            .into_response();
+    }
     let mut path_q = uri
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
@@ -116,6 +146,8 @@ async fn run_with(fault: Fault) -> RunReport {
             .build()
             .expect("a client"),
         fault,
+        requests: Default::default(),
+        failed_once: Default::default(),
     };
     let app = Router::new().fallback(forward).with_state(proxy);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
@@ -201,6 +233,42 @@ async fn a_numeric_error_status_fails_the_error_body_scenarios() {
         "{text}"
     );
     assert_eq!(conformance::exit_code(&report), 1);
+}
+
+/// A server that refuses the suite's users blocks the scenarios that need one: they are
+/// listed under one MUST finding (the create), never reported as failures of what they test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_setup_blocks_scenarios_under_one_finding() {
+    let report = run_with(Fault::RefuseUserCreates).await;
+    let text = conformance::summary(&report);
+    assert!(report.counts.blocked > 50, "{text}");
+    let top = report.findings.first().expect("a finding");
+    assert!(
+        top.statement.contains("answers 201 Created") && top.blocked > 50,
+        "the create refusal leads: {text}"
+    );
+    assert!(
+        top.observed.contains("users are not accepted here"),
+        "the finding carries the server's own words: {}",
+        top.observed
+    );
+    let junit = scim_harness::report::junit::render(&report);
+    assert!(
+        junit.contains("<error message=\"blocked: [F1]"),
+        "blocked is a JUnit error"
+    );
+    assert_eq!(conformance::exit_code(&report), 1);
+}
+
+/// Transient 503s are sent again once: the run still passes, and the scenarios whose
+/// requests needed the second try are marked flaky rather than failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_errors_are_retried_once_and_marked_flaky() {
+    let report = run_with(Fault::Intermittent503).await;
+    let text = conformance::summary(&report);
+    assert!(report.counts.flaky > 5, "{text}");
+    assert_eq!(report.counts.failed, 0, "{text}");
+    assert_eq!(conformance::exit_code(&report), 0, "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,7 +105,16 @@ fn write_expected(
     for (head, observed) in got {
         text.push_str(head);
         text.push('\n');
-        let notes = old.get(head).cloned().unwrap_or_default();
+        // A finding whose key moved but whose statement and observation did not keeps its
+        // confirmation (say, a check's expected text was reworded).
+        let notes = old.get(head).cloned().unwrap_or_else(|| {
+            let statement = head.rsplit(" | ").next().unwrap_or("");
+            let shown = format!("  # {observed}");
+            old.iter()
+                .find(|(h, n)| h.ends_with(&format!(" | {statement}")) && n.first() == Some(&shown))
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default()
+        });
         if notes.is_empty() {
             text.push_str(&format!(
                 "  # {observed}\n  # confirmed: (not yet confirmed by hand)\n"

@@ -47,7 +47,9 @@ Feature: Discovery: the service provider describes itself
     When I read the resource type "User"
     Then the response describes "User"
 
-  @must @R-PAGE @needs-filter
+  # @serial: these probes create more users than a page holds, which would crowd the
+  # searches of scenarios running beside them.
+  @must @R-PAGE @needs-filter @serial
   Scenario: The advertised maximum page size is enforced
     A count above filter.maxResults is either capped (a page of at most maxResults users,
     totalResults still counting every match) or refused with 400 tooMany (RFC 7644 §3.4.2.4).
@@ -55,7 +57,7 @@ Feature: Discovery: the service provider describes itself
     When I list my users asking for more than the advertised maximum page size
     Then the page holds at most the advertised maximum number of users, or the request is refused as too many
 
-  @must @R-FILTER @needs-filter @needs-limits
+  @must @R-FILTER @needs-filter @needs-limits @serial
   Scenario: A filter matching more than the advertised maximum is refused as too many
     Given one more user than the advertised maximum number of filter matches
     When I search all my users

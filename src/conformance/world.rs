@@ -388,7 +388,23 @@ impl ScimWorld {
             x.body = Some(ctx.redact(&b));
             req = req.header("content-type", ct).body(b);
         }
-        let resp = req.send().await;
+        // Sent once more after a transport error or a 5xx, as `call` does.
+        let again = req.try_clone();
+        let mut resp = req.send().await;
+        let first_failed = match &resp {
+            Err(e) => Some(e.to_string()),
+            Ok(r) if r.status().is_server_error() => Some(format!("status {}", r.status())),
+            Ok(_) => None,
+        };
+        if let (Some(why), Some(again)) = (first_failed, again) {
+            resp = again.send().await;
+            if matches!(&resp, Ok(r) if !r.status().is_server_error()) {
+                self.flaky.push(format!(
+                    "{method} {url}: {}, then answered when sent again",
+                    ctx.redact(&why)
+                ));
+            }
+        }
         let resp = match resp {
             Ok(r) => r,
             Err(e) => {
@@ -560,9 +576,23 @@ impl ScimWorld {
             Some(f) => self.rewrite_filter(f),
             None => self.own_users_clause(),
         };
+        // Large pages, so other data matching a broad filter rarely pushes the scenario's own
+        // resources onto later pages (a list that changes between pages may skip some).
+        let paged = extra.contains("startIndex") || extra.contains("count=");
+        let page_size = self
+            .ctx()?
+            .discovery
+            .filter_max_results
+            .unwrap_or(SCOPE_PAGE_SIZE)
+            .min(SCOPE_PAGE_SIZE);
+        let extra = if paged {
+            extra.to_string()
+        } else {
+            format!("{extra}&count={page_size}")
+        };
         let path = format!("/Users?filter={}{extra}", encode(&filter));
         let first = self.call(Method::GET, &path, None, &[]).await?;
-        if extra.contains("startIndex") || extra.contains("count=") || first.status != 200 {
+        if paged || first.status != 200 {
             return Ok(first);
         }
         let mut merged = first.clone();
@@ -659,6 +689,9 @@ fn attribute_before(text: &str) -> String {
         .to_lowercase()
 }
 
+/// The page size a scoped search asks for (capped by the target's filter.maxResults).
+pub const SCOPE_PAGE_SIZE: u64 = 500;
+
 /// Most pages a scoped search reads to find the scenario's own resources among other data.
 pub const MAX_SCOPE_PAGES: usize = 20;
 
@@ -678,7 +711,16 @@ trait DeletePath {
 }
 
 impl DeletePath for crate::client::ScimClient {
+    /// Sent once more after a transport error or a 5xx: data left behind would crowd the
+    /// searches of later scenarios.
     async fn delete_path(&self, endpoint: &str, id: &str) {
-        let _ = self.delete(&format!("/{endpoint}/{id}")).await;
+        let path = format!("/{endpoint}/{id}");
+        let failed = match self.delete(&path).await {
+            Ok(r) => r.status >= 500,
+            Err(_) => true,
+        };
+        if failed {
+            let _ = self.delete(&path).await;
+        }
     }
 }

@@ -4,7 +4,7 @@
 use super::{ensure, get_ci, lookup, matches_text, show};
 use crate::client::encode;
 use crate::conformance::ScimWorld;
-use crate::conformance::assert::{Failure, StepResult};
+use crate::conformance::assert::{Checks, Failure, StepResult};
 use crate::conformance::world::ENTERPRISE;
 use crate::scim::schema::USER_SCHEMA;
 use cucumber::gherkin::Step;
@@ -234,37 +234,39 @@ async fn created_with_location(w: &mut ScimWorld) -> StepResult {
         201,
         r.status,
     )?;
+    let mut c = Checks::new();
     let id = get_ci(&r.body, "id").and_then(Value::as_str).unwrap_or("");
-    ensure(
+    c.add(ensure(
         !id.is_empty(),
         x.as_ref(),
         "RFC 7643 §3.1",
         "a created resource has a server-assigned id",
         "an id",
         "(absent)",
-    )?;
+    ))?;
     let loc = r.location.clone().unwrap_or_default();
-    ensure(
+    c.add(ensure(
         loc.ends_with(&format!("/Users/{id}")),
         x.as_ref(),
         "RFC 7644 §3.3",
         "the Location header holds the new resource's URI",
-        format!(".../Users/{id}"),
+        ".../Users/{id}",
         if loc.is_empty() {
             "(no Location header)".into()
         } else {
             loc.clone()
         },
-    )?;
+    ))?;
     let meta_loc = lookup(&r.body, "meta.location");
-    ensure(
-        meta_loc.and_then(Value::as_str) == Some(loc.as_str()),
+    c.add(ensure(
+        loc.is_empty() || meta_loc.and_then(Value::as_str) == Some(loc.as_str()),
         x.as_ref(),
         "RFC 7644 §3.3",
         "the Location header equals meta.location",
         &loc,
         show(meta_loc),
-    )
+    ))?;
+    c.finish()
 }
 
 #[then(
@@ -273,38 +275,40 @@ async fn created_with_location(w: &mut ScimWorld) -> StepResult {
 async fn carries_meta(w: &mut ScimWorld, rt: String) -> StepResult {
     let r = w.response()?;
     let x = w.last.as_ref();
+    let mut c = Checks::new();
     let got = lookup(&r.body, "meta.resourceType");
-    ensure(
+    c.add(ensure(
         got.and_then(Value::as_str) == Some(rt.as_str()),
         x,
         "RFC 7643 §3.1",
         "meta.resourceType names the resource type",
         &rt,
         show(got),
-    )?;
+    ))?;
     for field in ["created", "lastModified"] {
         let v = lookup(&r.body, &format!("meta.{field}"));
         let ok = v
             .and_then(Value::as_str)
             .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok());
-        ensure(
+        c.add(ensure(
             ok,
             x,
             "RFC 7643 §3.1",
             &format!("meta.{field} is an xsd:dateTime"),
             "a date-time like 2024-01-01T00:00:00Z",
-            show(v),
-        )?;
+            format!("{} ({})", show(v), super::json_kind(v)),
+        ))?;
     }
     let loc = lookup(&r.body, "meta.location");
-    ensure(
+    c.add(ensure(
         loc.and_then(Value::as_str).is_some(),
         x,
         "RFC 7643 §3.1",
         "meta.location is present",
         "a URI",
         show(loc),
-    )
+    ))?;
+    c.finish()
 }
 
 #[then(regex = r#"^the returned user is "([^"]+)"$"#)]

@@ -19,7 +19,17 @@ async fn search(w: &mut ScimWorld, filter: String) -> StepResult {
     for attr in crate::conformance::schema::filter_attributes(&filter) {
         w.applicable(&attr)?;
     }
-    w.search_users(Some(&filter), "").await.map(|_| ())
+    let r = w.search_users(Some(&filter), "").await?;
+    // The filter is sent as written, so on a target holding many users a broad one can
+    // exceed what it will match in one search: an allowed answer that judges nothing here.
+    let too_many =
+        r.status == 400 && get_ci(&r.body, "scimType").and_then(Value::as_str) == Some("tooMany");
+    skip_unless(
+        !too_many,
+        format!(
+            "the target holds more users matching {filter} than it returns in one search (400 tooMany)"
+        ),
+    )
 }
 
 #[when(regex = r#"^I look up users whose userName equals "([^"]+)"$"#)]
@@ -142,35 +152,12 @@ async fn empty_list(w: &mut ScimWorld) -> StepResult {
 }
 
 async fn create_many(w: &mut ScimWorld, n: u64, base: &str) -> StepResult {
-    let ctx = w.ctx()?;
-    let bodies: Vec<(String, Value)> = (1..=n)
-        .map(|i| {
-            let name = format!("{base}-{i}");
-            let body = w.user_body(&name, None);
-            (name, body)
-        })
-        .collect();
-    // Concurrent creates keep the probe short on a remote target.
-    let results =
-        futures::future::join_all(bodies.iter().map(|(_, b)| ctx.client.post("/Users", b))).await;
-    for ((name, _), r) in bodies.iter().zip(results) {
-        let r = r.map_err(|e| Failure::new("transport", "the target answers", "a response", e))?;
-        let Some(id) = r.body.get("id").and_then(Value::as_str) else {
-            return Err(Failure::new(
-                "RFC 7644 §3.3",
-                "creating a probe user answers 201",
-                201,
-                r.status,
-            ));
-        };
-        w.cleanup.push(("Users".into(), id.to_string()));
-        w.users.insert(
-            name.clone(),
-            crate::conformance::world::Created {
-                id: id.to_string(),
-                real_name: w.user_name(name),
-            },
-        );
+    // One at a time: a burst of a hundred creates is load the suite would cause itself, and
+    // a server that is not thread-safe answers it with resets and 500s.
+    for i in 1..=n {
+        let name = format!("{base}-{i}");
+        let body = w.user_body(&name, None);
+        w.create_user(&name, &body).await?;
     }
     Ok(())
 }
