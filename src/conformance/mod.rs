@@ -409,3 +409,44 @@ pub fn summary(report: &RunReport) -> String {
     out.push('\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    /// The suite sits on top: the protocol core, the reference, the clients and the
+    /// simulators never import it (only `run` and the binary do), so each can be read and
+    /// tested without the Gherkin machinery.
+    #[test]
+    fn nothing_below_the_suite_imports_it() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        walk(&src, &mut files);
+        let allowed = ["conformance", "run", "main.rs", "lib.rs"];
+        let mut offenders = Vec::new();
+        for f in &files {
+            let rel = f.strip_prefix(&src).unwrap_or(f);
+            let top = rel
+                .components()
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy().to_string());
+            if top.as_deref().is_some_and(|t| allowed.contains(&t)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            if text.contains("crate::conformance") {
+                offenders.push(rel.display().to_string());
+            }
+        }
+        assert!(files.len() > 50, "the walk found the sources");
+        assert!(offenders.is_empty(), "import the suite: {offenders:?}");
+    }
+}

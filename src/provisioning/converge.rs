@@ -9,7 +9,7 @@ use super::job::{ProvisioningJob, ScopeView};
 use super::mapping::{UserView, map};
 use super::tenant::Tenant;
 use crate::client::{ClientError, ScimClient};
-use crate::conformance::steps::lookup;
+use crate::scim::path::lookup;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};

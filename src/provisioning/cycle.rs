@@ -9,7 +9,7 @@ use super::exchange::{Failure, Sender, Sent, classify};
 use super::logs::{Action, ObjectKind, Outcome};
 use super::mapping::Mapped;
 use super::requests::{self, Change, Compat, ProviderRequest};
-use crate::conformance::steps::lookup;
+use crate::scim::path::lookup;
 use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE};
 use parking_lot::Mutex;
 use serde_json::Value;

@@ -257,13 +257,78 @@ pub(crate) fn bind_attr_path(
 }
 
 /// Looks a key up in a JSON object, exactly first, then case-insensitively (RFC 7643 §2.1).
-pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+pub fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     let obj = v.as_object()?;
     obj.get(key).or_else(|| {
         obj.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v)
     })
+}
+
+/// Splits `a.b[x eq "y"].c` into segments, keeping dots inside brackets.
+fn segments(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                out.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&path[start..]);
+    out
+}
+
+/// The value at an attribute path in a resource as a client reads it, without a schema:
+/// `name.givenName`, `emails[type eq "work"].value` (only `eq` selectors, values compared
+/// ignoring case), or an extension attribute `urn:...:User:department`. The checks of the
+/// conformance suite and the simulators' convergence checks read targets with it.
+pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.to_ascii_lowercase().starts_with("urn:") {
+        let obj = v.as_object()?;
+        let (urn, ext) = obj
+            .iter()
+            .filter(|(k, _)| {
+                path.len() > k.len() && path[..k.len()].eq_ignore_ascii_case(k.as_str())
+            })
+            .max_by_key(|(k, _)| k.len())?;
+        let rest = path[urn.len()..].trim_start_matches(':');
+        return lookup(ext, rest);
+    }
+    let mut cur = v;
+    for seg in segments(path) {
+        let (name, selector) = match seg.find('[') {
+            Some(i) => (&seg[..i], Some(seg[i + 1..].trim_end_matches(']'))),
+            None => (seg, None),
+        };
+        cur = get_ci(cur, name)?;
+        if let Some(sel) = selector {
+            let mut parts = sel.splitn(3, ' ');
+            let (attr, _op, want) = (parts.next()?, parts.next()?, parts.next()?);
+            let want = want.trim().trim_matches('"');
+            cur = cur.as_array()?.iter().find(|item| {
+                get_ci(item, attr)
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(want))
+            })?;
+        }
+    }
+    Some(cur)
+}
+
+/// Renders a JSON value for a message: strings without quotes, `(absent)` for none.
+pub fn show(v: Option<&Value>) -> String {
+    match v {
+        None => "(absent)".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
 }
 
 /// The non-null values under `top` (flattening an array), or under `top[*].sub`.
@@ -431,5 +496,28 @@ mod tests {
         );
         assert_eq!(bound("USERNAME").attribute_in(&res), Some(&json!("b")));
         assert!(bound("title").values_in(&res).is_empty());
+    }
+
+    #[test]
+    fn looks_up_paths_as_a_client_reads_them() {
+        use serde_json::json;
+        let v = json!({
+            "name": {"givenName": "Ann"},
+            "emails": [{"type": "home", "value": "h"}, {"type": "work", "value": "w"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
+        });
+        assert_eq!(lookup(&v, "NAME.givenname"), Some(&json!("Ann")));
+        assert_eq!(
+            lookup(&v, "emails[type eq \"work\"].value"),
+            Some(&json!("w"))
+        );
+        assert_eq!(
+            lookup(
+                &v,
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+            ),
+            Some(&json!("R&D"))
+        );
+        assert_eq!(show(lookup(&v, "nickName")), "(absent)");
     }
 }

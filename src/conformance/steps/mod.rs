@@ -26,72 +26,10 @@ pub mod verification;
 use super::ScimWorld;
 use super::assert::{Checks, Failure, StepResult, cut, ensure};
 use crate::scim::error::ERROR_SCHEMA;
+/// Attribute-path reads live with the protocol (`scim::path`); the steps use them from here.
+pub use crate::scim::path::{get_ci, lookup, show};
 use cucumber::then;
 use serde_json::Value;
-
-/// Finds a key ignoring case (RFC 7643 §2.1: attribute names are case-insensitive).
-pub fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    let o = v.as_object()?;
-    o.get(key).or_else(|| {
-        o.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
-}
-
-/// Splits `a.b[x eq "y"].c` into segments, keeping dots inside brackets.
-fn segments(path: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut depth, mut start) = (0usize, 0usize);
-    for (i, c) in path.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '.' if depth == 0 => {
-                out.push(&path[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&path[start..]);
-    out
-}
-
-/// The value at an attribute path in a resource: `name.givenName`, `emails[type eq "work"].value`
-/// (only `eq` selectors), or an extension attribute `urn:...:User:department`.
-pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    if path.to_ascii_lowercase().starts_with("urn:") {
-        let obj = v.as_object()?;
-        let (urn, ext) = obj
-            .iter()
-            .filter(|(k, _)| {
-                path.len() > k.len() && path[..k.len()].eq_ignore_ascii_case(k.as_str())
-            })
-            .max_by_key(|(k, _)| k.len())?;
-        let rest = path[urn.len()..].trim_start_matches(':');
-        return lookup(ext, rest);
-    }
-    let mut cur = v;
-    for seg in segments(path) {
-        let (name, selector) = match seg.find('[') {
-            Some(i) => (&seg[..i], Some(seg[i + 1..].trim_end_matches(']'))),
-            None => (seg, None),
-        };
-        cur = get_ci(cur, name)?;
-        if let Some(sel) = selector {
-            let mut parts = sel.splitn(3, ' ');
-            let (attr, _op, want) = (parts.next()?, parts.next()?, parts.next()?);
-            let want = want.trim().trim_matches('"');
-            cur = cur.as_array()?.iter().find(|item| {
-                get_ci(item, attr)
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s.eq_ignore_ascii_case(want))
-            })?;
-        }
-    }
-    Some(cur)
-}
 
 /// `"ann", "bob" and "cat"` / `ann, bob` / `none` -> names.
 pub fn names(list: &str) -> Vec<String> {
@@ -104,15 +42,6 @@ pub fn names(list: &str) -> Vec<String> {
         .map(|n| n.trim().trim_matches('"').to_string())
         .filter(|n| !n.is_empty())
         .collect()
-}
-
-/// Renders a JSON value for a message: strings without quotes.
-pub fn show(v: Option<&Value>) -> String {
-    match v {
-        None => "(absent)".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
 }
 
 /// Checks the last status against the allowed ones.
@@ -374,27 +303,9 @@ pub fn skip_unless(cond: bool, reason: impl Into<String>) -> StepResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn looks_up_paths() {
-        let v = json!({
-            "name": {"givenName": "Ann"},
-            "emails": [{"type": "home", "value": "h"}, {"type": "work", "value": "w"}],
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
-        });
-        assert_eq!(lookup(&v, "NAME.givenname"), Some(&json!("Ann")));
-        assert_eq!(
-            lookup(&v, "emails[type eq \"work\"].value"),
-            Some(&json!("w"))
-        );
-        assert_eq!(
-            lookup(
-                &v,
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
-            ),
-            Some(&json!("R&D"))
-        );
+    fn reads_name_lists() {
         assert_eq!(
             names("\"ann\", \"bob\" and \"cat\""),
             vec!["ann", "bob", "cat"]

@@ -177,12 +177,12 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
             continue;
         };
         for ch in diff(tu, &map(&mappings, &user_view(u), true)) {
-            let got = crate::conformance::steps::lookup(tu, &ch.path);
+            let got = crate::scim::path::lookup(tu, &ch.path);
             v.push(
                 name,
                 &ch.path,
-                crate::conformance::steps::show(Some(&ch.value)),
-                crate::conformance::steps::show(got),
+                crate::scim::path::show(Some(&ch.value)),
+                crate::scim::path::show(got),
             );
         }
     }
@@ -199,7 +199,7 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
                     &g.display_name,
                     "existence",
                     "(deleted)".into(),
-                    crate::conformance::steps::show(tg.get("id")),
+                    crate::scim::path::show(tg.get("id")),
                 );
             }
             continue;
@@ -219,7 +219,7 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
                 &g.display_name,
                 "displayName",
                 g.display_name.clone(),
-                crate::conformance::steps::show(tg.get("displayName")),
+                crate::scim::path::show(tg.get("displayName")),
             );
         }
         let mut want: BTreeSet<String> = g

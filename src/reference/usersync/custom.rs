@@ -2,6 +2,7 @@
 //! (BEHAVIOUR S-US-11). The defaults are the enterprise attributes the product documents:
 //! employeeNumber, costCenter, division and department, each mapped to a field of the same name.
 
+use crate::scim::path::get_ci;
 use crate::scim::schema::ENTERPRISE_USER_SCHEMA;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,13 +26,6 @@ pub fn default_mappings() -> Vec<CustomMapping> {
             field: a.to_string(),
         })
         .collect()
-}
-
-fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
 }
 
 fn as_text(v: &Value) -> Option<String> {
