@@ -496,6 +496,15 @@ impl ScimWorld {
         }
     }
 
+    /// POSTs a user body, whatever the answer, and deletes what it created after the scenario.
+    pub async fn post_user(&mut self, body: &Value) -> Result<ScimResponse, Failure> {
+        let r = self.call(Method::POST, "/Users", Some(body), &[]).await?;
+        if let Some(id) = r.body.get("id").and_then(Value::as_str) {
+            self.cleanup.push(("Users".into(), id.to_string()));
+        }
+        Ok(r)
+    }
+
     /// Creates a user from a body and remembers it under `name`; 201 is required.
     pub async fn create_user(&mut self, name: &str, body: &Value) -> Result<Created, Failure> {
         let r = self.call(Method::POST, "/Users", Some(body), &[]).await?;

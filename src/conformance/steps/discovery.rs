@@ -4,7 +4,6 @@
 use super::{check_error_body, ensure, get_ci, json_kind, show};
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Checks, Failure, StepResult};
-use crate::report::Level;
 use crate::scim::schema::{LIST_RESPONSE, USER_SCHEMA};
 use cucumber::{then, when};
 use reqwest::Method;
@@ -264,20 +263,6 @@ async fn user_schema_user_name(w: &mut ScimWorld) -> StepResult {
     )
 }
 
-/// The scimType keyword table 9 names, at SHOULD: scimType is OPTIONAL (RFC 7644 §3.12).
-fn names_scim_type(w: &ScimWorld, scim_type: &str) -> StepResult {
-    let got = get_ci(&w.response()?.body, "scimType");
-    ensure(
-        got.and_then(Value::as_str) == Some(scim_type),
-        w.last.as_ref(),
-        "RFC 7644 §3.12 table 9",
-        &format!("the error carries the scimType keyword table 9 names for it ({scim_type})"),
-        scim_type,
-        show(got),
-    )
-    .map_err(|f| f.at(Level::Should))
-}
-
 /// RFC 7644 §3.4.2.4 and RFC 7643 §5 (filter.maxResults): asked for more than the maximum, a
 /// server either caps the page (and totalResults still counts every match) or refuses with 400
 /// tooMany. Both are conformant.
@@ -295,7 +280,7 @@ async fn capped_or_refused(w: &mut ScimWorld) -> StepResult {
     match r.status {
         400 => {
             c.add(check_error_body(w))?;
-            c.add(names_scim_type(w, "tooMany"))?;
+            c.add(super::scim_type_is(w, "tooMany"))?;
         }
         200 => {
             let items = list_resources(w)?;

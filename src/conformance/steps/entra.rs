@@ -92,11 +92,7 @@ async fn provider_creates(w: &mut ScimWorld, name: String) -> StepResult {
     );
     body.insert(ENTERPRISE.into(), json!({"department": "Sales"}));
     let body = Value::Object(body);
-    let r = w.call(Method::POST, "/Users", Some(&body), &[]).await?;
-    if let Some(id) = r.body.get("id").and_then(Value::as_str) {
-        w.cleanup.push(("Users".into(), id.to_string()));
-    }
-    Ok(())
+    w.post_user(&body).await.map(|_| ())
 }
 
 #[then(regex = r"^the user is created with an id$")]

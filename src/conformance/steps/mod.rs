@@ -190,7 +190,7 @@ pub fn refusal_for(
 
 /// scimType is OPTIONAL in RFC 7644 §3.12; table 9 names the keyword for each error it
 /// lists, so a missing or different keyword is a SHOULD finding, never a MUST.
-fn scim_type_is(w: &ScimWorld, scim_type: &str) -> StepResult {
+pub fn scim_type_is(w: &ScimWorld, scim_type: &str) -> StepResult {
     let r = w.response()?;
     let got = get_ci(&r.body, "scimType");
     // The one place the RFC makes the keyword a MUST: a create that conflicts (RFC 7644 §3.3).
