@@ -3,7 +3,7 @@
 //! object action per scheduled operation, as the provider's logs count them (E-LOG-01).
 
 use super::metrics::{Completed, KindId, OpStatus};
-use super::scenarios::{ScenarioOp, patch_body, user_body};
+use super::op::{ScenarioOp, patch_body, user_body};
 use crate::client::encode;
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -244,12 +244,6 @@ impl ProvisioningJob {
         }
     }
 
-    /// Stop requested while a cycle is planned or running: that cycle finishes first
-    /// (E-CY-02), then the job is stopped.
-    pub fn stop_after_cycle(&mut self) {
-        self.stop_requested = true;
-    }
-
     /// Restart: clears the watermark (the next cycle is a full one) and, if asked, the
     /// escrows and the quarantine state. Links to target objects are kept.
     pub fn restart(&mut self, clear_escrows: bool, clear_quarantine: bool) {
@@ -271,14 +265,10 @@ impl ProvisioningJob {
         self.last_start = None;
     }
 
-    /// Changing mappings or scoping clears the watermark: the next cycle is full (E-SC-02).
+    /// Changing the scoping clears the watermark: the next cycle is full (E-SC-02). Mappings
+    /// are fixed when the job is built.
     pub fn set_scoping(&mut self, scoping: Scoping) {
         self.config.scoping = scoping;
-        self.watermark = None;
-    }
-    /// See [`ProvisioningJob::set_scoping`].
-    pub fn set_mappings(&mut self, mappings: Mappings) {
-        self.config.mappings = mappings;
         self.watermark = None;
     }
 

@@ -188,10 +188,6 @@ impl Escrows {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
-    /// The earliest cycle any escrow is due.
-    pub fn next_due(&self) -> Option<u32> {
-        self.items.values().map(|e| e.next_cycle).min()
-    }
 }
 
 /// Failure counters for the E-Q-01 thresholds, since the job started or last left quarantine.

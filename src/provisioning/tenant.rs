@@ -355,11 +355,6 @@ impl Tenant {
             .collect()
     }
 
-    /// Users still in the directory (not hard-deleted).
-    pub fn live_users(&self) -> impl Iterator<Item = &SourceUser> {
-        self.users.iter().filter(|u| !u.hard_deleted)
-    }
-
     /// Memberships in the tenant (user-group pairs), for the published N = users + groups +
     /// members of E-CY-03.
     pub fn membership_count(&self) -> usize {

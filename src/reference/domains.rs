@@ -201,11 +201,6 @@ impl DomainRegistry {
         self.inner.lock().organization.clone()
     }
 
-    /// Every account that became organization admin by verifying a domain (E-DV-01).
-    pub fn organization_admins(&self) -> Vec<String> {
-        self.organization().map(|o| o.admins).unwrap_or_default()
-    }
-
     /// Forgets every domain and the organization (test-only endpoint: lets a scenario that
     /// needs "no verified domain" start from scratch on a shared reference).
     pub fn reset(&self) {

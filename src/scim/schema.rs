@@ -354,11 +354,6 @@ impl ResourceType {
             .map(|e| e.schema)
     }
 
-    /// Every schema URN a resource of this type may list in `schemas`.
-    pub fn schema_urns(&self) -> impl Iterator<Item = &'static str> + '_ {
-        std::iter::once(self.schema.id).chain(self.extensions.iter().map(|e| e.schema.id))
-    }
-
     /// The `/ResourceTypes/{id}` representation.
     pub fn to_json(&self, base_url: &str) -> Value {
         json!({

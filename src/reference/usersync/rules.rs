@@ -164,11 +164,6 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id == id)
     }
 
-    /// Whether any rule applies to this group.
-    pub fn has_group(&self, group: Uuid) -> bool {
-        self.by_group.contains_key(&group)
-    }
-
     /// Positions of the rules whose group is among `groups` (a user's direct and nested
     /// groups), in priority order.
     pub fn matching(&self, groups: impl IntoIterator<Item = Uuid>) -> Vec<usize> {
