@@ -448,5 +448,20 @@ mod tests {
         }
         assert!(files.len() > 50, "the walk found the sources");
         assert!(offenders.is_empty(), "import the suite: {offenders:?}");
+        // Steps depend on the World, never the other way.
+        let world: Vec<String> = files
+            .iter()
+            .filter(|f| {
+                f.strip_prefix(&src)
+                    .is_ok_and(|r| r.starts_with("conformance/world"))
+            })
+            .filter(|f| {
+                std::fs::read_to_string(f)
+                    .unwrap_or_default()
+                    .contains("steps::")
+            })
+            .map(|f| f.display().to_string())
+            .collect();
+        assert!(world.is_empty(), "the World imports steps: {world:?}");
     }
 }

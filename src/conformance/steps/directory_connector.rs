@@ -10,6 +10,7 @@ use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
 use crate::conformance::steps::lookup;
 use crate::conformance::world::Created;
+use crate::conformance::world::adc::AdcScenario;
 use crate::provisioning::adc::{AdcConfig, Connector, Directory};
 use crate::provisioning::tenant::SourceGroup;
 use crate::scim::schema::ENTERPRISE_USER_SCHEMA;
@@ -21,17 +22,6 @@ use std::sync::Arc;
 /// The domain `User Sync is set up for the organization` verifies.
 const DOMAIN: &str = "example.com";
 const SOURCE: &str = "ISSUE 8 (Active Directory Connector v2)";
-
-/// A connector scenario: its directory, the connector, and the feature's names.
-#[derive(Debug)]
-pub struct AdcScenario {
-    clock: Arc<SimClock>,
-    dir: Directory,
-    conn: Connector,
-    /// Feature name -> directory object id.
-    users: HashMap<String, String>,
-    groups: HashMap<String, String>,
-}
 
 fn scenario(w: &mut ScimWorld) -> Result<&mut AdcScenario, Failure> {
     if w.adc.is_none() {

@@ -10,6 +10,7 @@ use crate::clock::{Clock, SimClock};
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
 use crate::conformance::steps::lookup;
+use crate::conformance::world::provisioning::ProvisioningScenario;
 use crate::provisioning::faulty_target::{Faults, FaultyTarget};
 use crate::provisioning::job::{JobConfig, ProvisioningJob};
 use crate::provisioning::requests::Compat;
@@ -18,20 +19,6 @@ use crate::provisioning::tenant::{SourceGroup, Tenant, TenantSpec};
 use crate::reference::config::ReferenceConfig;
 use cucumber::{given, then, when};
 use std::sync::Arc;
-
-/// A provisioning scenario's state.
-#[derive(Debug)]
-pub struct ProvisioningScenario {
-    pub clock: Arc<SimClock>,
-    pub tenant: Tenant,
-    /// The scenario's own faulty reference; `None` against an external target.
-    pub target: Option<FaultyTarget>,
-    pub job: ProvisioningJob,
-    /// The scenario's suffix against an external target (names must not collide there).
-    pub unique: Option<String>,
-    /// Target ids already handed to the world's cleanup.
-    tracked: std::collections::HashSet<String>,
-}
 
 impl ProvisioningScenario {
     /// `ann@contoso.example` as this scenario spells it (`ann.12345678@...` when shared).

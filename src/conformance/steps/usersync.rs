@@ -15,7 +15,6 @@ mod setup;
 use crate::client::ScimResponse;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
-use crate::conformance::target::RunContext;
 use crate::scim::schema::USERSYNC_SCHEMA;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -26,37 +25,6 @@ const SOURCE: &str = "BEHAVIOUR §1 (User Sync)";
 
 /// How long a check waits for the engine to apply every change before failing.
 const SETTLE: Duration = Duration::from_secs(20);
-
-/// What a User Sync scenario changed on the shared target (undone after the scenario) and
-/// what it measured.
-#[derive(Debug, Default)]
-pub struct SyncState {
-    /// Rules it created: (group name as the feature wrote it, rule id), in creation order.
-    rules: Vec<(String, String)>,
-    admins: Vec<String>,
-    /// Admins whose roles it changed, with their roles before.
-    changed_admins: Vec<(String, Value)>,
-    /// Products whose seat limit it set.
-    seats: Vec<String>,
-    foreign: Vec<String>,
-    /// Domains it marked unverified.
-    unverified: Vec<String>,
-    custom_before: Option<Value>,
-    /// Users changed by the last timed step, and when the change was sent.
-    timed: Option<(Vec<String>, Instant)>,
-    /// The bulk run: (users, seats used before, sent at, applied after).
-    bulk: Option<Bulk>,
-}
-
-#[derive(Debug, Clone)]
-struct Bulk {
-    users: usize,
-    used_before: u64,
-    products: Vec<String>,
-    started: Instant,
-    applied_after: Option<Duration>,
-    entitlements: u64,
-}
 
 /// Sends an admin API request and records the exchange.
 async fn admin(
@@ -191,43 +159,4 @@ fn parse_rule(text: &str) -> Result<(String, Vec<String>), Failure> {
         .filter(|p| !p.is_empty())
         .collect();
     Ok((group.trim().to_string(), products))
-}
-
-/// Undoes what a scenario changed on the shared target (called by the `after` hook, before
-/// its users and groups are deleted). Errors are ignored: this is best effort.
-pub async fn clean_up(ctx: &RunContext, s: &mut SyncState) {
-    let c = &ctx.client;
-    for (_, id) in s.rules.drain(..) {
-        let _ = c.delete(&format!("/admin/v1/usersync/rules/{id}")).await;
-    }
-    for p in s.seats.drain(..) {
-        let path = format!("/admin/v1/usersync/licenses/{}", crate::client::encode(&p));
-        let _ = c.put(&path, &json!({"seats": null})).await;
-    }
-    for u in s.foreign.drain(..) {
-        let path = format!(
-            "/admin/v1/usersync/foreign-accounts/{}",
-            crate::client::encode(&u)
-        );
-        let _ = c.delete(&path).await;
-    }
-    for id in s.admins.drain(..) {
-        let _ = c.delete(&format!("/admin/v1/org/admins/{id}")).await;
-    }
-    for (id, roles) in s.changed_admins.drain(..) {
-        let path = format!("/admin/v1/org/admins/{id}/roles");
-        let _ = c.put(&path, &json!({ "roles": roles })).await;
-    }
-    for d in s.unverified.drain(..) {
-        let path = format!("/admin/v1/org/domains/{d}");
-        let _ = c.put(&path, &json!({"verified": true})).await;
-    }
-    if let Some(m) = s.custom_before.take() {
-        let _ = c
-            .put(
-                "/admin/v1/usersync/custom-attributes",
-                &json!({ "mappings": m }),
-            )
-            .await;
-    }
 }

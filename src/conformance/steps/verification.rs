@@ -17,6 +17,7 @@ use super::get_ci;
 use crate::client::ScimResponse;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult, ensure};
+use crate::conformance::world::verification::Fakes;
 use crate::verification::dns::{FakeDns, Fault};
 use crate::verification::verifier::RECORD_PREFIX;
 use crate::verification::web::{FakeWeb, WebFile};
@@ -33,13 +34,6 @@ const SOURCE: &str = "BEHAVIOUR §2 (domain verification)";
 /// scenarios take a fraction of a second.
 const DNS_TIMEOUT_MS: u64 = 500;
 const WEB_TIMEOUT_MS: u64 = 1000;
-
-/// The fake servers of one run.
-#[derive(Debug)]
-pub struct Fakes {
-    pub dns: FakeDns,
-    pub web: FakeWeb,
-}
 
 /// The fakes by target URL: one pair per run (a process may run several suites).
 static FAKES: LazyLock<tokio::sync::Mutex<HashMap<String, Arc<Fakes>>>> =
@@ -59,18 +53,6 @@ async fn fakes_for(target: &str) -> Result<Arc<Fakes>, Failure> {
     let f = Arc::new(Fakes { dns, web });
     map.insert(target.to_string(), f.clone());
     Ok(f)
-}
-
-/// What a verification scenario keeps between steps.
-#[derive(Debug, Default)]
-pub struct VerificationState {
-    fakes: Option<Arc<Fakes>>,
-    /// Codes the target issued, by the domain as the feature names it.
-    codes: HashMap<String, String>,
-    /// The last verification (the `verification` object of the answer).
-    last: Option<Value>,
-    /// The domain the scenario started verifying last.
-    last_started: Option<String>,
 }
 
 impl ScimWorld {

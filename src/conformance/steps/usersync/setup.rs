@@ -1,9 +1,10 @@
 //! Given: the organization, the directory (users, groups, nesting), rules, the switch,
 //! licenses, accounts elsewhere, product data and custom attribute mappings.
 
-use super::{Bulk, admin, admin_ok, parse_rule, quoted, settle};
+use super::{admin, admin_ok, parse_rule, quoted, settle};
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
+use crate::conformance::world::usersync::Bulk;
 use crate::conformance::world::{Created, ENTERPRISE};
 use crate::scim::schema::USER_SCHEMA;
 use cucumber::gherkin::Step;

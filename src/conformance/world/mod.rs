@@ -17,6 +17,11 @@
 //! the server's names), and only the scenario's own resources are counted among the results,
 //! so no scenario depends on `and`, parentheses or `sw` unless it tests them.
 
+pub mod adc;
+pub mod provisioning;
+pub mod usersync;
+pub mod verification;
+
 use super::assert::{Exchange, Failure};
 use super::target::RunContext;
 use crate::client::{ScimResponse, encode};
@@ -53,15 +58,15 @@ pub struct ScimWorld {
     /// An ETag remembered by a step.
     pub etag: Option<String>,
     /// The mock identity provider's scenario state (features/provisioning).
-    pub provisioning: Option<Box<super::steps::provisioning::ProvisioningScenario>>,
+    pub provisioning: Option<Box<provisioning::ProvisioningScenario>>,
     /// What a User Sync scenario changed on the target (undone by `clean_up`) and measured.
-    pub usersync: super::steps::usersync::SyncState,
+    pub usersync: usersync::SyncState,
     /// The directory connector's scenario state (features/usersync/directory-connector).
-    pub adc: Option<Box<super::steps::directory_connector::AdcScenario>>,
+    pub adc: Option<Box<adc::AdcScenario>>,
     /// Requests that failed in transit or with a 5xx and succeeded when sent once more.
     pub flaky: Vec<String>,
     /// Domain verification: the run's fake servers and the codes the target issued.
-    pub verification: super::steps::verification::VerificationState,
+    pub verification: verification::VerificationState,
 }
 
 impl ScimWorld {
@@ -673,7 +678,7 @@ impl ScimWorld {
     /// scenario may have deleted some of it itself.
     pub async fn clean_up(&mut self) {
         let Ok(ctx) = self.ctx() else { return };
-        super::steps::usersync::clean_up(&ctx, &mut self.usersync).await;
+        usersync::clean_up(&ctx, &mut self.usersync).await;
         let mut items = std::mem::take(&mut self.cleanup);
         items.sort_by_key(|(endpoint, _)| endpoint != "Groups");
         let deletes = items
