@@ -18,14 +18,18 @@
 //! so no scenario depends on `and`, parentheses or `sw` unless it tests them.
 
 pub mod adc;
+mod names;
 pub mod provisioning;
+mod search;
 pub mod usersync;
 pub mod verification;
 
+pub use search::{MAX_SCOPE_PAGES, SCOPE_PAGE_SIZE};
+
 use super::assert::{Exchange, Failure};
 use super::target::RunContext;
-use crate::client::{ScimResponse, encode};
-use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
+use crate::client::ScimResponse;
+use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -83,98 +87,6 @@ impl ScimWorld {
             .ok_or_else(|| Failure::suite("the scenario has no run context"))
     }
 
-    /// The `externalId` prefix of this scenario's resources.
-    pub fn scope_prefix(&self) -> String {
-        format!("sh{}-", self.suffix)
-    }
-
-    /// The unique local part for a feature's name: `ann.<suffix>`.
-    pub fn local_name(&self, name: &str) -> String {
-        format!("{name}.{}", self.suffix)
-    }
-    /// The userName for a feature's name, shaped like an email address.
-    pub fn user_name(&self, name: &str) -> String {
-        format!("{}@example.com", self.local_name(name))
-    }
-    /// A user's unique displayName.
-    pub fn display_name(&self, display: &str) -> String {
-        if display.ends_with(&self.suffix) {
-            display.to_string()
-        } else {
-            format!("{display} {}", self.suffix)
-        }
-    }
-    /// An email a feature wrote, made unique: `ann@x.example` becomes `ann.<suffix>@x.example`.
-    pub fn email(&self, email: &str) -> String {
-        match email.split_once('@') {
-            Some((local, domain)) if !local.ends_with(&self.suffix) => {
-                format!("{local}.{}@{domain}", self.suffix)
-            }
-            _ => email.to_string(),
-        }
-    }
-    /// Every email address in a text (a request body from a feature) made unique.
-    pub fn unique_emails(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len() + 32);
-        let mut word = String::new();
-        let is_part =
-            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '@');
-        let flush = |word: &mut String, out: &mut String| {
-            let looks = word.matches('@').count() == 1
-                && word
-                    .split_once('@')
-                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
-            if looks {
-                out.push_str(&self.email(word));
-            } else {
-                out.push_str(word);
-            }
-            word.clear();
-        };
-        for c in text.chars() {
-            if is_part(c) {
-                word.push(c);
-            } else {
-                flush(&mut word, &mut out);
-                out.push(c);
-            }
-        }
-        flush(&mut word, &mut out);
-        out
-    }
-    /// The value a step should expect where a feature wrote `want` for `path`: emails and user
-    /// displayNames are the unique forms the scenario sent.
-    pub fn expected_value(&self, path: &str, want: &str) -> String {
-        let p = path.to_ascii_lowercase();
-        if p.contains("email") || want.contains('@') {
-            self.unique_emails(want)
-        } else if p == "displayname" && !want.is_empty() {
-            self.display_name(want)
-        } else {
-            want.to_string()
-        }
-    }
-    pub fn group_name(&self, name: &str) -> String {
-        format!("{name} {}", self.suffix)
-    }
-    pub fn external_id(&self, name: &str) -> String {
-        format!("{}{name}", self.scope_prefix())
-    }
-
-    /// The feature's name for a user the server returned (its userName without the suffix).
-    pub fn user_alias(&self, user_name: &str) -> String {
-        let tail = format!(".{}@example.com", self.suffix);
-        match user_name.len().checked_sub(tail.len()) {
-            Some(cut)
-                if user_name.is_char_boundary(cut)
-                    && user_name[cut..].eq_ignore_ascii_case(&tail) =>
-            {
-                user_name[..cut].to_string()
-            }
-            _ => user_name.to_string(),
-        }
-    }
-
     /// A user created by this scenario.
     pub fn user(&self, name: &str) -> Result<Created, Failure> {
         self.users
@@ -189,99 +101,6 @@ impl ScimWorld {
             .get(name)
             .cloned()
             .ok_or_else(|| Failure::suite(format!("the scenario has no group \"{name}\"")))
-    }
-
-    /// Rewrites a filter written in the feature's names into the server's names: a quoted
-    /// literal equal (ignoring case) to a user, group or externalId the scenario made is
-    /// replaced by the unique value, keeping the case it was written in.
-    pub fn rewrite_filter(&self, filter: &str) -> String {
-        let mut out = String::with_capacity(filter.len() + 32);
-        let mut rest = filter;
-        while let Some(start) = rest.find('"') {
-            out.push_str(&rest[..=start]);
-            rest = &rest[start + 1..];
-            // The literal ends at the next unescaped quote.
-            let mut end = None;
-            let mut escaped = false;
-            for (i, c) in rest.char_indices() {
-                match c {
-                    '\\' if !escaped => escaped = true,
-                    '"' if !escaped => {
-                        end = Some(i);
-                        break;
-                    }
-                    _ => escaped = false,
-                }
-            }
-            let Some(end) = end else {
-                out.push_str(rest);
-                return out;
-            };
-            let lit = &rest[..end];
-            let attr = attribute_before(&out);
-            out.push_str(&self.rewrite_literal(&attr, lit));
-            out.push('"');
-            rest = &rest[end + 1..];
-        }
-        out.push_str(rest);
-        out
-    }
-
-    /// Only the attributes the scenario made unique are rewritten: `userName`, `externalId`
-    /// and a group's `displayName`; `name.givenName eq "Bob"` stays as written.
-    fn rewrite_literal(&self, attr: &str, lit: &str) -> String {
-        let lower = lit.to_lowercase();
-        let is = |name: &str| attr.ends_with(name);
-        if is("username") && self.users.contains_key(&lower) {
-            return self.user_name(lit);
-        }
-        if is("displayname") && self.groups.keys().any(|g| g.to_lowercase() == lower) {
-            return self.group_name(lit);
-        }
-        if is("externalid")
-            && let Some(rest) = lower.strip_prefix("ext-")
-            && self.users.contains_key(rest)
-        {
-            return self.external_id(lit);
-        }
-        if attr.contains("email") || attr == "value" {
-            return self.unique_emails(lit);
-        }
-        lit.to_string()
-    }
-
-    /// Replaces `{id of NAME}` placeholders (the id of a user or group the scenario made) and
-    /// `{group name NAME}` (the unique displayName for NAME) in a request body from a feature.
-    pub fn fill_ids(&self, text: &str) -> Result<String, Failure> {
-        let mut text = text.to_string();
-        while let Some(start) = text.find("{group name ") {
-            let end = text[start..]
-                .find('}')
-                .map(|e| start + e)
-                .ok_or_else(|| Failure::suite("unclosed {group name ...} placeholder"))?;
-            let name = self.group_name(text[start + 12..end].trim());
-            text.replace_range(start..=end, &name);
-        }
-        let text = self.unique_emails(&text);
-        let text = text.as_str();
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("{id of ") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 7..];
-            let end = after
-                .find('}')
-                .ok_or_else(|| Failure::suite("unclosed {id of ...} placeholder"))?;
-            let name = after[..end].trim().trim_matches('"');
-            let id = match self.users.get(name) {
-                Some(u) => u.id.clone(),
-                None => self.group(name)?.id,
-            };
-            out.push_str(&id);
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        Ok(out)
     }
 
     /// Sends a request through the SCIM client and records the exchange.
@@ -459,48 +278,6 @@ impl ScimWorld {
             .ok_or_else(|| Failure::suite("no request was made before this step"))
     }
 
-    /// The JSON body of a new user, named as the feature names it.
-    pub fn user_body(&self, name: &str, email: Option<&str>) -> Value {
-        let mut given = name.chars();
-        let given = match given.next() {
-            Some(c) => c.to_uppercase().chain(given).collect::<String>(),
-            None => String::new(),
-        };
-        // Some servers require an email (or a userName that is one): every user has one.
-        let email = match email {
-            Some(e) => self.email(e),
-            None => self.user_name(name),
-        };
-        let mut body = json!({
-            "schemas": [USER_SCHEMA],
-            "userName": self.user_name(name),
-            "externalId": self.external_id(name),
-            "name": {"givenName": given, "familyName": "Tester"},
-            "displayName": self.display_name(&format!("{given} Tester")),
-            "active": true,
-            "emails": [{"value": email, "type": "work", "primary": true}],
-        });
-        self.shape(&mut body);
-        body
-    }
-
-    /// Fits a user body to the target's published schema (see `conformance::schema`).
-    pub fn shape(&self, body: &mut Value) {
-        if let Some(ctx) = &self.ctx {
-            ctx.schema.shape_user(body, &self.suffix);
-        }
-    }
-
-    /// Not applicable when the target's schema does not declare the attribute path.
-    pub fn applicable(&self, path: &str) -> Result<(), Failure> {
-        match self.ctx.as_ref().and_then(|c| c.schema.lacks(path)) {
-            None => Ok(()),
-            Some(missing) => Err(Failure::not_applicable(format!(
-                "the target's /Schemas does not declare {missing}"
-            ))),
-        }
-    }
-
     /// POSTs a user body, whatever the answer, and deletes what it created after the scenario.
     pub async fn post_user(&mut self, body: &Value) -> Result<ScimResponse, Failure> {
         let r = self.call(Method::POST, "/Users", Some(body), &[]).await?;
@@ -575,105 +352,6 @@ impl ScimWorld {
             .await
     }
 
-    /// GET `/Users` with `filter` as the feature wrote it (in the server's names), plus extra
-    /// parameters. Without a filter, the scenario's own users are selected with `userName eq`
-    /// clauses joined by `or`, the simplest filter there is. The scenario's own resources are
-    /// picked out of the results on the client side (see [`ScimWorld::own`]); when the filter
-    /// also matches other data and the answer is paged, further pages are read (at most
-    /// [`MAX_SCOPE_PAGES`]) and their resources are added to the last response.
-    pub async fn search_users(
-        &mut self,
-        filter: Option<&str>,
-        extra: &str,
-    ) -> Result<ScimResponse, Failure> {
-        let filter = match filter {
-            Some(f) => self.rewrite_filter(f),
-            None => self.own_users_clause(),
-        };
-        // Large pages, so other data matching a broad filter rarely pushes the scenario's own
-        // resources onto later pages (a list that changes between pages may skip some).
-        let paged = extra.contains("startIndex") || extra.contains("count=");
-        let page_size = self
-            .ctx()?
-            .discovery
-            .filter_max_results
-            .unwrap_or(SCOPE_PAGE_SIZE)
-            .min(SCOPE_PAGE_SIZE);
-        let extra = if paged {
-            extra.to_string()
-        } else {
-            format!("{extra}&count={page_size}")
-        };
-        let path = format!("/Users?filter={}{extra}", encode(&filter));
-        let first = self.call(Method::GET, &path, None, &[]).await?;
-        if paged || first.status != 200 {
-            return Ok(first);
-        }
-        let mut merged = first.clone();
-        let total = first
-            .body
-            .get("totalResults")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        let mut seen = resources(&first.body).len() as u64;
-        let mut pages = 1;
-        while seen < total && pages < MAX_SCOPE_PAGES && !self.all_own_in(&merged.body) {
-            let next = format!("{path}&startIndex={}", seen + 1);
-            let r = self.call(Method::GET, &next, None, &[]).await?;
-            let more = resources(&r.body);
-            if r.status != 200 || more.is_empty() {
-                break;
-            }
-            seen += more.len() as u64;
-            pages += 1;
-            if let Some(list) = merged
-                .body
-                .get_mut("Resources")
-                .and_then(Value::as_array_mut)
-            {
-                list.extend(more);
-            }
-        }
-        self.last_response = Some(merged.clone());
-        Ok(merged)
-    }
-
-    /// `userName eq "…" or userName eq "…"` over the scenario's users.
-    pub fn own_users_clause(&self) -> String {
-        let mut names: Vec<&String> = self.users.values().map(|u| &u.real_name).collect();
-        names.sort();
-        if names.is_empty() {
-            return format!("userName eq \"{}\"", self.user_name("nobody"));
-        }
-        names
-            .iter()
-            .map(|n| format!("userName eq \"{n}\""))
-            .collect::<Vec<_>>()
-            .join(" or ")
-    }
-
-    /// The resources of a list that this scenario created, in the order listed.
-    pub fn own(&self, list: &[Value]) -> Vec<Value> {
-        let ids: std::collections::HashSet<&str> = self
-            .users
-            .values()
-            .chain(self.groups.values())
-            .map(|c| c.id.as_str())
-            .collect();
-        list.iter()
-            .filter(|r| {
-                r.get("id")
-                    .and_then(Value::as_str)
-                    .is_some_and(|i| ids.contains(i))
-            })
-            .cloned()
-            .collect()
-    }
-
-    fn all_own_in(&self, body: &Value) -> bool {
-        self.own(&resources(body)).len() >= self.users.len()
-    }
-
     /// Deletes everything the scenario created, groups first; errors are ignored because the
     /// scenario may have deleted some of it itself.
     pub async fn clean_up(&mut self) {
@@ -686,34 +364,6 @@ impl ScimWorld {
             .map(|(endpoint, id)| ctx.client.delete_path(endpoint, id));
         futures::future::join_all(deletes).await;
     }
-}
-
-/// The attribute path (lowercased) of the comparison whose quoted value starts at the end of
-/// `text`: in `... name.givenName ge "` it is `name.givenname`.
-fn attribute_before(text: &str) -> String {
-    let mut tokens = text.trim_end_matches('"').split_whitespace().rev();
-    let _operator = tokens.next();
-    tokens
-        .next()
-        .unwrap_or("")
-        .trim_start_matches(['(', '['])
-        .rsplit(['[', '('])
-        .next()
-        .unwrap_or("")
-        .to_lowercase()
-}
-
-/// The page size a scoped search asks for (capped by the target's filter.maxResults).
-pub const SCOPE_PAGE_SIZE: u64 = 500;
-
-/// Most pages a scoped search reads to find the scenario's own resources among other data.
-pub const MAX_SCOPE_PAGES: usize = 20;
-
-fn resources(body: &Value) -> Vec<Value> {
-    body.get("Resources")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// The enterprise extension URN, re-exported for steps.
