@@ -145,8 +145,8 @@ enum Command {
         scim-harness simulate --target https://app.example/scim/v2 --token T --cycles 3")]
     Simulate {
         /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
-        #[arg(long, default_value = "entra")]
-        source: String,
+        #[arg(long, value_enum, ignore_case = true, default_value = "entra")]
+        source: scim_harness::provisioning::sim::Source,
         /// SCIM base URL of the service to provision; without it, the embedded reference.
         #[arg(long)]
         target: Option<String>,
@@ -172,8 +172,8 @@ enum Command {
         #[arg(long)]
         duration: Option<String>,
         /// Request shapes: default or aadoptscim062020.
-        #[arg(long, default_value = "default")]
-        compat: String,
+        #[arg(long, value_enum, ignore_case = true, default_value = "default")]
+        compat: scim_harness::provisioning::requests::Compat,
         /// Scoping file (JSON: scope, userFilters, groupFilters, skipOutOfScopeDeletions).
         #[arg(long)]
         scoping: Option<std::path::PathBuf>,
@@ -447,7 +447,6 @@ async fn main() -> anyhow::Result<()> {
             poll_minutes,
         } => {
             use scim_harness::provisioning::sim::{self, AdcSettings, Source, TenantSource};
-            let source = Source::parse(&source).context("--source must be entra or adc")?;
             if source == Source::Adc {
                 // The connector has its own mappings and pushes RFC shapes: these would be
                 // silently ignored.
@@ -455,7 +454,10 @@ async fn main() -> anyhow::Result<()> {
                     ("--map-manager", map_manager),
                     ("--scoping", scoping.is_some()),
                     ("--faults", faults),
-                    ("--compat", !compat.eq_ignore_ascii_case("default")),
+                    (
+                        "--compat",
+                        compat != scim_harness::provisioning::requests::Compat::Default,
+                    ),
                 ];
                 if let Some((flag, _)) = entra_only.iter().find(|(_, set)| *set) {
                     anyhow::bail!("{flag} applies to --source entra only");
@@ -481,8 +483,6 @@ async fn main() -> anyhow::Result<()> {
                 "{cycles} cycles is more than the {} a simulation runs; shorten --duration or --cycles",
                 sim::MAX_CYCLES
             );
-            let compat = scim_harness::provisioning::requests::Compat::parse(&compat)
-                .context("--compat must be default or aadoptscim062020")?;
             let scoping = match scoping {
                 Some(p) => scim_harness::provisioning::scoping::Scoping::load(&p)?,
                 None => Default::default(),
@@ -588,4 +588,25 @@ fn normalise_base_path(p: &str) -> anyhow::Result<String> {
         anyhow::bail!("--base-path '{p}' is not a plain URL path");
     }
     Ok(format!("/{trimmed}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_base_path;
+
+    #[test]
+    fn base_paths_are_normalised_or_refused() {
+        for (given, want) in [
+            ("", ""),
+            ("/", ""),
+            ("scim/v2", "/scim/v2"),
+            ("/scim/v2/", "/scim/v2"),
+            (" /v2 ", "/v2"),
+        ] {
+            assert_eq!(normalise_base_path(given).expect(given), want, "{given:?}");
+        }
+        for bad in ["/scim v2", "/scim?x=1", "/a#b", "/{id}"] {
+            assert!(normalise_base_path(bad).is_err(), "{bad:?} is refused");
+        }
+    }
 }

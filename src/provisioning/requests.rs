@@ -19,12 +19,13 @@ use serde_json::{Map, Value, json};
 pub const DEFAULT_MEMBER_BATCH: usize = 100;
 
 /// Which request shapes the provider sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 pub enum Compat {
     /// What the provider sends to a gallery app without flags.
     #[default]
     Default,
     /// The `aadOptscim062020` feature flag: closer to RFC 7644.
+    #[value(name = "aadoptscim062020")]
     AadOptscim062020,
 }
 

@@ -34,7 +34,7 @@ pub enum TenantSource {
 pub const MAX_CYCLES: u32 = 13_140;
 
 /// Which source provisions the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Microsoft Entra ID's provisioning service (40-minute cycles).
@@ -45,14 +45,6 @@ pub enum Source {
 }
 
 impl Source {
-    /// `entra` or `adc`, as the command line spells them.
-    pub fn parse(s: &str) -> Option<Source> {
-        match s.to_ascii_lowercase().as_str() {
-            "entra" => Some(Source::Entra),
-            "adc" => Some(Source::Adc),
-            _ => None,
-        }
-    }
     /// Simulated minutes between two cycles (polls).
     pub fn interval_minutes(self, adc: &AdcSettings) -> i64 {
         match self {
