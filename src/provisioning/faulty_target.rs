@@ -10,7 +10,9 @@
 
 use crate::clock::Clock;
 use crate::reference::config::ReferenceConfig;
-use crate::reference::http::{AppState, router, scim_response};
+use crate::reference::http::router;
+use crate::reference::response::scim_response;
+use crate::reference::state::AppState;
 use crate::reference::store::Store;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};

@@ -14,7 +14,8 @@
 //! Expiry is applied lazily, whenever a domain is read, so nothing runs in the background
 //! and a simulated clock jump is seen by the next request.
 
-use super::http::{ApiError, AppState};
+use super::response::ApiError;
+use super::state::AppState;
 use crate::clock::Clock;
 use crate::scim::ScimError;
 use crate::verification::verifier::{

@@ -4,7 +4,9 @@
 use super::config::ReferenceConfig;
 use super::discovery;
 use super::resources::{self, ListParams};
-use super::store::{Kind, Store, etag};
+pub use super::response::{ApiError, ApiResult, SCIM_JSON, scim_response, scim_text_response};
+pub use super::state::AppState;
+use super::store::{Kind, etag};
 use crate::scim::ScimError;
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -14,89 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use serde_json::Value;
-use std::sync::Arc;
 use subtle::ConstantTimeEq;
-
-/// The SCIM media type (RFC 7644 §8.1).
-pub const SCIM_JSON: &str = "application/scim+json";
-
-/// Shared state of the router.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub store: Arc<Store>,
-    /// The organization's domains and their verification (E-DV-*). `new` gives a registry on
-    /// the wall clock; `server.rs` replaces it with one on the store's clock.
-    pub domains: Arc<super::domains::DomainRegistry>,
-    /// Set only when the reference runs on a simulated clock: enables the test-only
-    /// endpoints (time travel, the verifier's servers) under `/admin/v1/test/`.
-    pub sim_clock: Option<Arc<crate::clock::SimClock>>,
-    /// The User Sync engine behind `/admin/v1/usersync`; `None` serves SCIM alone.
-    pub usersync: Option<Arc<super::usersync::UserSync>>,
-}
-
-impl AppState {
-    pub fn new(store: Arc<Store>) -> AppState {
-        AppState {
-            store,
-            domains: Arc::new(super::domains::DomainRegistry::new(Arc::new(
-                crate::clock::SystemClock,
-            ))),
-            sim_clock: None,
-            usersync: None,
-        }
-    }
-    /// Serves the User Sync admin API with this engine.
-    pub fn with_usersync(mut self, usersync: Arc<super::usersync::UserSync>) -> AppState {
-        self.usersync = Some(usersync);
-        self
-    }
-    fn config(&self) -> &ReferenceConfig {
-        &self.store.config
-    }
-}
-
-/// A SCIM error as an HTTP response: the RFC body with the SCIM media type.
-#[derive(Debug)]
-pub struct ApiError(pub ScimError);
-
-impl From<ScimError> for ApiError {
-    fn from(e: ScimError) -> Self {
-        ApiError(e)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = scim_response(status, &self.0.to_body());
-        if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"scim\""),
-            );
-        }
-        resp
-    }
-}
-
-type ApiResult = Result<Response, ApiError>;
-
-/// A JSON body with the SCIM media type.
-pub fn scim_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
-    resp
-}
-
-/// Already serialized JSON text with the SCIM media type.
-pub fn scim_text_response(status: StatusCode, body: String) -> Response {
-    let mut resp = (status, body).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
-    resp
-}
 
 fn with_etag(mut resp: Response, version: u64) -> Response {
     if let Ok(v) = HeaderValue::from_str(&etag(version)) {

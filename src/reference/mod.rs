@@ -8,6 +8,8 @@ pub mod domains;
 pub mod http;
 pub mod org;
 pub mod resources;
+pub mod response;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod usersync;

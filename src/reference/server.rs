@@ -3,7 +3,8 @@
 
 use super::config::ReferenceConfig;
 use super::domains::DomainRegistry;
-use super::http::{AppState, serve};
+use super::http::serve;
+use super::state::AppState;
 use super::store::Store;
 use super::usersync::{UserSync, UserSyncConfig};
 use crate::clock::{Clock, SimClock, SystemClock};

@@ -10,7 +10,7 @@
 mod org;
 mod usersync;
 
-use super::http::AppState;
+use super::state::AppState;
 use super::usersync::UserSync;
 use crate::scim::ScimError;
 use axum::Router;
@@ -177,7 +177,7 @@ pub(crate) async fn read_body<T: DeserializeOwned>(
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        if essence != "application/json" && essence != super::http::SCIM_JSON {
+        if essence != "application/json" && essence != super::response::SCIM_JSON {
             return Err(ScimError::status(
                 415,
                 format!("unsupported media type '{ct}': send application/json"),

@@ -1,8 +1,8 @@
 //! `/admin/v1/org/...`: the organization's admins, their roles and its domains.
 
 use super::{AdminResult, engine, json_response, no_content, ok, read_body};
-use crate::reference::http::AppState;
 use crate::reference::org::AdminRole;
+use crate::reference::state::AppState;
 use crate::scim::ScimError;
 use axum::body::Body;
 use axum::extract::{Path, State};

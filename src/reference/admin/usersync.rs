@@ -2,7 +2,7 @@
 //! foreign accounts, the applied sequence and per-user results.
 
 use super::{AdminResult, engine, json_response, no_content, ok, read_body};
-use crate::reference::http::AppState;
+use crate::reference::state::AppState;
 use crate::reference::usersync::custom::CustomMapping;
 use crate::reference::usersync::rules::{Rule, RuleInput, RuleSet};
 use crate::reference::usersync::state::UserRecord;

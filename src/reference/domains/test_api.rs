@@ -6,7 +6,8 @@
 
 use super::{body_json, json_response};
 use crate::clock::Clock;
-use crate::reference::http::{ApiError, AppState};
+use crate::reference::response::ApiError;
+use crate::reference::state::AppState;
 use crate::scim::ScimError;
 use axum::Router;
 use axum::body::Bytes;
