@@ -310,7 +310,7 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         report.write_json(p)?;
     }
     if let Some(p) = &opts.html {
-        let ids = crate::report::html::behaviour_ids(&dir);
+        let ids = crate::report::html::statements();
         crate::report::html::write(&report, &ids, p)?;
     }
     Ok(report)

@@ -252,7 +252,7 @@ fn coverage(h: &mut String, report: &RunReport, ids: &[(String, String)]) {
 }
 
 /// Renders the report as a self-contained HTML page. `behaviour_ids` are (id, statement) rows
-/// from BEHAVIOUR.md; without them the coverage table lists the ids found in tags.
+/// of the statement inventory ([`statements`]); without them the coverage table lists the ids found in tags.
 pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String {
     let mut h = String::with_capacity(256 * 1024);
     let _ = write!(
@@ -314,25 +314,17 @@ pub fn write(
     write_file(path, &render(report, behaviour_ids))
 }
 
-/// BEHAVIOUR ids and statements for the coverage table, read from `../shared/BEHAVIOUR.md`
-/// next to the repository that holds `features_dir` (`<repo>/features/scim`). Empty when the
-/// file is absent: the table is then computed from tags alone.
-pub fn behaviour_ids(features_dir: &Path) -> Vec<(String, String)> {
-    let candidates = features_dir.canonicalize().ok().into_iter().flat_map(|d| {
-        d.ancestors()
-            .map(|a| a.join("../shared/BEHAVIOUR.md"))
-            .collect::<Vec<_>>()
-    });
-    for c in candidates {
-        if let Ok(text) = std::fs::read_to_string(&c) {
-            return parse_behaviour(&text);
-        }
-    }
-    Vec::new()
+/// The project's inventory of documented behaviours (`features/STATEMENTS.md`), compiled
+/// into the binary so the coverage table is complete wherever the binary runs.
+pub const STATEMENTS: &str = include_str!("../../features/STATEMENTS.md");
+
+/// (id, statement) rows of the inventory, for the coverage table.
+pub fn statements() -> Vec<(String, String)> {
+    parse_statements(STATEMENTS)
 }
 
-/// Rows `| ID | statement |` of the BEHAVIOUR tables.
-pub fn parse_behaviour(text: &str) -> Vec<(String, String)> {
+/// Rows `| id | statement | source |` of the inventory's tables.
+pub fn parse_statements(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -340,6 +332,7 @@ pub fn parse_behaviour(text: &str) -> Vec<(String, String)> {
             let id = cells[1];
             let looks_like_id = id.len() >= 3
                 && id.contains('-')
+                && id.chars().any(|c| c.is_ascii_alphanumeric())
                 && id
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
@@ -349,4 +342,57 @@ pub fn parse_behaviour(text: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every statement id a scenario is tagged with has its row in the inventory, so the
+    /// coverage table never shows an id without its statement.
+    #[test]
+    fn every_tagged_id_has_a_statement() {
+        fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "feature") {
+                    out.push(p);
+                }
+            }
+        }
+        let rows = statements();
+        assert!(
+            rows.len() >= 45,
+            "the inventory has its rows: {}",
+            rows.len()
+        );
+        let known: std::collections::HashSet<&str> = rows.iter().map(|(i, _)| i.as_str()).collect();
+        let mut files = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("features"),
+            &mut files,
+        );
+        assert!(files.len() > 20, "the walk found the features");
+        let mut missing = std::collections::BTreeSet::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            for word in text.split_whitespace().filter_map(|w| w.strip_prefix('@')) {
+                let is_id = word.contains('-')
+                    && word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    && word
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+                if is_id && !known.contains(word) {
+                    missing.insert(word.to_string());
+                }
+            }
+        }
+        assert!(missing.is_empty(), "ids without a statement: {missing:?}");
+        assert!(
+            rows.iter().all(|(_, s)| !s.is_empty()),
+            "every row has its statement"
+        );
+    }
 }
