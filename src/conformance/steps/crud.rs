@@ -521,8 +521,7 @@ async fn user_gone(w: &mut ScimWorld, name: String) -> StepResult {
 #[then(regex = r#"^no user named "([^"]+)" exists$"#)]
 async fn no_user_named(w: &mut ScimWorld, name: String) -> StepResult {
     let filter = format!("userName eq \"{}\"", w.user_name(&name));
-    let path = format!("/Users?filter={}", encode(&filter));
-    let r = w.call(Method::GET, &path, None, &[]).await?;
+    let r = w.filter_users(&filter).await?;
     let total = get_ci(&r.body, "totalResults").and_then(Value::as_u64);
     ensure(
         r.status == 200 && total == Some(0),

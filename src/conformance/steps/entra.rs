@@ -6,13 +6,11 @@
 use super::discovery::list_resources;
 use super::lifecycle::{own_email, reason};
 use super::{ensure, get_ci, show};
-use crate::client::encode;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::StepResult;
 use crate::conformance::world::ENTERPRISE;
 use crate::scim::schema::USER_SCHEMA;
 use cucumber::{then, when};
-use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 #[when(
@@ -26,14 +24,7 @@ async fn provider_lookup(w: &mut ScimWorld, attr: String, name: String) -> StepR
         w.external_id(&name)
     };
     let filter = format!("{attr} eq \"{value}\"");
-    w.call(
-        Method::GET,
-        &format!("/Users?filter={}", encode(&filter)),
-        None,
-        &[],
-    )
-    .await
-    .map(|_| ())
+    w.filter_users(&filter).await.map(|_| ())
 }
 
 #[then(regex = r#"^exactly user "([^"]+)" is found in a ListResponse$"#)]

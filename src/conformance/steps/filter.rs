@@ -60,15 +60,13 @@ async fn filter_declined(w: &mut ScimWorld, with_type: String) -> StepResult {
 
 #[when(regex = r"^I search users with the malformed filter (.+)$")]
 async fn search_malformed(w: &mut ScimWorld, filter: String) -> StepResult {
-    let path = format!("/Users?filter={}", encode(&filter));
-    w.call(Method::GET, &path, None, &[]).await.map(|_| ())
+    w.filter_users(&filter).await.map(|_| ())
 }
 
 #[when(regex = r#"^I look up a user with a random userName$"#)]
 async fn random_lookup(w: &mut ScimWorld) -> StepResult {
     let filter = format!("userName eq \"{}\"", uuid::Uuid::new_v4());
-    let path = format!("/Users?filter={}", encode(&filter));
-    w.call(Method::GET, &path, None, &[]).await.map(|_| ())
+    w.filter_users(&filter).await.map(|_| ())
 }
 
 #[when(regex = r"^I search my users with a POST to \.search for the filter (.+)$")]
@@ -197,8 +195,7 @@ async fn list_over_max(w: &mut ScimWorld) -> StepResult {
 #[when(regex = r"^I search all my users$")]
 async fn search_all(w: &mut ScimWorld) -> StepResult {
     let filter = format!("externalId sw \"{}\"", w.scope_prefix());
-    let path = format!("/Users?filter={}", encode(&filter));
-    w.call(Method::GET, &path, None, &[]).await.map(|_| ())
+    w.filter_users(&filter).await.map(|_| ())
 }
 
 #[when(regex = r"^I list my users sorted by (\S+)$")]

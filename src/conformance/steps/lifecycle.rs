@@ -8,7 +8,7 @@
 
 use super::discovery::list_resources;
 use super::{ensure, get_ci, show, skip_unless};
-use crate::client::{ScimResponse, encode};
+use crate::client::ScimResponse;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Checks, StepResult};
 use crate::scim::schema::PATCH_OP;
@@ -154,13 +154,7 @@ async fn search_finds_none(w: &mut ScimWorld, name: String) -> StepResult {
     )?;
     let u = w.user(&name)?;
     let filter = format!("userName eq \"{}\"", u.real_name);
-    w.call(
-        Method::GET,
-        &format!("/Users?filter={}", encode(&filter)),
-        None,
-        &[],
-    )
-    .await?;
+    w.filter_users(&filter).await?;
     let items = list_resources(w)?;
     let total = get_ci(&w.response()?.body, "totalResults").and_then(Value::as_u64);
     let found: Vec<String> = items
@@ -229,14 +223,7 @@ async fn filtering_not_advertised(w: &mut ScimWorld) -> StepResult {
 #[when(regex = r#"^I search users for the userName of "([^"]+)"$"#)]
 async fn search_by_user_name(w: &mut ScimWorld, name: String) -> StepResult {
     let filter = format!("userName eq \"{}\"", w.user(&name)?.real_name);
-    w.call(
-        Method::GET,
-        &format!("/Users?filter={}", encode(&filter)),
-        None,
-        &[],
-    )
-    .await
-    .map(|_| ())
+    w.filter_users(&filter).await.map(|_| ())
 }
 
 #[then(regex = r#"^the filter is refused, or only "([^"]+)" is returned$"#)]

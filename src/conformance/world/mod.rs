@@ -124,11 +124,7 @@ impl ScimWorld {
         if let Some(why) = first_failed {
             let again = ctx.client.send(method.clone(), path, body, headers).await;
             if matches!(&again, Ok(r) if r.status < 500) {
-                self.flaky.push(format!(
-                    "{method} {}: {}, then answered when sent again",
-                    ctx.client.url(path),
-                    ctx.redact(&why)
-                ));
+                self.note_flaky(&method, &ctx.client.url(path), &ctx.redact(&why));
             }
             result = again;
         }
@@ -223,10 +219,7 @@ impl ScimWorld {
         if let (Some(why), Some(again)) = (first_failed, again) {
             resp = again.send().await;
             if matches!(&resp, Ok(r) if !r.status().is_server_error()) {
-                self.flaky.push(format!(
-                    "{method} {url}: {}, then answered when sent again",
-                    ctx.redact(&why)
-                ));
+                self.note_flaky(&method, &url, &ctx.redact(&why));
             }
         }
         let resp = match resp {
@@ -269,6 +262,13 @@ impl ScimWorld {
         };
         self.last_response = Some(r.clone());
         Ok(r)
+    }
+
+    /// Records a request that failed (`why`, already redacted) and answered when sent again.
+    fn note_flaky(&mut self, method: &Method, url: &str, why: &str) {
+        self.flaky.push(format!(
+            "{method} {url}: {why}, then answered when sent again"
+        ));
     }
 
     /// The last response, or a suite failure when no request was made.

@@ -8,6 +8,13 @@ use reqwest::Method;
 use serde_json::Value;
 
 impl ScimWorld {
+    /// GET `/Users` with exactly this filter, unscoped and unpaged: for lookups whose values
+    /// the scenario made unique, and for filters whose refusal is the point.
+    pub async fn filter_users(&mut self, filter: &str) -> Result<ScimResponse, Failure> {
+        let path = format!("/Users?filter={}", encode(filter));
+        self.call(Method::GET, &path, None, &[]).await
+    }
+
     /// GET `/Users` with `filter` as the feature wrote it (in the server's names), plus extra
     /// parameters. Without a filter, the scenario's own users are selected with `userName eq`
     /// clauses joined by `or`, the simplest filter there is. The scenario's own resources are
