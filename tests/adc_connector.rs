@@ -3,6 +3,7 @@
 //! push only differences, users never deleted, and a target without the admin API.
 
 use scim_harness::client::ScimClient;
+use scim_harness::client::admin::AdminClient;
 use scim_harness::clock::{Clock, SimClock};
 use scim_harness::provisioning::adc::{AdcConfig, Connector, Directory, DirectorySpec, check};
 use scim_harness::provisioning::churn::{self, ChurnModel};
@@ -11,7 +12,7 @@ use scim_harness::provisioning::logs::{Action, ObjectKind, Outcome};
 use scim_harness::provisioning::sim::{AdcSettings, SimOptions, Source, TenantSource, simulate};
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
-use scim_harness::reference::usersync::{Faults as EngineFaults, demo};
+use scim_harness::reference::usersync::Faults as EngineFaults;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,43 +26,25 @@ async fn reference(clock: Arc<SimClock>) -> (RunningReference, ScimClient) {
     .await
     .expect("reference");
     let c = ScimClient::new(&r.base_url, None).expect("client");
-    let a = c
-        .post(
-            "/admin/v1/org/admins",
-            &json!({"email": "it@contoso.example", "roles": ["organizationAdmin", "productAdmin"]}),
-        )
+    AdminClient::new(c.clone())
+        .prepare_org("it@contoso.example", "contoso.example")
         .await
-        .expect("admin");
-    assert_eq!(a.status, 201);
-    let d = c
-        .put(
-            "/admin/v1/org/domains/contoso.example",
-            &json!({"verified": true}),
-        )
-        .await
-        .expect("domain");
-    assert_eq!(d.status, 200);
+        .expect("the prerequisites are met");
     (r, c)
 }
 
 async fn rules_and_switch(c: &ScimClient, conn: &Connector, dir: &Directory) {
+    let admin = AdminClient::new(c.clone());
     for (i, g) in dir.selected.iter().enumerate() {
         let gid = &conn.group_links[g];
-        let r = c
-            .post(
-                "/admin/v1/usersync/rules",
-                &json!({"groupId": gid, "products": [format!("P{i}"), "Common"]}),
-            )
+        admin
+            .create_rule(gid, &[format!("P{i}"), "Common".into()])
             .await
             .expect("rule");
-        assert_eq!(r.status, 201);
     }
-    let r = c
-        .put("/admin/v1/usersync/switch", &json!({"on": true}))
-        .await
-        .expect("switch");
-    assert_eq!(r.status, 200, "{}", r.raw);
-    demo::settle(c, Duration::from_secs(60))
+    admin.set_switch(true).await.expect("switch");
+    admin
+        .settle(Duration::from_secs(60))
         .await
         .expect("settles");
 }
@@ -93,12 +76,12 @@ async fn converges_through_user_sync_and_catches_an_engine_ignoring_nesting() {
         ignore_nesting: true,
         ..Default::default()
     });
+    let admin = AdminClient::new(c.clone());
     for on in [false, true] {
-        c.put("/admin/v1/usersync/switch", &json!({"on": on}))
-            .await
-            .expect("switch");
+        admin.set_switch(on).await.expect("switch");
     }
-    demo::settle(&c, Duration::from_secs(60))
+    admin
+        .settle(Duration::from_secs(60))
         .await
         .expect("settles");
     let bad = check::check(&conn, &dir).await.expect("check");

@@ -187,3 +187,40 @@ async fn the_switch_refuses_without_prerequisites_and_rules_are_ordered() {
     assert_eq!(never.body["reached"], false, "bounded, not a hang");
     srv.stop().await;
 }
+
+/// Whether `path` is an instance of the route `template` (`{x}` matches one segment).
+fn instance_of(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+}
+
+/// Every path the typed admin client builds is one the router serves, so the two cannot
+/// drift apart. The domain-verification routes are listed here (documented elsewhere).
+#[test]
+fn every_admin_client_path_is_served() {
+    let mut templates: Vec<String> = served().into_iter().map(|(_, p)| p).collect();
+    templates.extend(
+        [
+            "/admin/v1/domains",
+            "/admin/v1/domains/{domain}",
+            "/admin/v1/domains/{domain}/code",
+            "/admin/v1/domains/{domain}/verify",
+            "/admin/v1/test/clock",
+            "/admin/v1/test/clock/advance",
+            "/admin/v1/test/verification-servers",
+        ]
+        .map(String::from),
+    );
+    let examples = scim_harness::client::admin::path::examples();
+    assert!(examples.len() > 30, "every path function has an example");
+    for p in examples {
+        let bare = p.split('?').next().unwrap_or_default();
+        assert!(
+            templates.iter().any(|t| instance_of(t, bare)),
+            "the admin client builds {p}, which no route serves"
+        );
+    }
+}

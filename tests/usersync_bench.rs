@@ -9,7 +9,7 @@
 
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
-use scim_harness::reference::usersync::demo::{bulk_demo, latency_probe};
+use scim_harness::run::usersync_bench::{bulk_demo, latency_probe};
 use std::time::Duration;
 
 fn env(name: &str, default: usize) -> usize {

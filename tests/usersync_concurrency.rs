@@ -8,6 +8,7 @@
 //! default of 3 s keeps `cargo test` quick.
 
 use scim_harness::client::ScimClient;
+use scim_harness::client::admin::AdminClient;
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
@@ -61,24 +62,10 @@ async fn concurrent_membership_changes_converge_to_a_from_scratch_recomputation(
         .await
         .expect("the reference starts");
     let c = ScimClient::new(&srv.base_url, None).expect("a client");
-    ok(
-        c.post(
-            "/admin/v1/org/admins",
-            &json!({"email": "a@example.com", "roles": ["organizationAdmin", "productAdmin"]}),
-        )
-        .await,
-        "admin",
-    )
-    .await;
-    ok(
-        c.put(
-            "/admin/v1/org/domains/example.com",
-            &json!({"verified": true}),
-        )
-        .await,
-        "domain",
-    )
-    .await;
+    AdminClient::new(c.clone())
+        .prepare_org("a@example.com", "example.com")
+        .await
+        .expect("the prerequisites are met");
 
     let mut users = Vec::new();
     for i in 0..USERS {

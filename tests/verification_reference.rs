@@ -85,13 +85,6 @@ impl Env {
 async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
     let env = Env::start().await;
     assert!(!env.reference.domains.has_verified_domain());
-    // The hook User Sync's organization uses to follow verifications.
-    let events = Arc::new(parking_lot::Mutex::new(Vec::new()));
-    let seen = events.clone();
-    env.reference.domains.on_verified(move |e| {
-        seen.lock()
-            .push((e.domain.clone(), e.account.clone(), e.created_organization));
-    });
     let code = env.add("acme.example").await;
     let (s, b) = env
         .call("GET", "/admin/v1/domains/acme.example/code", None)
@@ -116,14 +109,18 @@ async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
     assert_eq!(v["organization"]["admins"], json!(["ann@acme.example"]));
     assert_eq!(v["organization"]["createdByDomain"], "acme.example");
     assert!(env.reference.domains.has_verified_domain());
+    // The organization User Sync reads is the same one: the domain is verified there and the
+    // verifier is its organization admin.
+    assert_eq!(org_admins(&env).await, vec!["ann@acme.example".to_string()]);
+    let (_, org) = env.call("GET", "/admin/v1/org", None).await;
     assert_eq!(
-        *events.lock(),
-        vec![(
-            "acme.example".to_string(),
-            "ann@acme.example".to_string(),
-            true
-        )]
+        org["domains"],
+        json!([{"name": "acme.example", "verified": true}])
     );
+    // Asking again verifies nothing new and adds no admin.
+    let again = env.verify("acme.example", "eve@acme.example").await;
+    assert_eq!(again["verification"]["code"], "verified");
+    assert_eq!(org_admins(&env).await, vec!["ann@acme.example".to_string()]);
 
     // A verified domain cannot be deleted; a pending one can.
     let (s, b) = env
@@ -154,11 +151,30 @@ async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
         json!(["ann@acme.example", "bob@beta.example"])
     );
     assert_eq!(v["organization"]["createdByDomain"], "acme.example");
-    assert_eq!(events.lock().len(), 2);
-    assert!(
-        !events.lock()[1].2,
-        "the second verification did not create the organization"
+    assert_eq!(
+        org_admins(&env).await,
+        vec![
+            "ann@acme.example".to_string(),
+            "bob@beta.example".to_string()
+        ]
     );
+}
+
+/// The organization admins User Sync's admin API lists.
+async fn org_admins(env: &Env) -> Vec<String> {
+    let (s, b) = env.call("GET", "/admin/v1/org/admins", None).await;
+    assert_eq!(s, 200, "{b}");
+    b["admins"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|a| {
+            a["roles"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r == "organizationAdmin"))
+        })
+        .filter_map(|a| a["email"].as_str().map(str::to_string))
+        .collect()
 }
 
 #[tokio::test]

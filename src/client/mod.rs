@@ -1,6 +1,8 @@
 //! A small SCIM client over reqwest, shared by `run`, the conformance steps, the mock identity
 //! provider and the load drivers: one place that sends requests and keeps what came back.
 
+pub mod admin;
+
 use serde_json::Value;
 use std::time::Duration;
 

@@ -7,6 +7,7 @@
 
 use super::ConformanceError;
 use crate::client::ScimClient;
+use crate::client::admin::path as admin_path;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -167,7 +168,7 @@ impl RunContext {
         }
         let mut discovery = Discovery::from_document(&resp.body);
         // The reference's own limits document; any other answer means "not advertised".
-        if let Ok(l) = client.get("/admin/v1/limits").await {
+        if let Ok(l) = client.get(admin_path::LIMITS).await {
             let ours = l.status == 200
                 && l.body
                     .get("schemas")
@@ -177,7 +178,7 @@ impl RunContext {
                 discovery = discovery.with_limits(Some(&l.body));
             }
         }
-        if let Ok(s) = client.get("/admin/v1/usersync/switch").await {
+        if let Ok(s) = client.get(admin_path::SWITCH).await {
             discovery.usersync_api =
                 s.status == 200 && s.body.get("on").is_some_and(Value::is_boolean);
         }

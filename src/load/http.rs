@@ -156,6 +156,18 @@ impl Target {
         })
     }
 
+    /// A SCIM client for the same base URL and token, for setup outside the measured
+    /// window (the admin API's typed client runs over it).
+    pub fn scim_client(&self) -> Result<crate::client::ScimClient, crate::client::ClientError> {
+        let token = self
+            .auth
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string);
+        crate::client::ScimClient::new(&self.base, token)
+    }
+
     /// The base URL (never with the token).
     pub fn base(&self) -> &str {
         &self.base

@@ -13,11 +13,12 @@ pub use super::op::{
 };
 use super::provider;
 use super::visibility::{VisibilityWait, WaitOutcome, entitlement_value};
+use crate::client::admin::AdminClient;
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The operation kinds of each scenario live with the scenarios that send them.
 impl ScenarioName {
@@ -78,7 +79,8 @@ async fn create_all(
     results.into_iter().collect()
 }
 
-async fn admin_call(
+/// A SCIM request made during setup: any 2xx is accepted.
+async fn setup_call(
     target: &Target,
     method: Method,
     path: &str,
@@ -118,31 +120,23 @@ async fn setup_rules(
             detail: "needs at least 2 groups to move users between".into(),
         });
     }
-    admin_call(
-        target,
-        Method::POST,
-        "/admin/v1/org/admins",
-        json!({"email": format!("{prefix}-admin@example.test"), "roles": ["organizationAdmin", "productAdmin"]}),
-    )
-    .await?;
-    admin_call(
-        target,
-        Method::PUT,
-        "/admin/v1/org/domains/example.test",
-        json!({"verified": true}),
-    )
-    .await?;
+    let fail = |detail: String| SetupError {
+        what: "User Sync setup for entitlements-e2e".into(),
+        detail,
+    };
+    let admin = AdminClient::new(target.scim_client().map_err(|e| fail(e.to_string()))?);
+    admin
+        .prepare_org(&format!("{prefix}-admin@example.test"), "example.test")
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     for (g, group) in population.groups.iter().enumerate() {
         let products: Vec<String> = (0..config.entitlements_per_op.max(1))
             .map(|e| format!("{prefix}-g{g}-p{e}"))
             .collect();
-        admin_call(
-            target,
-            Method::POST,
-            "/admin/v1/usersync/rules",
-            json!({"groupId": group.id, "products": products}),
-        )
-        .await?;
+        admin
+            .create_rule(&group.id, &products)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
     }
     let groups = population.groups.len();
     for (g, group) in population.groups.iter().enumerate() {
@@ -154,7 +148,7 @@ async fn setup_rules(
             .map(|(_, u)| json!({"value": u.id}))
             .collect();
         for chunk in members.chunks(500) {
-            admin_call(
+            setup_call(
                 target,
                 Method::PATCH,
                 &format!("/Groups/{}", group.id),
@@ -164,21 +158,15 @@ async fn setup_rules(
             .await?;
         }
     }
-    admin_call(
-        target,
-        Method::PUT,
-        "/admin/v1/usersync/switch",
-        json!({"on": true}),
-    )
-    .await?;
-    let settled = admin_call(
-        target,
-        Method::GET,
-        "/admin/v1/usersync/sequence/wait?timeoutMs=30000",
-        Value::Null,
-    )
-    .await?;
-    if settled.get("reached").and_then(Value::as_bool) != Some(true) {
+    admin
+        .set_switch(true)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let settled = admin
+        .wait_applied(None, Duration::from_secs(30))
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    if !settled {
         return Err(SetupError {
             what: "turning User Sync on".into(),
             detail: "the engine did not apply the rules within 30 s".into(),

@@ -14,6 +14,7 @@
 
 use super::http::Target;
 use super::metrics::OpStatus;
+use crate::client::admin;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 
 /// Where `choose` looks for the User Sync admin API's applied sequence
 /// (`openapi/usersync-admin.json`).
-pub const APPLIED_SEQUENCE_PROBE: &str = "/admin/v1/usersync/sequence";
+pub const APPLIED_SEQUENCE_PROBE: &str = admin::path::SEQUENCE;
 
 /// The result of one wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,10 +149,8 @@ impl VisibilityWait for AppliedSequence {
                 if left.is_zero() {
                     return WaitOutcome::NotVisible;
                 }
-                let path = format!(
-                    "/admin/v1/usersync/sequence/wait?timeoutMs={}",
-                    left.as_millis().clamp(1, 30_000)
-                );
+                let path =
+                    admin::path::sequence_wait(None, left.as_millis().clamp(1, 30_000) as u64);
                 match self.target.get(lane, &path).await {
                     Ok(r) if (200..300).contains(&r.status) => {
                         if r.json().get("reached").and_then(serde_json::Value::as_bool)

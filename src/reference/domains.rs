@@ -82,8 +82,8 @@ pub struct Organization {
     pub admins: Vec<String>,
 }
 
-/// What happened when a domain was verified: given to the [`DomainRegistry::on_verified`]
-/// hook so the organization's admin list (owned by `org.rs`) can follow.
+/// What happened when a domain was verified: returned by [`DomainRegistry::verify`] so the
+/// caller can make the account an admin of the organization (owned by `org.rs`).
 #[derive(Debug, Clone)]
 pub struct VerifiedEvent {
     pub domain: String,
@@ -118,8 +118,6 @@ impl From<DomainError> for ApiError {
     }
 }
 
-type Hook = Box<dyn Fn(&VerifiedEvent) + Send + Sync>;
-
 #[derive(Debug, Default)]
 struct Inner {
     domains: BTreeMap<String, Domain>,
@@ -132,7 +130,6 @@ pub struct DomainRegistry {
     clock: Arc<dyn Clock>,
     inner: Mutex<Inner>,
     verifier: RwLock<VerifierConfig>,
-    hooks: RwLock<Vec<Hook>>,
 }
 
 impl std::fmt::Debug for DomainRegistry {
@@ -143,6 +140,9 @@ impl std::fmt::Debug for DomainRegistry {
             .finish()
     }
 }
+
+/// `verifiedBy` of a domain an administrator marked verified through the organization's API.
+pub const ADMIN_SETTING: &str = "(administrator setting)";
 
 fn new_code() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string()
@@ -169,7 +169,6 @@ impl DomainRegistry {
             clock,
             inner: Mutex::default(),
             verifier: RwLock::new(VerifierConfig::default()),
-            hooks: RwLock::default(),
         }
     }
 
@@ -180,11 +179,6 @@ impl DomainRegistry {
 
     pub fn verifier_config(&self) -> VerifierConfig {
         self.verifier.read().clone()
-    }
-
-    /// Registers a function called after each successful verification (outside any lock).
-    pub fn on_verified(&self, hook: impl Fn(&VerifiedEvent) + Send + Sync + 'static) {
-        self.hooks.write().push(Box::new(hook));
     }
 
     /// Whether at least one domain is verified: User Sync's "validated organization domain"
@@ -232,6 +226,41 @@ impl DomainRegistry {
         };
         inner.domains.insert(name, d.clone());
         Ok(d)
+    }
+
+    /// An administrator sets a domain's state directly, adding it if needed: verified (no
+    /// method: nothing was checked), or back to pending with a fresh code and 10 days.
+    pub fn set_verified(&self, domain: &str, verified: bool) -> Result<Domain, DomainError> {
+        let name = Self::key(domain)?;
+        if !self.inner.lock().domains.contains_key(&name) {
+            self.add(&name, None)?;
+        }
+        let now = self.clock.now();
+        let mut inner = self.inner.lock();
+        let d = inner
+            .domains
+            .get_mut(&name)
+            .ok_or_else(|| DomainError::NotFound(name.clone()))?;
+        match (verified, d.state == DomainState::Verified) {
+            (true, false) => {
+                d.state = DomainState::Verified;
+                d.verified_at = Some(now);
+                d.verified_by = Some(ADMIN_SETTING.into());
+                d.verified_method = None;
+            }
+            (false, true) => {
+                let old = std::mem::replace(&mut d.code, new_code());
+                d.retired_codes.push(old);
+                d.state = DomainState::Pending;
+                d.started_at = now;
+                d.deadline = now + Duration::days(DEADLINE_DAYS);
+                d.verified_at = None;
+                d.verified_by = None;
+                d.verified_method = None;
+            }
+            _ => {}
+        }
+        Ok(d.clone())
     }
 
     fn key(domain: &str) -> Result<String, DomainError> {
@@ -288,7 +317,7 @@ impl DomainRegistry {
         domain: &str,
         account: &str,
         methods: Methods,
-    ) -> Result<(Domain, Verification), DomainError> {
+    ) -> Result<(Domain, Verification, Option<VerifiedEvent>), DomainError> {
         let name = Self::key(domain)?;
         let code = {
             let now = self.clock.now();
@@ -306,7 +335,7 @@ impl DomainRegistry {
                     d.verified_by.as_deref().unwrap_or("(unknown)"),
                     d.verified_at.map(|t| t.to_rfc3339()).unwrap_or_default()
                 );
-                return Ok((d.clone(), v));
+                return Ok((d.clone(), v, None));
             }
             if apply_expiry(d, now) {
                 let outcome = Outcome::Expired {
@@ -314,7 +343,7 @@ impl DomainRegistry {
                 };
                 d.last_outcome = Some(outcome.code());
                 let v = Verification::without_checks(&name, &d.code, outcome);
-                return Ok((d.clone(), v));
+                return Ok((d.clone(), v, None));
             }
             d.code.clone()
         };
@@ -369,13 +398,8 @@ impl DomainRegistry {
                     org.admins.push(account.to_string());
                 }
             }
-            (snapshot, v)
+            (snapshot, v, event)
         };
-        if let Some(e) = event {
-            for hook in self.hooks.read().iter() {
-                hook(&e);
-            }
-        }
         Ok(result)
     }
 }
@@ -504,7 +528,13 @@ async fn verify(
             ))));
         }
     };
-    let (d, v) = st.domains.verify(&domain, account, methods).await?;
+    let (d, v, event) = st.domains.verify(&domain, account, methods).await?;
+    // The verifying account becomes organization admin (E-DV-01).
+    if let (Some(e), Some(usersync)) = (event, &st.usersync) {
+        let _ = usersync
+            .org()
+            .grant_role(&e.account, super::org::AdminRole::OrganizationAdmin);
+    }
     Ok(json_response(
         StatusCode::OK,
         &json!({"domain": d, "verification": v, "organization": st.domains.organization()}),

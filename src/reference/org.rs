@@ -1,12 +1,18 @@
-//! The organization behind the reference: its admins and their roles, and its domains with
-//! their verification state. User Sync reads it for its prerequisites (BEHAVIOUR S-US-10): an
-//! admin holding both the organization-admin and the product-admin role, and a verified
-//! domain. Until domain verification (E-DV-*) is wired in, a domain's `verified` flag is set
-//! through the admin API or [`Org::set_domain`].
+//! The organization behind the reference: its admins and their roles. User Sync reads it for
+//! its prerequisites (S-US-10): an admin holding both the organization-admin and the
+//! product-admin role, and a verified domain.
+//!
+//! The domains themselves live in one place, the [`DomainRegistry`] (codes, deadlines, DNS and
+//! web verification). The organization's admin API reads them from there, and its
+//! `PUT /admin/v1/org/domains/{domain}` is an administrator setting the registry's state
+//! directly, for setups that cannot publish a DNS record.
 
+use super::domains::{DomainError, DomainRegistry, DomainState};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// An admin role.
@@ -28,7 +34,7 @@ pub struct Admin {
     pub roles: BTreeSet<AdminRole>,
 }
 
-/// A domain of the organization.
+/// A domain of the organization as its admin API shows it (the registry holds the rest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Domain {
@@ -51,27 +57,39 @@ pub enum OrgError {
     VerifiedDomain(String),
 }
 
-#[derive(Debug, Default, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OrgState {
-    admins: Vec<Admin>,
-    domains: Vec<Domain>,
+impl From<DomainError> for OrgError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound(d) => OrgError::NoDomain(d),
+            DomainError::VerifiedCannotBeDeleted(d) => OrgError::VerifiedDomain(d),
+            DomainError::InvalidDomain(d) | DomainError::Exists(d) => OrgError::BadDomain(d),
+        }
+    }
 }
 
 /// The organization (one per reference instance, as a SCIM token is per organization).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Org {
-    state: RwLock<OrgState>,
+    admins: RwLock<Vec<Admin>>,
+    domains: Arc<DomainRegistry>,
 }
 
 impl Org {
+    /// An organization with no admins, whose domains are those of `domains`.
+    pub fn new(domains: Arc<DomainRegistry>) -> Org {
+        Org {
+            admins: RwLock::default(),
+            domains,
+        }
+    }
+
     /// The organization as JSON for the admin API.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(&*self.state.read()).unwrap_or_default()
+        json!({"admins": self.admins(), "domains": self.domains()})
     }
 
     pub fn admins(&self) -> Vec<Admin> {
-        self.state.read().admins.clone()
+        self.admins.read().clone()
     }
 
     /// Adds an admin.
@@ -85,15 +103,14 @@ impl Org {
             email: email.to_string(),
             roles,
         };
-        self.state.write().admins.push(a.clone());
+        self.admins.write().push(a.clone());
         Ok(a)
     }
 
     /// Replaces an admin's roles.
     pub fn set_roles(&self, id: Uuid, roles: BTreeSet<AdminRole>) -> Result<Admin, OrgError> {
-        let mut st = self.state.write();
-        let a = st
-            .admins
+        let mut admins = self.admins.write();
+        let a = admins
             .iter_mut()
             .find(|a| a.id == id)
             .ok_or(OrgError::NoAdmin(id))?;
@@ -102,25 +119,22 @@ impl Org {
     }
 
     pub fn remove_admin(&self, id: Uuid) -> Result<(), OrgError> {
-        let mut st = self.state.write();
-        let before = st.admins.len();
-        st.admins.retain(|a| a.id != id);
-        if st.admins.len() == before {
+        let mut admins = self.admins.write();
+        let before = admins.len();
+        admins.retain(|a| a.id != id);
+        if admins.len() == before {
             return Err(OrgError::NoAdmin(id));
         }
         Ok(())
     }
 
-    /// Adds a domain or changes its verification state. The domain-verification part calls
-    /// this when a TXT record or web file proves ownership.
     /// Gives `role` to the admin with this email, creating the admin if there is none: the
     /// account that verifies a domain becomes organization admin (E-DV-01) without duplicates.
     pub fn grant_role(&self, email: &str, role: AdminRole) -> Result<Admin, OrgError> {
         let email = email.trim();
         {
-            let mut st = self.state.write();
-            if let Some(a) = st
-                .admins
+            let mut admins = self.admins.write();
+            if let Some(a) = admins
                 .iter_mut()
                 .find(|a| a.email.eq_ignore_ascii_case(email))
             {
@@ -131,53 +145,35 @@ impl Org {
         self.add_admin(email, BTreeSet::from([role]))
     }
 
+    /// Adds a domain or sets its verification state, as an administrator.
     pub fn set_domain(&self, name: &str, verified: bool) -> Result<Domain, OrgError> {
-        let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
-        let ok = name.contains('.')
-            && name
-                .split('.')
-                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-        if !ok {
-            return Err(OrgError::BadDomain(name));
-        }
-        let mut st = self.state.write();
-        let d = match st.domains.iter_mut().find(|d| d.name == name) {
-            Some(d) => {
-                d.verified = verified;
-                d.clone()
-            }
-            None => {
-                let d = Domain { name, verified };
-                st.domains.push(d.clone());
-                d
-            }
-        };
-        Ok(d)
+        let d = self.domains.set_verified(name, verified)?;
+        Ok(Domain {
+            verified: d.state == DomainState::Verified,
+            name: d.name,
+        })
     }
 
     /// Deletes an unverified domain (a verified one cannot be deleted, E-DV-04).
     pub fn remove_domain(&self, name: &str) -> Result<(), OrgError> {
-        let name = name.trim().to_ascii_lowercase();
-        let mut st = self.state.write();
-        match st.domains.iter().find(|d| d.name == name) {
-            None => Err(OrgError::NoDomain(name)),
-            Some(d) if d.verified => Err(OrgError::VerifiedDomain(name)),
-            Some(_) => {
-                st.domains.retain(|d| d.name != name);
-                Ok(())
-            }
-        }
+        Ok(self.domains.delete(name)?)
     }
 
     pub fn domains(&self) -> Vec<Domain> {
-        self.state.read().domains.clone()
+        self.domains
+            .list()
+            .into_iter()
+            .map(|d| Domain {
+                verified: d.state == DomainState::Verified,
+                name: d.name,
+            })
+            .collect()
     }
 
     /// The organization prerequisites of User Sync that do not hold, in words.
     pub fn unmet_prerequisites(&self) -> Vec<String> {
-        let st = self.state.read();
         let mut out = Vec::new();
-        let both = st.admins.iter().any(|a| {
+        let both = self.admins.read().iter().any(|a| {
             a.roles.contains(&AdminRole::OrganizationAdmin)
                 && a.roles.contains(&AdminRole::ProductAdmin)
         });
@@ -186,7 +182,7 @@ impl Org {
                 "no admin holds both the Organization admin and the product admin role".to_string(),
             );
         }
-        if !st.domains.iter().any(|d| d.verified) {
+        if !self.domains.has_verified_domain() {
             out.push("the organization has no verified domain".to_string());
         }
         out
@@ -197,9 +193,15 @@ impl Org {
 mod tests {
     use super::*;
 
+    fn org() -> Org {
+        Org::new(Arc::new(DomainRegistry::new(Arc::new(
+            crate::clock::SystemClock,
+        ))))
+    }
+
     #[test]
     fn verifying_account_gains_the_role_once() {
-        let org = Org::default();
+        let org = org();
         org.add_admin("ann@example.com", [AdminRole::ProductAdmin].into())
             .expect("valid");
         org.grant_role("ANN@example.com", AdminRole::OrganizationAdmin)
@@ -217,7 +219,7 @@ mod tests {
 
     #[test]
     fn prerequisites_need_both_roles_on_one_admin_and_a_verified_domain() {
-        let org = Org::default();
+        let org = org();
         assert_eq!(org.unmet_prerequisites().len(), 2);
         org.add_admin("a@example.com", [AdminRole::OrganizationAdmin].into())
             .expect("valid");
@@ -236,5 +238,10 @@ mod tests {
             org.remove_domain("example.com"),
             Err(OrgError::VerifiedDomain("example.com".into()))
         );
+        // One source of truth: the registry holds what the organization's API set.
+        assert_eq!(org.domains.list().len(), 1);
+        org.set_domain("example.com", false).expect("valid");
+        assert!(!org.domains.has_verified_domain());
+        assert_eq!(org.unmet_prerequisites().len(), 1);
     }
 }

@@ -4,6 +4,7 @@
 use super::config::ReferenceConfig;
 use super::domains::DomainRegistry;
 use super::http::serve;
+use super::org::Org;
 use super::state::AppState;
 use super::store::Store;
 use super::usersync::{UserSync, UserSyncConfig};
@@ -69,21 +70,17 @@ impl RunningReference {
         let base_url = format!("http://{addr}{}", config.base_path.trim_end_matches('/'));
         let store = Arc::new(Store::new(config, clock.clone()));
         let (tx, rx) = oneshot::channel::<()>();
-        let usersync = UserSync::start(store.clone(), clock.clone(), UserSyncConfig::default());
+        // One organization: the registry owns its domains, the engine its admins.
+        let domains = Arc::new(DomainRegistry::new(clock.clone()));
+        let usersync = UserSync::start(
+            store.clone(),
+            clock,
+            UserSyncConfig::default(),
+            Arc::new(Org::new(domains.clone())),
+        );
         let mut state = AppState::new(store.clone()).with_usersync(usersync.clone());
-        state.domains = Arc::new(DomainRegistry::new(clock));
+        state.domains = domains.clone();
         state.sim_clock = sim_clock;
-        let domains = state.domains.clone();
-        // A domain proven by DNS or web verification counts for User Sync's prerequisites.
-        let org = usersync.org().clone();
-        // The verifying account becomes organization admin (E-DV-01).
-        domains.on_verified(move |ev| {
-            let _ = org.set_domain(&ev.domain, true);
-            let _ = org.grant_role(
-                &ev.account,
-                crate::reference::org::AdminRole::OrganizationAdmin,
-            );
-        });
         let handle = tokio::spawn(serve(listener, state, async {
             let _ = rx.await;
         }));

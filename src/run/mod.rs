@@ -4,6 +4,7 @@
 //! adds its section here.
 
 mod smoke;
+pub mod usersync_bench;
 
 use crate::client::{ClientError, ScimClient};
 use crate::conformance::{self, ConformanceOptions};
@@ -76,7 +77,7 @@ pub enum RunError {
     #[error("provisioning simulation: {0}")]
     Simulation(#[from] crate::provisioning::SimError),
     #[error("User Sync demonstration: {0}")]
-    UserSync(#[from] crate::reference::usersync::demo::DemoError),
+    UserSync(#[from] usersync_bench::DemoError),
     #[error("load run: {0}")]
     Load(#[from] crate::load::LoadError),
 }
@@ -275,7 +276,7 @@ fn features_root() -> PathBuf {
 /// The seed's throughput rule of thumb, measured: users joining ruled groups, and a single
 /// membership change until the entitlement is visible.
 async fn usersync_demo(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
-    use crate::reference::usersync::demo::{bulk_demo, latency_probe};
+    use usersync_bench::{bulk_demo, latency_probe};
     let token = uuid::Uuid::new_v4().to_string();
     let reference = RunningReference::start(ReferenceConfig {
         token: Some(token.clone()),

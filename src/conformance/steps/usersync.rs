@@ -13,6 +13,7 @@ mod checks;
 mod setup;
 
 use crate::client::ScimResponse;
+use crate::client::admin::path as admin_path;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
 use crate::scim::schema::USERSYNC_SCHEMA;
@@ -67,7 +68,7 @@ async fn settle_within(w: &mut ScimWorld, budget: Duration) -> StepResult {
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/usersync/sequence",
+        admin_path::SEQUENCE,
         None,
         &[200],
         "the applied sequence can be read",
@@ -81,7 +82,7 @@ async fn settle_within(w: &mut ScimWorld, budget: Duration) -> StepResult {
         let r = admin_ok(
             w,
             Method::GET,
-            &format!("/admin/v1/usersync/sequence/wait?sequence={seq}&timeoutMs={ms}"),
+            &admin_path::sequence_wait(Some(seq), ms as u64),
             None,
             &[200],
             "waiting for the applied sequence",

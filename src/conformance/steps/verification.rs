@@ -15,6 +15,7 @@
 
 use super::get_ci;
 use crate::client::ScimResponse;
+use crate::client::admin::path as admin_path;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult, ensure};
 use crate::conformance::world::verification::Fakes;
@@ -127,7 +128,7 @@ async fn point_verifier(w: &mut ScimWorld, dns: String, web: String) -> StepResu
     let r = w
         .call(
             Method::PUT,
-            "/admin/v1/test/verification-servers",
+            admin_path::TEST_VERIFICATION_SERVERS,
             Some(&body),
             &[],
         )
@@ -142,7 +143,7 @@ async fn point_verifier(w: &mut ScimWorld, dns: String, web: String) -> StepResu
 
 #[given(regex = r"^the reference consults a fake name server and a fake web server$")]
 async fn fake_servers(w: &mut ScimWorld) -> StepResult {
-    let r = w.call(Method::GET, "/admin/v1/domains", None, &[]).await?;
+    let r = w.call(Method::GET, admin_path::DOMAINS, None, &[]).await?;
     if r.status == 404 {
         return Err(Failure::skip(
             "the target has no domain verification admin API",
@@ -159,7 +160,7 @@ async fn fake_servers(w: &mut ScimWorld) -> StepResult {
 async fn starts(w: &mut ScimWorld, account: String, domain: String) -> StepResult {
     let body = json!({"domain": w.domain(&domain), "account": account});
     let r = w
-        .call(Method::POST, "/admin/v1/domains", Some(&body), &[])
+        .call(Method::POST, admin_path::DOMAINS, Some(&body), &[])
         .await?;
     if r.status == 400 {
         // An invalid domain: the scenario checks the refusal.
@@ -358,7 +359,7 @@ async fn verifies(w: &mut ScimWorld, account: String, domain: String, by: String
         "by web file" => "web",
         _ => "any",
     };
-    let path = format!("/admin/v1/domains/{}/verify", w.domain(&domain));
+    let path = admin_path::domain_verify(&w.domain(&domain));
     let body = json!({"account": account, "method": method});
     let r = w.call(Method::POST, &path, Some(&body), &[]).await?;
     expect(
@@ -380,7 +381,7 @@ async fn days_pass(w: &mut ScimWorld, days: i64) -> StepResult {
     let r = w
         .call(
             Method::POST,
-            "/admin/v1/test/clock/advance",
+            admin_path::TEST_CLOCK_ADVANCE,
             Some(&body),
             &[],
         )
@@ -395,7 +396,7 @@ async fn days_pass(w: &mut ScimWorld, days: i64) -> StepResult {
 
 #[when(regex = r#"^the admin deletes "([^"]+)"$"#)]
 async fn deletes(w: &mut ScimWorld, domain: String) -> StepResult {
-    let path = format!("/admin/v1/domains/{}", w.domain(&domain));
+    let path = admin_path::domain(&w.domain(&domain));
     w.call(Method::DELETE, &path, None, &[]).await.map(|_| ())
 }
 
@@ -437,7 +438,7 @@ async fn explanation_mentions(w: &mut ScimWorld, text: String) -> StepResult {
 
 #[then(regex = r#"^"([^"]+)" is (pending|verified|expired)$"#)]
 async fn state_is(w: &mut ScimWorld, domain: String, want: String) -> StepResult {
-    let path = format!("/admin/v1/domains/{}", w.domain(&domain));
+    let path = admin_path::domain(&w.domain(&domain));
     let r = w.call(Method::GET, &path, None, &[]).await?;
     expect(w, &r, &[200], "a domain can be read")?;
     let got = get_ci(&r.body, "state")
@@ -455,7 +456,7 @@ async fn state_is(w: &mut ScimWorld, domain: String, want: String) -> StepResult
 
 #[then(regex = r#"^"([^"]+)" is an organization admin$"#)]
 async fn is_admin(w: &mut ScimWorld, account: String) -> StepResult {
-    let r = w.call(Method::GET, "/admin/v1/domains", None, &[]).await?;
+    let r = w.call(Method::GET, admin_path::DOMAINS, None, &[]).await?;
     expect(
         w,
         &r,
@@ -487,7 +488,7 @@ async fn new_code(w: &mut ScimWorld, domain: String) -> StepResult {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let path = format!("/admin/v1/domains/{}/code", w.domain(&domain));
+    let path = admin_path::domain_code(&w.domain(&domain));
     let r = w.call(Method::GET, &path, None, &[]).await?;
     expect(w, &r, &[200], "the code can be read")?;
     let now = get_ci(&r.body, "code")
@@ -514,7 +515,7 @@ async fn new_code(w: &mut ScimWorld, domain: String) -> StepResult {
 
 #[then(regex = r#"^"([^"]+)" is no longer listed$"#)]
 async fn not_listed(w: &mut ScimWorld, domain: String) -> StepResult {
-    let path = format!("/admin/v1/domains/{}", w.domain(&domain));
+    let path = admin_path::domain(&w.domain(&domain));
     let r = w.call(Method::GET, &path, None, &[]).await?;
     expect(w, &r, &[404], "a deleted domain is gone")
 }

@@ -1,6 +1,7 @@
 //! What a User Sync scenario changed on the shared target, undone after it, and what it
 //! measured.
 
+use crate::client::admin::path as admin_path;
 use crate::conformance::target::RunContext;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -41,36 +42,30 @@ pub(crate) struct Bulk {
 pub async fn clean_up(ctx: &RunContext, s: &mut SyncState) {
     let c = &ctx.client;
     for (_, id) in s.rules.drain(..) {
-        let _ = c.delete(&format!("/admin/v1/usersync/rules/{id}")).await;
+        let _ = c.delete(&admin_path::rule(&id)).await;
     }
     for p in s.seats.drain(..) {
-        let path = format!("/admin/v1/usersync/licenses/{}", crate::client::encode(&p));
+        let path = admin_path::license(&p);
         let _ = c.put(&path, &json!({"seats": null})).await;
     }
     for u in s.foreign.drain(..) {
-        let path = format!(
-            "/admin/v1/usersync/foreign-accounts/{}",
-            crate::client::encode(&u)
-        );
+        let path = admin_path::foreign_account(&u);
         let _ = c.delete(&path).await;
     }
     for id in s.admins.drain(..) {
-        let _ = c.delete(&format!("/admin/v1/org/admins/{id}")).await;
+        let _ = c.delete(&admin_path::org_admin(&id)).await;
     }
     for (id, roles) in s.changed_admins.drain(..) {
-        let path = format!("/admin/v1/org/admins/{id}/roles");
+        let path = admin_path::org_admin_roles(&id);
         let _ = c.put(&path, &json!({ "roles": roles })).await;
     }
     for d in s.unverified.drain(..) {
-        let path = format!("/admin/v1/org/domains/{d}");
+        let path = admin_path::org_domain(&d);
         let _ = c.put(&path, &json!({"verified": true})).await;
     }
     if let Some(m) = s.custom_before.take() {
         let _ = c
-            .put(
-                "/admin/v1/usersync/custom-attributes",
-                &json!({ "mappings": m }),
-            )
+            .put(admin_path::CUSTOM_ATTRIBUTES, &json!({ "mappings": m }))
             .await;
     }
 }

@@ -7,77 +7,13 @@
 
 use super::connector::{Connector, user_mappings, user_view};
 use super::directory::Directory;
-use crate::client::{ClientError, ScimClient};
+use crate::client::ClientError;
+use crate::client::admin::AdminClient;
 use crate::provisioning::converge::{Convergence, read_all, values};
 use crate::provisioning::cycle::diff;
 use crate::provisioning::mapping::map;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
-
-/// The organization's verified domains as the admin API lists them.
-pub async fn verified_domains(client: &ScimClient) -> Result<Vec<String>, String> {
-    let r = client
-        .get("/admin/v1/org")
-        .await
-        .map_err(|e| format!("cannot read the organization (GET /admin/v1/org): {e}"))?;
-    if r.status != 200 {
-        return Err(format!(
-            "cannot read the organization's verified domains (GET /admin/v1/org: HTTP {}); \
-             give them with --verified-domain",
-            r.status
-        ));
-    }
-    Ok(r.body
-        .get("domains")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter(|d| d.get("verified").and_then(Value::as_bool) == Some(true))
-                .filter_map(|d| d.get("name").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
-/// The User Sync rules: (group id, products); `None` when the target has no admin API (404).
-/// Any other answer is an error: a check must not pass by skipping.
-pub async fn rules(client: &ScimClient) -> Result<Option<Vec<(String, Vec<String>)>>, String> {
-    let r = client
-        .get("/admin/v1/usersync/rules")
-        .await
-        .map_err(|e| format!("GET /admin/v1/usersync/rules: {e}"))?;
-    if r.status == 404 {
-        return Ok(None);
-    }
-    if r.status != 200 {
-        return Err(format!("GET /admin/v1/usersync/rules: HTTP {}", r.status));
-    }
-    let list = r
-        .body
-        .get("rules")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|rule| {
-                    let g = rule.get("groupId")?.as_str()?.to_string();
-                    let p = rule
-                        .get("products")
-                        .and_then(Value::as_array)
-                        .map(|ps| {
-                            ps.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    Some((g, p))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Some(list))
-}
 
 fn list(s: &BTreeSet<String>) -> String {
     if s.is_empty() {
@@ -250,11 +186,14 @@ pub async fn check(c: &Connector, dir: &Directory) -> Result<AdcConvergence, Cli
     }
     // User Sync, from scratch: every linked user's products are the union of the rules on
     // its groups, nesting included.
-    let rules = rules(&c.client).await.unwrap_or_else(|e| {
-        out.convergence
-            .push("User Sync", "rules", "readable".into(), e);
-        None
-    });
+    let rules = AdminClient::new(c.client.clone())
+        .rules()
+        .await
+        .unwrap_or_else(|e| {
+            out.convergence
+                .push("User Sync", "rules", "readable".into(), e.to_string());
+            None
+        });
     if let Some(rules) = rules {
         let mut by_group: HashMap<&str, BTreeSet<String>> = HashMap::new();
         for (g, ps) in &rules {

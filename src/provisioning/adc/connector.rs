@@ -17,6 +17,7 @@
 use super::directory::Directory;
 use super::push::{Op, Task, TaskDone, send, update_user};
 use crate::client::ScimClient;
+use crate::client::admin::AdminClient;
 use crate::provisioning::exchange::{RetryPolicy, Sender};
 use crate::provisioning::job::CycleSummary;
 use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome, Progress};
@@ -181,7 +182,15 @@ impl Connector {
     pub async fn verified_domains(&self) -> Result<Vec<String>, String> {
         match &self.config.verified_domains {
             Some(d) => Ok(d.clone()),
-            None => super::check::verified_domains(&self.client).await,
+            None => AdminClient::new(self.client.clone())
+                .verified_domains()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "cannot read the organization's verified domains ({e}); give them \
+                         with --verified-domain"
+                    )
+                }),
         }
     }
 

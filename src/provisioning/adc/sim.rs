@@ -12,6 +12,7 @@ use super::check;
 use super::connector::{AdcConfig, Connector};
 use super::directory::{Directory, DirectorySpec};
 use crate::client::ScimClient;
+use crate::client::admin::{AdminClient, AdminError};
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
 use crate::provisioning::job::{CycleSummary, JobState};
@@ -20,11 +21,9 @@ use crate::provisioning::sim::{
 };
 use crate::provisioning::tenant::{Tenant, TenantSpec};
 use crate::reference::config::ReferenceConfig;
-use crate::reference::usersync::demo;
 use chrono::Duration;
 use fake::rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde_json::json;
 use std::time::Instant;
 
 /// The products rules grant, in turn.
@@ -38,42 +37,13 @@ const PRODUCTS_PER_RULE: usize = 2;
 /// The longest wait for User Sync to apply a change before the simulation gives up.
 const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
-fn setup_err(what: &str, r: &crate::client::ScimResponse) -> SimError {
-    SimError::Setup(format!(
-        "{what}: HTTP {}: {}",
-        r.status,
-        r.raw.chars().take(300).collect::<String>()
-    ))
-}
-
-/// Meets User Sync's prerequisites on the embedded reference: an admin with both roles and
-/// the tenant's domain verified (on an external target that is the vendor's business).
-async fn prepare_org(c: &ScimClient, domain: &str) -> Result<(), SimError> {
-    let r = c
-        .post(
-            "/admin/v1/org/admins",
-            &json!({"email": format!("adc-admin@{domain}"),
-                    "roles": ["organizationAdmin", "productAdmin"]}),
-        )
-        .await?;
-    if r.status != 201 {
-        return Err(setup_err("adding the organization admin", &r));
-    }
-    let r = c
-        .put(
-            &format!("/admin/v1/org/domains/{domain}"),
-            &json!({"verified": true}),
-        )
-        .await?;
-    if r.status != 200 {
-        return Err(setup_err("verifying the organization domain", &r));
-    }
-    Ok(())
+fn setup_err(e: AdminError) -> SimError {
+    SimError::Setup(e.to_string())
 }
 
 /// One rule per selected group, products taken in turn from [`PRODUCTS`]; returns how many.
 async fn create_rules(
-    c: &ScimClient,
+    admin: &AdminClient,
     conn: &Connector,
     dir: &Directory,
 ) -> Result<usize, SimError> {
@@ -82,26 +52,19 @@ async fn create_rules(
         let Some(gid) = conn.group_links.get(g) else {
             continue;
         };
-        let products: Vec<&str> = (0..PRODUCTS_PER_RULE)
-            .map(|k| PRODUCTS[(i + k) % PRODUCTS.len()])
+        let products: Vec<String> = (0..PRODUCTS_PER_RULE)
+            .map(|k| PRODUCTS[(i + k) % PRODUCTS.len()].to_string())
             .collect();
-        let r = c
-            .post(
-                "/admin/v1/usersync/rules",
-                &json!({"groupId": gid, "products": products}),
-            )
-            .await?;
-        if r.status != 201 {
-            return Err(setup_err("creating a rule", &r));
-        }
+        admin.create_rule(gid, &products).await.map_err(setup_err)?;
         n += 1;
     }
     Ok(n)
 }
 
-async fn settle(c: &ScimClient) -> Result<f64, SimError> {
+async fn settle(admin: &AdminClient) -> Result<f64, SimError> {
     let t = Instant::now();
-    demo::settle(c, SETTLE_LIMIT)
+    admin
+        .settle(SETTLE_LIMIT)
         .await
         .map_err(|e| SimError::Setup(format!("User Sync did not apply the changes: {e}")))?;
     Ok(t.elapsed().as_secs_f64() * 1000.0)
@@ -152,10 +115,16 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         }
     };
     let client = ScimClient::new(&url, token)?;
+    let admin = AdminClient::new(client.clone());
+    // On an external target the prerequisites are the vendor's business.
     if embedded {
-        prepare_org(&client, &dir.tenant.domain).await?;
+        let domain = &dir.tenant.domain;
+        admin
+            .prepare_org(&format!("adc-admin@{domain}"), domain)
+            .await
+            .map_err(setup_err)?;
     }
-    let usersync = client.get("/admin/v1/usersync/rules").await?.status == 200;
+    let usersync = admin.serves_usersync().await?;
     let config = AdcConfig {
         interval: Duration::minutes(opts.adc.interval_minutes.max(1)),
         verified_domains: opts.adc.verified_domains.clone(),
@@ -192,23 +161,19 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     }
     let mut figures = None;
     if usersync {
-        let rules = create_rules(&client, &conn, &dir).await?;
-        let r = client
-            .put("/admin/v1/usersync/switch", &json!({"on": true}))
-            .await?;
-        if r.status != 200 {
-            let detail = r
-                .body
-                .get("detail")
-                .and_then(serde_json::Value::as_str)
-                .map_or_else(|| format!("HTTP {}", r.status), str::to_string);
+        let rules = create_rules(&admin, &conn, &dir).await?;
+        if let Err(e) = admin.set_switch(true).await {
+            let detail = match &e {
+                AdminError::Refused { detail, .. } => detail.clone(),
+                other => other.to_string(),
+            };
             return Err(SimError::Setup(format!(
                 "User Sync refused to turn on: {detail}. Its prerequisites are the \
                  organization's (an admin with both roles, a verified domain): meet them in \
                  the product, or simulate against the embedded reference"
             )));
         }
-        let switch_on_ms = settle(&client).await?;
+        let switch_on_ms = settle(&admin).await?;
         let initial = check::check(&conn, &dir).await?;
         // What the product holds, not what it should: a wrong engine cannot look fast.
         figures = Some(UserSyncFigures {
@@ -233,7 +198,7 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         let s = conn.run(&dir, now).await;
         report_cycle(&s);
         if usersync {
-            settles.push(settle(&client).await?);
+            settles.push(settle(&admin).await?);
         }
     }
     // Polls without churn while the last one failed somewhere (an external target's errors).
@@ -245,7 +210,7 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         report_cycle(&s);
         settle_polls += 1;
         if usersync {
-            settle(&client).await?;
+            settle(&admin).await?;
         }
     }
     let result = check::check(&conn, &dir).await?;

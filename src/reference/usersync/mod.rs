@@ -10,7 +10,6 @@
 //! sequence) is on this type and served by `reference::admin` under `/admin/v1`.
 
 pub mod custom;
-pub mod demo;
 mod engine;
 pub mod licenses;
 pub mod outbox;
@@ -28,6 +27,10 @@ use parking_lot::{Mutex, RwLock};
 use queue::{Event, WorkQueue};
 use rules::{Rule, RuleError, RuleInput, RuleSet};
 use state::{ProductRecord, Records, Status, UserRecord};
+
+/// The product's rule of thumb for User Sync's throughput (S-US-04): 1000 entitlement requests
+/// every few minutes, "few" taken as 3.
+pub const BASELINE_PER_MINUTE: f64 = 1000.0 / 3.0;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -156,6 +159,7 @@ impl UserSync {
         store: Arc<Store>,
         clock: Arc<dyn Clock>,
         config: UserSyncConfig,
+        org: Arc<Org>,
     ) -> Arc<UserSync> {
         let queue = Arc::new(WorkQueue::new(config.batch));
         let on = Arc::new(AtomicBool::new(false));
@@ -174,7 +178,7 @@ impl UserSync {
             records: Records::default(),
             custom: RwLock::new(Arc::new(custom::default_mappings())),
             foreign: RwLock::new(HashSet::new()),
-            org: Arc::new(Org::default()),
+            org,
             faults: RwLock::new(Faults::default()),
             clock,
             shutdown: watch::channel(false).0,

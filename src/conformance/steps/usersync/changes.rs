@@ -3,6 +3,7 @@
 
 use super::setup::{add_rule, change_members, member_id, switch};
 use super::{admin, admin_ok, parse_rule, quoted, settle};
+use crate::client::admin::path as admin_path;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
 use crate::conformance::world::ENTERPRISE;
@@ -110,7 +111,7 @@ pub(super) async fn delete_rules_for(w: &mut ScimWorld, group: &str) -> StepResu
         admin_ok(
             w,
             Method::DELETE,
-            &format!("/admin/v1/usersync/rules/{id}"),
+            &admin_path::rule(&id),
             None,
             &[200, 204],
             "an admin can delete a rule",
@@ -149,7 +150,7 @@ async fn moved_first(w: &mut ScimWorld, group: String) -> StepResult {
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/usersync/rules",
+        admin_path::RULES,
         None,
         &[200],
         "rules can be listed",
@@ -177,7 +178,7 @@ async fn moved_first(w: &mut ScimWorld, group: String) -> StepResult {
     admin_ok(
         w,
         Method::PUT,
-        "/admin/v1/usersync/rule-order",
+        admin_path::RULE_ORDER,
         Some(&json!({ "ruleIds": order })),
         &[200],
         "an admin can reorder the rules",
@@ -196,7 +197,7 @@ async fn try_on(w: &mut ScimWorld) -> StepResult {
     admin(
         w,
         Method::PUT,
-        "/admin/v1/usersync/switch",
+        admin_path::SWITCH,
         Some(&json!({"on": true})),
     )
     .await
@@ -210,7 +211,7 @@ async fn logs_in(w: &mut ScimWorld, user: String) -> StepResult {
     admin_ok(
         w,
         Method::POST,
-        &format!("/admin/v1/usersync/users/{id}/login"),
+        &admin_path::user_login(&id),
         None,
         &[200],
         "an entitled user can log in",
@@ -225,7 +226,7 @@ async fn retried(w: &mut ScimWorld, user: String) -> StepResult {
     admin_ok(
         w,
         Method::POST,
-        &format!("/admin/v1/usersync/users/{id}/retry"),
+        &admin_path::user_retry(&id),
         None,
         &[202],
         "a user's sync can be retried",
@@ -239,7 +240,7 @@ async fn retried_all(w: &mut ScimWorld) -> StepResult {
     admin_ok(
         w,
         Method::POST,
-        "/admin/v1/usersync/results/retry",
+        admin_path::RESULTS_RETRY,
         None,
         &[202],
         "failed users can be retried",
@@ -253,10 +254,7 @@ pub(super) async fn set_seats(w: &mut ScimWorld, product: &str, seats: u64) -> S
     admin_ok(
         w,
         Method::PUT,
-        &format!(
-            "/admin/v1/usersync/licenses/{}",
-            crate::client::encode(product)
-        ),
+        &admin_path::license(product),
         Some(&json!({ "seats": seats })),
         &[200],
         "a product's seat limit can be set",
@@ -273,7 +271,7 @@ async fn more_seats(w: &mut ScimWorld, product: String, n: u64) -> StepResult {
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/usersync/licenses",
+        admin_path::LICENSES,
         None,
         &[200],
         "licenses can be read",
@@ -299,10 +297,7 @@ async fn account_closed(w: &mut ScimWorld, user: String) -> StepResult {
     admin_ok(
         w,
         Method::DELETE,
-        &format!(
-            "/admin/v1/usersync/foreign-accounts/{}",
-            crate::client::encode(&user_name)
-        ),
+        &admin_path::foreign_account(&user_name),
         None,
         &[204],
         "an account elsewhere can be removed",
@@ -329,7 +324,7 @@ async fn bulk_join(w: &mut ScimWorld, group: String, batch: usize) -> StepResult
         let r = admin_ok(
             w,
             Method::GET,
-            &format!("/admin/v1/usersync/rules/{id}"),
+            &admin_path::rule(id),
             None,
             &[200],
             "a rule can be read",

@@ -3,6 +3,7 @@
 
 use super::setup::outbox_of;
 use super::{SOURCE, admin, admin_ok, ext, products_of, quoted, read_user, settle, settle_within};
+use crate::client::admin::path as admin_path;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Exchange, Failure, StepResult};
 use crate::conformance::steps::show;
@@ -30,7 +31,7 @@ pub(super) async fn seats_used(w: &mut ScimWorld, product: &str) -> Result<u64, 
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/usersync/licenses",
+        admin_path::LICENSES,
         None,
         &[200],
         "licenses can be read",
@@ -205,13 +206,7 @@ async fn still_exists(w: &mut ScimWorld, name: String) -> StepResult {
 async fn retained(w: &mut ScimWorld, name: String, kind: String, title: String) -> StepResult {
     settle(w).await?;
     let id = w.user(&name)?.id;
-    let r = admin(
-        w,
-        Method::GET,
-        &format!("/admin/v1/usersync/users/{id}/product-data"),
-        None,
-    )
-    .await?;
+    let r = admin(w, Method::GET, &admin_path::user_product_data(&id), None).await?;
     let found = r
         .body
         .get("records")
@@ -298,7 +293,7 @@ async fn sync_result(w: &mut ScimWorld, name: &str) -> Result<Value, Failure> {
     let r = admin_ok(
         w,
         Method::GET,
-        &format!("/admin/v1/usersync/users/{id}"),
+        &admin_path::user_result(&id),
         None,
         &[200],
         "a user's sync result can be read",
@@ -360,7 +355,7 @@ async fn listed_failed(w: &mut ScimWorld, name: String) -> StepResult {
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/usersync/results?result=failure",
+        &admin_path::results_with("failure"),
         None,
         &[200],
         "failed results can be listed",
@@ -456,7 +451,7 @@ async fn switch_is(w: &mut ScimWorld, state: String) -> StepResult {
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/usersync/switch",
+        admin_path::SWITCH,
         None,
         &[200],
         "the switch can be read",
@@ -548,7 +543,7 @@ async fn beats_baseline(w: &mut ScimWorld) -> StepResult {
         .map_or(f64::MAX, |d| d.as_secs_f64())
         .max(1e-6);
     let per_minute = b.entitlements as f64 / secs * 60.0;
-    let baseline = crate::reference::usersync::demo::BASELINE_PER_MINUTE;
+    let baseline = crate::reference::usersync::BASELINE_PER_MINUTE;
     ensure(
         per_minute > baseline,
         w.last.as_ref(),

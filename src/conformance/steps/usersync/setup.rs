@@ -2,6 +2,7 @@
 //! licenses, accounts elsewhere, product data and custom attribute mappings.
 
 use super::{admin, admin_ok, parse_rule, quoted, settle};
+use crate::client::admin::path as admin_path;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
 use crate::conformance::world::usersync::Bulk;
@@ -23,7 +24,7 @@ async fn set_up(w: &mut ScimWorld) -> StepResult {
     let r = admin_ok(
         w,
         Method::POST,
-        "/admin/v1/org/admins",
+        admin_path::ORG_ADMINS,
         Some(&json!({"email": email, "roles": ["organizationAdmin", "productAdmin"]})),
         &[201],
         "an organization admin can be added",
@@ -35,7 +36,7 @@ async fn set_up(w: &mut ScimWorld) -> StepResult {
     admin_ok(
         w,
         Method::PUT,
-        &format!("/admin/v1/org/domains/{DOMAIN}"),
+        &admin_path::org_domain(DOMAIN),
         Some(&json!({"verified": true})),
         &[200],
         "the organization domain can be marked verified",
@@ -174,7 +175,7 @@ pub(super) async fn add_rule(
     let r = admin_ok(
         w,
         Method::POST,
-        "/admin/v1/usersync/rules",
+        admin_path::RULES,
         Some(&fields),
         &[201],
         "an admin can add a rule",
@@ -248,7 +249,7 @@ pub(super) async fn switch(w: &mut ScimWorld, on: bool) -> StepResult {
     admin_ok(
         w,
         Method::PUT,
-        "/admin/v1/usersync/switch",
+        admin_path::SWITCH,
         Some(&json!({ "on": on })),
         &[200],
         "the admin can turn User Sync on or off",
@@ -275,7 +276,7 @@ async fn no_admin_with_both(w: &mut ScimWorld) -> StepResult {
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/org/admins",
+        admin_path::ORG_ADMINS,
         None,
         &[200],
         "admins can be listed",
@@ -301,7 +302,7 @@ async fn no_admin_with_both(w: &mut ScimWorld) -> StepResult {
             admin_ok(
                 w,
                 Method::PUT,
-                &format!("/admin/v1/org/admins/{id}/roles"),
+                &admin_path::org_admin_roles(&id),
                 Some(&json!({"roles": ["organizationAdmin"]})),
                 &[200],
                 "an admin's roles can be changed",
@@ -326,7 +327,7 @@ async fn admin_with_one_role(w: &mut ScimWorld, role: String) -> StepResult {
     let r = admin_ok(
         w,
         Method::POST,
-        "/admin/v1/org/admins",
+        admin_path::ORG_ADMINS,
         Some(&json!({"email": email, "roles": [role]})),
         &[201],
         "an organization admin can be added",
@@ -343,7 +344,7 @@ async fn no_verified_domain(w: &mut ScimWorld) -> StepResult {
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/org",
+        admin_path::ORG,
         None,
         &[200],
         "the organization can be read",
@@ -362,7 +363,7 @@ async fn no_verified_domain(w: &mut ScimWorld) -> StepResult {
             admin_ok(
                 w,
                 Method::PUT,
-                &format!("/admin/v1/org/domains/{name}"),
+                &admin_path::org_domain(name),
                 Some(&json!({"verified": false})),
                 &[200],
                 "a domain's verification flag can be set",
@@ -399,10 +400,7 @@ async fn account_elsewhere(w: &mut ScimWorld, name: String) -> StepResult {
     admin_ok(
         w,
         Method::PUT,
-        &format!(
-            "/admin/v1/usersync/foreign-accounts/{}",
-            crate::client::encode(&user_name)
-        ),
+        &admin_path::foreign_account(&user_name),
         None,
         &[200],
         "an account elsewhere can be recorded",
@@ -419,7 +417,7 @@ async fn product_data(w: &mut ScimWorld, name: String, kind: String, title: Stri
     admin_ok(
         w,
         Method::POST,
-        &format!("/admin/v1/usersync/users/{id}/product-data"),
+        &admin_path::user_product_data(&id),
         Some(&json!({"kind": kind, "title": title})),
         &[201],
         "product data can be added to an account",
@@ -433,7 +431,7 @@ async fn custom_mapping(w: &mut ScimWorld, attribute: String, field: String) -> 
     let r = admin_ok(
         w,
         Method::GET,
-        "/admin/v1/usersync/custom-attributes",
+        admin_path::CUSTOM_ATTRIBUTES,
         None,
         &[200],
         "custom attribute mappings can be read",
@@ -454,7 +452,7 @@ async fn custom_mapping(w: &mut ScimWorld, attribute: String, field: String) -> 
     admin_ok(
         w,
         Method::PUT,
-        "/admin/v1/usersync/custom-attributes",
+        admin_path::CUSTOM_ATTRIBUTES,
         Some(&json!({ "mappings": list })),
         &[200],
         "custom attribute mappings can be changed",
@@ -518,13 +516,7 @@ async fn many_users(w: &mut ScimWorld, n: usize, base: String) -> StepResult {
 /// Reads the outbox count of a user (helper for checks that compare before and after).
 pub(super) async fn outbox_of(w: &mut ScimWorld, name: &str) -> Result<Vec<Value>, Failure> {
     let id = w.user(name)?.id;
-    let r = admin(
-        w,
-        Method::GET,
-        &format!("/admin/v1/usersync/outbox?userId={id}"),
-        None,
-    )
-    .await?;
+    let r = admin(w, Method::GET, &admin_path::outbox_of(&id), None).await?;
     Ok(r.body
         .get("emails")
         .and_then(Value::as_array)

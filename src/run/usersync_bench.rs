@@ -6,20 +6,22 @@
 //! - [`latency_probe`]: one membership change at a time, change -> entitlement visible on
 //!   the user (S-US-03), as percentiles.
 
+use crate::client::admin::{AdminClient, AdminError};
 use crate::client::{ClientError, ScimClient, ScimResponse};
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// The baseline of S-US-04: 1000 entitlements every 3 minutes.
-pub const BASELINE_PER_MINUTE: f64 = 1000.0 / 3.0;
+pub use crate::reference::usersync::BASELINE_PER_MINUTE;
 
 /// Why a demonstration could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
     #[error("{what}: status {status}: {body}")]
     Refused {
         what: String,
@@ -83,29 +85,11 @@ fn id_of(r: &ScimResponse) -> String {
 }
 
 /// Makes the organization meet the prerequisites and returns a run tag.
-async fn prepare(c: &ScimClient) -> Result<String, DemoError> {
+async fn prepare(admin: &AdminClient) -> Result<String, DemoError> {
     let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    expect(
-        c.post(
-            "/admin/v1/org/admins",
-            &json!({"email": format!("demo-{tag}@example.com"),
-                    "roles": ["organizationAdmin", "productAdmin"]}),
-        )
-        .await,
-        &[201],
-        "adding an admin",
-    )
-    .await?;
-    expect(
-        c.put(
-            "/admin/v1/org/domains/example.com",
-            &json!({"verified": true}),
-        )
-        .await,
-        &[200],
-        "verifying the domain",
-    )
-    .await?;
+    admin
+        .prepare_org(&format!("demo-{tag}@example.com"), "example.com")
+        .await?;
     Ok(tag)
 }
 
@@ -136,56 +120,10 @@ async fn create_group(c: &ScimClient, name: &str) -> Result<String, DemoError> {
     ))
 }
 
-async fn create_rule(c: &ScimClient, group: &str, products: &[String]) -> Result<(), DemoError> {
-    let body = json!({"groupId": group, "products": products});
-    expect(
-        c.post("/admin/v1/usersync/rules", &body).await,
-        &[201],
-        "creating a rule",
-    )
-    .await
-    .map(|_| ())
-}
-
-async fn switch_on(c: &ScimClient) -> Result<(), DemoError> {
-    expect(
-        c.put("/admin/v1/usersync/switch", &json!({"on": true}))
-            .await,
-        &[200],
-        "turning User Sync on",
-    )
-    .await?;
-    settle(c, Duration::from_secs(120)).await
-}
-
-/// Waits until everything enqueued so far is applied (long-polls, bounded by `limit`).
-pub async fn settle(c: &ScimClient, limit: Duration) -> Result<(), DemoError> {
-    let r = expect(
-        c.get("/admin/v1/usersync/sequence").await,
-        &[200],
-        "reading the sequence",
-    )
-    .await?;
-    let seq = r.body.get("enqueued").and_then(Value::as_u64).unwrap_or(0);
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        let r = expect(
-            c.get(&format!(
-                "/admin/v1/usersync/sequence/wait?sequence={seq}&timeoutMs=10000"
-            ))
-            .await,
-            &[200],
-            "waiting for the applied sequence",
-        )
-        .await?;
-        if r.body.get("reached").and_then(Value::as_bool) == Some(true) {
-            return Ok(());
-        }
-    }
-    Err(DemoError::NotApplied(format!(
-        "sequence {seq} was not applied within {} s",
-        limit.as_secs()
-    )))
+/// Turns User Sync on and waits until the rules are applied.
+async fn switch_on(admin: &AdminClient) -> Result<(), DemoError> {
+    admin.set_switch(true).await?;
+    Ok(admin.settle(Duration::from_secs(120)).await?)
 }
 
 fn member_patch(ids: &[String], op: &str) -> Value {
@@ -206,7 +144,8 @@ pub async fn bulk_demo(
     users: usize,
 ) -> Result<BulkDemoReport, DemoError> {
     let c = ScimClient::new(base_url, token.map(str::to_string))?;
-    let tag = prepare(&c).await?;
+    let admin = AdminClient::new(c.clone());
+    let tag = prepare(&admin).await?;
     let ids = create_users(&c, &format!("bulk-{tag}"), users).await?;
     let groups = [
         create_group(&c, &format!("bulk-{tag} A")).await?,
@@ -217,9 +156,9 @@ pub async fn bulk_demo(
         vec![format!("Meeting {tag}"), format!("Training {tag}")],
     ];
     for (g, p) in groups.iter().zip(&products) {
-        create_rule(&c, g, p).await?;
+        admin.create_rule(g, p).await?;
     }
-    switch_on(&c).await?;
+    switch_on(&admin).await?;
 
     let start = Instant::now();
     let batches: Vec<(usize, Vec<String>)> = ids
@@ -246,17 +185,12 @@ pub async fn bulk_demo(
         s?;
     }
     let requests_ms = start.elapsed().as_secs_f64() * 1000.0;
-    settle(&c, Duration::from_secs(600)).await?;
+    admin.settle(Duration::from_secs(600)).await?;
     let elapsed = start.elapsed().as_secs_f64();
 
-    let lic = expect(
-        c.get("/admin/v1/usersync/licenses").await,
-        &[200],
-        "reading licenses",
-    )
-    .await?;
-    let used: u64 = lic
-        .body
+    let used: u64 = admin
+        .licenses()
+        .await?
         .get("licenses")
         .and_then(Value::as_array)
         .map(|a| {
@@ -337,15 +271,18 @@ pub async fn latency_probe(
     samples: usize,
 ) -> Result<LatencyReport, DemoError> {
     let c = ScimClient::new(base_url, token.map(str::to_string))?;
-    let tag = prepare(&c).await?;
+    let admin = AdminClient::new(c.clone());
+    let tag = prepare(&admin).await?;
     let user = create_users(&c, &format!("probe-{tag}"), 1)
         .await?
         .pop()
         .unwrap_or_default();
     let group = create_group(&c, &format!("probe-{tag}")).await?;
     let product = format!("Probe {tag}");
-    create_rule(&c, &group, std::slice::from_ref(&product)).await?;
-    switch_on(&c).await?;
+    admin
+        .create_rule(&group, std::slice::from_ref(&product))
+        .await?;
+    switch_on(&admin).await?;
     let mut times = Vec::with_capacity(samples);
     for i in 0..samples {
         let join = i % 2 == 0;
@@ -363,7 +300,7 @@ pub async fn latency_probe(
             "changing the membership",
         )
         .await?;
-        settle(&c, Duration::from_secs(10)).await?;
+        admin.settle(Duration::from_secs(10)).await?;
         visible(&c, &user, &product, join).await?;
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
