@@ -9,8 +9,7 @@ use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 struct Env {
     srv: RunningReference,

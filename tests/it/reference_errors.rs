@@ -9,8 +9,7 @@ use scim_harness::reference::config::{Limits, ReferenceConfig};
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Sends a raw body with a chosen content type (or none).
 async fn raw(
