@@ -19,6 +19,12 @@ pub const SPC: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConf
 pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
+/// Held by every test while it runs a Cucumber suite (`conformance::run`). Cucumber swaps the
+/// process's panic hook for a silent one while a suite runs and puts back the hook it found
+/// when the suite ends; all the integration tests share one process, and two suites at once
+/// could leave the silent hook in place for the rest of the run (assertion messages lost).
+pub static SUITE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Starts the reference with `cfg` and the token "t", and a client that sends it.
 pub async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) {
     let srv = RunningReference::start(ReferenceConfig {

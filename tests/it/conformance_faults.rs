@@ -7,6 +7,7 @@
 //! transit. Everything else is forwarded untouched, so any other failure would be a false
 //! failure of the suite.
 
+use crate::common;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -17,10 +18,6 @@ use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use scim_harness::report::{RunReport, Verdict};
 use std::path::PathBuf;
-
-/// Cucumber swaps the process's panic hook while it runs; running suites one at a time keeps
-/// assertion messages of these tests visible.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Fault {
@@ -124,7 +121,7 @@ async fn forward(
 
 /// Runs the whole suite through a proxy with `fault` in front of a fresh reference.
 async fn run_with(fault: Fault) -> RunReport {
-    let _serial = SERIAL.lock().await;
+    let _serial = common::SUITE.lock().await;
     let token = "fault-test-token".to_string();
     let reference = RunningReference::start(ReferenceConfig {
         token: Some(token.clone()),
@@ -277,7 +274,7 @@ async fn an_unreachable_target_is_a_one_line_configuration_error() {
         target: Some("http://127.0.0.1:9/scim".into()),
         ..Default::default()
     };
-    let _serial = SERIAL.lock().await;
+    let _serial = common::SUITE.lock().await;
     match conformance::run(&opts).await {
         Err(ConformanceError::Target(reason)) => {
             assert!(!reason.contains('\n'), "{reason}");
@@ -300,7 +297,7 @@ async fn a_rejected_token_is_a_configuration_error() {
         token: Some("wrong".into()),
         ..Default::default()
     };
-    let _serial = SERIAL.lock().await;
+    let _serial = common::SUITE.lock().await;
     let err = conformance::run(&opts).await.expect_err("must refuse");
     assert!(err.to_string().contains("401"), "{err}");
     assert!(

@@ -1,6 +1,7 @@
 //! Proves the User Sync features can fail: with a test-only fault in the engine, the scenarios
 //! encoding the broken behaviour fail (and name it), while the run itself still completes.
 
+use crate::common;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 /// Runs the scenarios tagged `tag` against a reference with `faults`; returns the names of the
 /// failed scenarios and of all scenarios run.
 async fn run_with(faults: Faults, tag: &str) -> (Vec<String>, usize) {
+    let _serial = common::SUITE.lock().await;
     let token = "faults-test-token".to_string();
     let srv = RunningReference::start(ReferenceConfig {
         token: Some(token.clone()),
