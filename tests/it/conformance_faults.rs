@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use scim_harness::conformance::{self, ConformanceError, ConformanceOptions, embedded_limits};
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use scim_harness::report::{RunReport, Verdict};
 use std::path::PathBuf;
 
@@ -123,13 +122,12 @@ async fn forward(
 async fn run_with(fault: Fault) -> RunReport {
     let _serial = common::SUITE.lock().await;
     let token = "fault-test-token".to_string();
-    let reference = RunningReference::start(ReferenceConfig {
+    let reference = common::reference(ReferenceConfig {
         token: Some(token.clone()),
         limits: embedded_limits(),
         ..Default::default()
     })
-    .await
-    .expect("reference starts");
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -286,12 +284,11 @@ async fn an_unreachable_target_is_a_one_line_configuration_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_is_a_configuration_error() {
-    let reference = RunningReference::start(ReferenceConfig {
+    let reference = common::reference(ReferenceConfig {
         token: Some("right".into()),
         ..Default::default()
     })
-    .await
-    .expect("reference starts");
+    .await;
     let opts = ConformanceOptions {
         target: Some(reference.base_url.clone()),
         token: Some("wrong".into()),

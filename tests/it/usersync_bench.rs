@@ -8,7 +8,6 @@
 //! The reference runs on its own 2-thread runtime, as on a 2-core server.
 
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use scim_harness::reference::usersync::demo::{bulk_demo, latency_probe};
 use std::time::Duration;
 
@@ -33,12 +32,11 @@ fn measure_latency_and_bulk_throughput() {
             .build()
             .expect("a runtime");
         rt.block_on(async move {
-            let srv = RunningReference::start(ReferenceConfig {
+            let srv = crate::common::reference(ReferenceConfig {
                 token: Some("bench".into()),
                 ..Default::default()
             })
-            .await
-            .expect("the reference starts");
+            .await;
             tx.send(srv.base_url.clone()).expect("send");
             let _ = stop_rx.await;
             srv.stop().await;

@@ -4,7 +4,6 @@
 use crate::common;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use scim_harness::reference::usersync::Faults;
 use scim_harness::report::Verdict;
 use std::path::PathBuf;
@@ -14,12 +13,11 @@ use std::path::PathBuf;
 async fn run_with(faults: Faults, tag: &str) -> (Vec<String>, usize) {
     let _serial = common::SUITE.lock().await;
     let token = "faults-test-token".to_string();
-    let srv = RunningReference::start(ReferenceConfig {
+    let srv = common::reference(ReferenceConfig {
         token: Some(token.clone()),
         ..Default::default()
     })
-    .await
-    .expect("the reference starts");
+    .await;
     srv.usersync.set_faults(faults);
     let opts = ConformanceOptions {
         target: Some(srv.base_url.clone()),
