@@ -1,6 +1,8 @@
 //! The integration tests, in one test binary (`cargo test --test it`): one module per former
-//! `tests/*.rs` file, so the crate and its dependencies are linked once instead of forty times.
-//! Run one module with its name as the filter, e.g. `cargo test --test it reference_crud`.
+//! `tests/*.rs` file, so the crate and its dependencies are linked once instead of 38 times.
+//! Run one module with its name as the filter, e.g. `cargo test --test it reference_crud`; the
+//! filter is a substring, so `reference_patch` also runs `reference_patch_compat` and
+//! `reference_patch_multi` (`reference_patch::` runs that module alone).
 //!
 //! The Gherkin runners (`tests/features.rs`, `tests/verification_features.rs`,
 //! `tests/provisioning_features.rs`) are `harness = false` binaries of their own.
