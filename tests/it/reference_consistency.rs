@@ -7,8 +7,7 @@ use reqwest::Method;
 use scim_harness::client::{ScimClient, ScimResponse, encode};
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 async fn create(c: &ScimClient, path: &str, body: Value) -> ScimResponse {
     let r = c.post(path, &body).await.unwrap();

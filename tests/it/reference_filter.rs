@@ -8,8 +8,7 @@ use scim_harness::reference::config::{Limits, ReferenceConfig};
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Four users with data chosen so that every test below tells readings apart.
 fn people() -> Vec<Value> {

@@ -4,7 +4,7 @@
 //! may have more than one enrollment email.
 //!
 //! Duration: `USERSYNC_CONCURRENCY_SECS` (the full run is 10 s:
-//! `USERSYNC_CONCURRENCY_SECS=10 cargo test --release --test usersync_concurrency`); the
+//! `USERSYNC_CONCURRENCY_SECS=10 cargo test --release --test it usersync_concurrency`); the
 //! default of 3 s keeps `cargo test` quick.
 
 use scim_harness::client::ScimClient;

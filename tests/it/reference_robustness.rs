@@ -5,12 +5,10 @@
 
 use reqwest::Method;
 use scim_harness::client::{ScimClient, ScimResponse, encode};
-use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 struct Env {
     srv: RunningReference,
@@ -19,14 +17,7 @@ struct Env {
 }
 
 async fn env() -> Env {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        entra_compat: false,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
+    let (srv, c) = strict().await;
     let r = c
         .post(
             "/Users",

@@ -3,12 +3,11 @@
 //! entitlements per minute for N users joining ruled groups (S-US-04).
 //!
 //! Ignored by default (it is a measurement, not a check); run it in release mode:
-//! `cargo test --release --test usersync_bench -- --ignored --nocapture`
+//! `cargo test --release --test it usersync_bench -- --ignored --nocapture`
 //! (`USERSYNC_BENCH_USERS`, default 10000; `USERSYNC_BENCH_SAMPLES`, default 500).
 //! The reference runs on its own 2-thread runtime, as on a 2-core server.
 
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use scim_harness::run::usersync_bench::{bulk_demo, latency_probe};
 use std::time::Duration;
 
@@ -33,12 +32,11 @@ fn measure_latency_and_bulk_throughput() {
             .build()
             .expect("a runtime");
         rt.block_on(async move {
-            let srv = RunningReference::start(ReferenceConfig {
+            let srv = crate::common::reference(ReferenceConfig {
                 token: Some("bench".into()),
                 ..Default::default()
             })
-            .await
-            .expect("the reference starts");
+            .await;
             tx.send(srv.base_url.clone()).expect("send");
             let _ = stop_rx.await;
             srv.stop().await;
@@ -64,7 +62,7 @@ fn measure_latency_and_bulk_throughput() {
     let _ = stop_tx.send(());
     let _ = server.join();
     let report = serde_json::json!({
-        "command": "cargo test --release --test usersync_bench -- --ignored --nocapture",
+        "command": "cargo test --release --test it usersync_bench -- --ignored --nocapture",
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         "latency": latency,
         "bulk": bulk,

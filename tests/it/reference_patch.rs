@@ -6,8 +6,7 @@
 use scim_harness::client::ScimClient;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 async fn new_user(c: &ScimClient) -> (String, Value) {
     let r = c

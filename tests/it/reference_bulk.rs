@@ -6,8 +6,7 @@ use scim_harness::client::{ScimClient, encode};
 use scim_harness::reference::config::{Limits, ReferenceConfig};
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn bulk(ops: Value) -> Value {
     json!({"schemas": [BULK_REQUEST], "Operations": ops})

@@ -247,7 +247,7 @@ async fn only_the_synced_organizational_units_are_pushed() {
 
 /// The benchmark; the figures go to the closing note and `reports/`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "about 40 s in release: cargo test --release --test adc_connector -- --ignored --nocapture"]
+#[ignore = "about 40 s in release: cargo test --release --test it adc_connector -- --ignored --nocapture"]
 async fn fifty_thousand_users_three_levels_deep_converge_through_user_sync() {
     let opts = SimOptions {
         source: Source::Adc,

@@ -6,8 +6,7 @@
 use scim_harness::reference::config::ReferenceConfig;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn full_user() -> Value {
     json!({

@@ -4,12 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use scim_harness::client::{ScimClient, ScimResponse, encode};
-use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 struct Fx {
     _srv: RunningReference,
@@ -20,13 +18,7 @@ struct Fx {
 }
 
 async fn fixture() -> Fx {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
+    let (srv, c) = start().await;
     let mk = |body: Value, path: &'static str| {
         let c = c.clone();
         async move {

@@ -7,6 +7,7 @@
 //! transit. Everything else is forwarded untouched, so any other failure would be a false
 //! failure of the suite.
 
+use crate::common;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,13 +15,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use scim_harness::conformance::{self, ConformanceError, ConformanceOptions, embedded_limits};
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use scim_harness::report::{RunReport, Verdict};
 use std::path::PathBuf;
-
-/// Cucumber swaps the process's panic hook while it runs; running suites one at a time keeps
-/// assertion messages of these tests visible.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Fault {
@@ -124,15 +120,14 @@ async fn forward(
 
 /// Runs the whole suite through a proxy with `fault` in front of a fresh reference.
 async fn run_with(fault: Fault) -> RunReport {
-    let _serial = SERIAL.lock().await;
+    let _serial = common::SUITE.lock().await;
     let token = "fault-test-token".to_string();
-    let reference = RunningReference::start(ReferenceConfig {
+    let reference = common::reference(ReferenceConfig {
         token: Some(token.clone()),
         limits: embedded_limits(),
         ..Default::default()
     })
-    .await
-    .expect("reference starts");
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -277,7 +272,7 @@ async fn an_unreachable_target_is_a_one_line_configuration_error() {
         target: Some("http://127.0.0.1:9/scim".into()),
         ..Default::default()
     };
-    let _serial = SERIAL.lock().await;
+    let _serial = common::SUITE.lock().await;
     match conformance::run(&opts).await {
         Err(ConformanceError::Target(reason)) => {
             assert!(!reason.contains('\n'), "{reason}");
@@ -289,18 +284,17 @@ async fn an_unreachable_target_is_a_one_line_configuration_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_is_a_configuration_error() {
-    let reference = RunningReference::start(ReferenceConfig {
+    let reference = common::reference(ReferenceConfig {
         token: Some("right".into()),
         ..Default::default()
     })
-    .await
-    .expect("reference starts");
+    .await;
     let opts = ConformanceOptions {
         target: Some(reference.base_url.clone()),
         token: Some("wrong".into()),
         ..Default::default()
     };
-    let _serial = SERIAL.lock().await;
+    let _serial = common::SUITE.lock().await;
     let err = conformance::run(&opts).await.expect_err("must refuse");
     assert!(err.to_string().contains("401"), "{err}");
     assert!(

@@ -8,8 +8,7 @@ use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 async fn with_users(cfg: ReferenceConfig, n: usize) -> (RunningReference, ScimClient) {
     let (srv, c) = start_with(cfg).await;

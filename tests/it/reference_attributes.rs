@@ -7,8 +7,7 @@ use scim_harness::reference::config::ReferenceConfig;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn keys(v: &Value) -> BTreeSet<String> {
     v.as_object().unwrap().keys().cloned().collect()

@@ -112,15 +112,7 @@ async fn the_cli_prints_a_summary_and_writes_the_report() {
 /// products of the one group it is in now, granted by the engine, not written by the driver.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e2e_moves_users_between_ruled_groups_and_user_sync_grants_the_products() {
-    use scim_harness::client::ScimClient;
-    use scim_harness::reference::config::ReferenceConfig;
-    use scim_harness::reference::server::RunningReference;
-    let reference = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
-        ..Default::default()
-    })
-    .await
-    .expect("reference");
+    let (reference, c) = crate::common::start().await;
     let mut opts = LoadOptions::new(ScenarioName::EntitlementsE2e, 100.0, Duration::from_secs(1));
     opts.target = Some(reference.base_url.clone());
     opts.token = Some("t".into());
@@ -131,7 +123,6 @@ async fn e2e_moves_users_between_ruled_groups_and_user_sync_grants_the_products(
     let r = run(&opts).await.expect("load run");
     assert_eq!(r.metrics.errors, 0, "{:?}", r.metrics.errors_by_cause);
     assert_eq!(r.metrics.entitlements, 400);
-    let c = ScimClient::new(&reference.base_url, Some("t".into())).expect("client");
     let users = c
         .get("/Users?filter=userName%20sw%20%22load-%22&count=100&attributes=entitlements,groups")
         .await

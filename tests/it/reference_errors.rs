@@ -9,8 +9,7 @@ use scim_harness::reference::config::{Limits, ReferenceConfig};
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Sends a raw body with a chosen content type (or none).
 async fn raw(
@@ -146,9 +145,7 @@ async fn unauthorized_answer_names_the_bearer_scheme() {
 
 #[tokio::test]
 async fn without_a_configured_token_no_auth_is_needed() {
-    let srv = RunningReference::start(ReferenceConfig::default())
-        .await
-        .unwrap();
+    let srv = reference(ReferenceConfig::default()).await;
     let anon = ScimClient::new(&srv.base_url, None).unwrap();
     assert_eq!(anon.get("/Users").await.unwrap().status, 200);
 }
@@ -404,15 +401,12 @@ async fn unsupported_methods_are_scim_405() {
 
 #[tokio::test]
 async fn base_path_prefixes_every_endpoint() {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
+    let (srv, c) = start_with(ReferenceConfig {
         base_path: "/scim/v2".into(),
         ..Default::default()
     })
-    .await
-    .unwrap();
+    .await;
     assert!(srv.base_url.ends_with("/scim/v2"), "{}", srv.base_url);
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
     let r = c
         .post("/Users", &json!({"schemas": [USER], "userName": "bp"}))
         .await
@@ -430,14 +424,11 @@ async fn base_path_prefixes_every_endpoint() {
 
 #[tokio::test]
 async fn base_path_with_a_trailing_slash_builds_clean_locations() {
-    let srv = RunningReference::start(ReferenceConfig {
-        token: Some("t".into()),
+    let (srv, c) = start_with(ReferenceConfig {
         base_path: "/scim/v2/".into(),
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
+    .await;
     let r = c
         .post("/Users", &json!({"schemas": [USER], "userName": "slash"}))
         .await

@@ -9,6 +9,7 @@
 //! findings that stay. `SCIM_HARNESS_SKIP_PEERS=1` skips the test (a machine without Python or
 //! Node.js); CI never sets it.
 
+use crate::common;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::report::RunReport;
 use std::collections::BTreeMap;
@@ -130,11 +131,8 @@ fn write_expected(
     std::fs::write(path, text).expect("write the findings list");
 }
 
-/// Cucumber swaps the process's panic hook while it runs: one suite at a time.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 async fn check_peer(name: &str) {
-    let _serial = SERIAL.lock().await;
+    let _serial = common::SUITE.lock().await;
     if std::env::var_os("SCIM_HARNESS_SKIP_PEERS").is_some() {
         eprintln!("SCIM_HARNESS_SKIP_PEERS is set: peer {name} not run");
         return;

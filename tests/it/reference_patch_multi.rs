@@ -8,8 +8,7 @@ use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 async fn compat() -> (RunningReference, ScimClient) {
     start_with(ReferenceConfig::default()).await

@@ -1,5 +1,6 @@
-//! Shared setup of the HTTP-level tests: start the reference on a loopback port with a token,
-//! the schema URNs, and the one check every SCIM error response must pass.
+//! Shared setup of the integration tests: start the reference on a loopback port (with a token
+//! and a client, or with a configuration as given), the schema URNs, the one check every SCIM
+//! error response must pass, and the lock held while a Cucumber suite runs.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use scim_harness::client::{ScimClient, ScimResponse};
@@ -19,14 +20,28 @@ pub const SPC: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConf
 pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
+/// Held by every test while it runs a Cucumber suite (`conformance::run`). Cucumber swaps the
+/// process's panic hook for a silent one while a suite runs and puts back the hook it found
+/// when the suite ends; all the integration tests share one process, and two suites at once
+/// could leave the silent hook in place for the rest of the run (assertion messages lost).
+pub static SUITE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Starts the reference in this test's runtime with exactly `cfg` (its token, or none) and the
+/// wall clock, on an ephemeral loopback port (`127.0.0.1:0`). Every integration test that
+/// needs the reference starts it here or through the helpers below.
+pub async fn reference(cfg: ReferenceConfig) -> RunningReference {
+    RunningReference::start(cfg)
+        .await
+        .expect("the reference starts")
+}
+
 /// Starts the reference with `cfg` and the token "t", and a client that sends it.
 pub async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) {
-    let srv = RunningReference::start(ReferenceConfig {
+    let srv = reference(ReferenceConfig {
         token: Some("t".into()),
         ..cfg
     })
-    .await
-    .unwrap();
+    .await;
     let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
     (srv, c)
 }

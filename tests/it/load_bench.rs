@@ -2,7 +2,7 @@
 //! measure the machine, not correctness); run them in release mode:
 //!
 //! ```text
-//! cargo test --release --test load_bench -- --ignored --nocapture --test-threads 1
+//! cargo test --release --test it load_bench -- --ignored --nocapture --test-threads 1
 //! ```
 //!
 //! They write `reports/load-driver-vs-wrk.{md,json}` and `reports/load-bench.{md,json}`.

@@ -1,9 +1,9 @@
 //! Proves the User Sync features can fail: with a test-only fault in the engine, the scenarios
 //! encoding the broken behaviour fail (and name it), while the run itself still completes.
 
+use crate::common;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use scim_harness::reference::usersync::Faults;
 use scim_harness::report::Verdict;
 use std::path::PathBuf;
@@ -11,13 +11,13 @@ use std::path::PathBuf;
 /// Runs the scenarios tagged `tag` against a reference with `faults`; returns the names of the
 /// failed scenarios and of all scenarios run.
 async fn run_with(faults: Faults, tag: &str) -> (Vec<String>, usize) {
+    let _serial = common::SUITE.lock().await;
     let token = "faults-test-token".to_string();
-    let srv = RunningReference::start(ReferenceConfig {
+    let srv = common::reference(ReferenceConfig {
         token: Some(token.clone()),
         ..Default::default()
     })
-    .await
-    .expect("the reference starts");
+    .await;
     srv.usersync.set_faults(faults);
     let opts = ConformanceOptions {
         target: Some(srv.base_url.clone()),

@@ -6,8 +6,7 @@ use scim_harness::client::ScimResponse;
 use scim_harness::reference::config::{Limits, ReferenceConfig};
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn assert_scim_json(r: &ScimResponse) {
     let ct = r.content_type.as_deref().unwrap_or("");

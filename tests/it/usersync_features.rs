@@ -1,12 +1,14 @@
 //! Runs `features/usersync` (BEHAVIOUR S-US-01..13) against the embedded reference: every
 //! scenario must pass, none may be skipped (the reference serves the admin API).
 
+use crate::common;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::report::Verdict;
 use std::path::PathBuf;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_user_sync_scenario_passes_against_the_reference() {
+    let _serial = common::SUITE.lock().await;
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("usersync");
     let opts = ConformanceOptions {
         features: Some(PathBuf::from(concat!(

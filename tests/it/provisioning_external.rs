@@ -3,22 +3,22 @@
 //! Scenarios that need injected faults are skipped with that reason; everything the jobs
 //! created is deleted afterwards.
 
+use crate::common;
 use scim_harness::client::ScimClient;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use scim_harness::report::Verdict;
 use std::path::PathBuf;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_provisioning_features_run_against_an_external_target() {
+    let _serial = common::SUITE.lock().await;
     let token = "external-provisioning-token".to_string();
-    let srv = RunningReference::start(ReferenceConfig {
+    let srv = common::reference(ReferenceConfig {
         token: Some(token.clone()),
         ..Default::default()
     })
-    .await
-    .expect("the reference starts");
+    .await;
     let opts = ConformanceOptions {
         target: Some(srv.base_url.clone()),
         token: Some(token.clone()),

@@ -5,8 +5,7 @@
 use scim_harness::client::ScimClient;
 use serde_json::{Value, json};
 
-mod common;
-use common::*;
+use crate::common::*;
 
 async fn user(c: &ScimClient, name: &str) -> String {
     let r = c

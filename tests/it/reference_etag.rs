@@ -6,8 +6,7 @@ use reqwest::Method;
 use scim_harness::client::ScimClient;
 use serde_json::json;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 async fn new_user(c: &ScimClient, name: &str) -> (String, String) {
     let r = c
