@@ -1,5 +1,5 @@
 //! scim-harness: a conformance test and load simulation harness for SCIM 2.0 provisioning and
-//! User Sync. The module map follows DESIGN.md: a pure protocol core (`scim`), the embedded
+//! User Sync. ARCHITECTURE.md has the module map: a pure protocol core (`scim`), the embedded
 //! reference implementation (`reference`), the client every driver uses (`client`), and the
 //! jobs the command line runs (`run`, `bench`).
 

@@ -9,6 +9,9 @@
 
 mod common;
 
+// The codemap of ARCHITECTURE.md and its invariants.
+mod architecture;
+
 // The embedded reference over HTTP.
 mod reference_attributes;
 mod reference_bulk;
