@@ -11,12 +11,11 @@ use std::collections::BTreeSet;
 const TOKEN: &str = "admin-api-test-token";
 
 async fn start() -> RunningReference {
-    RunningReference::start(ReferenceConfig {
+    crate::common::reference(ReferenceConfig {
         token: Some(TOKEN.into()),
         ..Default::default()
     })
     .await
-    .expect("the reference starts")
 }
 
 fn documented() -> BTreeSet<(String, String)> {

@@ -10,7 +10,6 @@
 use scim_harness::client::ScimClient;
 use scim_harness::client::admin::AdminClient;
 use scim_harness::reference::config::ReferenceConfig;
-use scim_harness::reference::server::RunningReference;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -58,9 +57,7 @@ async fn concurrent_membership_changes_converge_to_a_from_scratch_recomputation(
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
-    let srv = RunningReference::start(ReferenceConfig::default())
-        .await
-        .expect("the reference starts");
+    let srv = crate::common::reference(ReferenceConfig::default()).await;
     let c = ScimClient::new(&srv.base_url, None).expect("a client");
     AdminClient::new(c.clone())
         .prepare_org("a@example.com", "example.com")

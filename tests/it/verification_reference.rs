@@ -288,9 +288,7 @@ async fn bad_requests_are_refused_with_reasons() {
 
 #[tokio::test]
 async fn test_endpoints_exist_only_on_a_simulated_clock() {
-    let reference = RunningReference::start(ReferenceConfig::default())
-        .await
-        .expect("reference");
+    let reference = crate::common::reference(ReferenceConfig::default()).await;
     let http = reqwest::Client::new();
     for (method, path) in [
         ("GET", "/admin/v1/test/clock"),
