@@ -7,6 +7,7 @@ pub mod bench;
 pub mod client;
 pub mod clock;
 pub mod conformance;
+pub mod features;
 pub mod load;
 pub mod provisioning;
 pub mod reference;

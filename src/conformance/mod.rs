@@ -112,8 +112,8 @@ pub fn embedded_limits() -> Limits {
     }
 }
 
-/// The features folder: the given one, `features/scim` under the working directory, or the
-/// one in this crate's source tree.
+/// The features folder: the given one, or the built-in `scim/` features (compiled into the
+/// binary, so it works from any directory).
 fn features_dir(given: Option<&PathBuf>) -> Result<PathBuf, ConformanceError> {
     if let Some(p) = given {
         return if p.is_dir() {
@@ -125,17 +125,9 @@ fn features_dir(given: Option<&PathBuf>) -> Result<PathBuf, ConformanceError> {
             )))
         };
     }
-    let local = PathBuf::from("features/scim");
-    if local.is_dir() {
-        return Ok(local);
-    }
-    let built_in = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/features/scim"));
-    if built_in.is_dir() {
-        return Ok(built_in);
-    }
-    Err(ConformanceError::Config(
-        "no features/scim folder here; pass --features".into(),
-    ))
+    crate::features::on_disk()
+        .map(|root| root.join("scim"))
+        .map_err(|e| ConformanceError::Config(format!("the built-in features: {e}")))
 }
 
 fn tag_filter(

@@ -80,6 +80,8 @@ pub enum RunError {
     UserSync(#[from] usersync_bench::DemoError),
     #[error("load run: {0}")]
     Load(#[from] crate::load::LoadError),
+    #[error(transparent)]
+    Features(#[from] crate::features::FeaturesError),
 }
 
 /// The outcome of `run`.
@@ -238,7 +240,7 @@ async fn features_section(
 ) -> Result<Section, RunError> {
     let started = Instant::now();
     let opts = ConformanceOptions {
-        features: Some(features_root().join(folder)),
+        features: Some(features_root()?.join(folder)),
         junit: Some(reports.join(format!("{report}.xml"))),
         json: Some(reports.join(format!("{report}.json"))),
         html: Some(reports.join(format!("{report}.html"))),
@@ -263,14 +265,9 @@ async fn features_section(
     })
 }
 
-/// `features/` under the working directory, or the crate's own.
-fn features_root() -> PathBuf {
-    let local = PathBuf::from("features");
-    if local.is_dir() {
-        local
-    } else {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/features"))
-    }
+/// The built-in features (compiled into the binary), as a folder.
+fn features_root() -> Result<PathBuf, RunError> {
+    crate::features::on_disk().map_err(RunError::from)
 }
 
 /// The seed's throughput rule of thumb, measured: users joining ruled groups, and a single
