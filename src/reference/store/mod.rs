@@ -7,16 +7,30 @@
 //! member from every group without a scan. Reads copy what they need under a short read lock
 //! and build JSON outside it; writes check an optimistic version and retry.
 
+//!
+//! The store's state and its writes live here; [`snapshot`] owns the copy a read takes and its
+//! two renderings, [`index`] the uniqueness and lookup indexes, [`members`] group membership.
+
+mod index;
+mod members;
+mod snapshot;
+
+pub use members::MemberChange;
+pub use snapshot::{GroupRef, MemberRef, Snapshot};
+
 use super::config::ReferenceConfig;
+use super::etag::{if_match_ok, precondition_failed};
 use crate::clock::Clock;
 use crate::scim::ScimError;
-use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::filter::Filter;
 use crate::scim::schema::ResourceType;
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Utc};
+use index::Keys;
 use indexmap::IndexSet;
+use members::take_members;
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -79,181 +93,6 @@ pub(crate) struct Inner {
     member_of: HashMap<Uuid, Vec<Uuid>>,
 }
 
-/// One member of a group as read.
-#[derive(Debug, Clone)]
-pub struct MemberRef {
-    pub id: Uuid,
-    pub kind: Kind,
-    pub display: Option<String>,
-}
-
-/// One group of a user as read (`groups`, RFC 7643 §4.1.2).
-#[derive(Debug, Clone)]
-pub struct GroupRef {
-    pub id: Uuid,
-    pub display: String,
-    pub direct: bool,
-}
-
-/// A consistent copy of one resource taken under the lock, turned into JSON outside it.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub kind: Kind,
-    pub id: Uuid,
-    pub body: String,
-    pub version: u64,
-    pub created: i64,
-    pub modified: i64,
-    pub groups: Vec<GroupRef>,
-    /// `None` when members were not asked for.
-    pub members: Option<Vec<MemberRef>>,
-}
-
-/// The weak ETag of a version (RFC 7644 §3.14): also the value of `meta.version`.
-pub fn etag(version: u64) -> String {
-    format!("W/\"{version}\"")
-}
-
-fn rfc3339(ms: i64) -> String {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-impl Snapshot {
-    /// The full resource as JSON text, spliced from the stored text without parsing it: the
-    /// hot read path (a GET or an indexed filter with the default projection) never builds a
-    /// `Value`. Same content as `to_value`, with `id` first.
-    pub fn to_json_string(&self, base_url: &str) -> String {
-        use std::fmt::Write;
-        let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-        let body = self.body.trim();
-        let inner = body
-            .strip_prefix('{')
-            .and_then(|b| b.strip_suffix('}'))
-            .unwrap_or("")
-            .trim();
-        let mut out = String::with_capacity(body.len() + 256);
-        let _ = write!(out, "{{\"id\":\"{}\"", self.id);
-        if !inner.is_empty() {
-            out.push(',');
-            out.push_str(inner);
-        }
-        if !self.groups.is_empty() {
-            out.push_str(",\"groups\":[");
-            for (i, g) in self.groups.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                let _ = write!(
-                    out,
-                    "{{\"value\":\"{id}\",\"$ref\":{r},\"display\":{d},\"type\":\"{t}\"}}",
-                    id = g.id,
-                    r = q(&format!("{base_url}/Groups/{}", g.id)),
-                    d = q(&g.display),
-                    t = if g.direct { "direct" } else { "indirect" }
-                );
-            }
-            out.push(']');
-        }
-        if let Some(members) = self.members.as_ref().filter(|m| !m.is_empty()) {
-            out.push_str(",\"members\":[");
-            for (i, m) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                let _ = write!(
-                    out,
-                    "{{\"value\":\"{id}\",\"$ref\":{r},",
-                    id = m.id,
-                    r = q(&format!("{base_url}/{}/{}", m.kind.endpoint(), m.id))
-                );
-                if let Some(d) = &m.display {
-                    let _ = write!(out, "\"display\":{},", q(d));
-                }
-                let _ = write!(out, "\"type\":\"{}\"}}", m.kind.name());
-            }
-            out.push(']');
-        }
-        let _ = write!(
-            out,
-            ",\"meta\":{{\"resourceType\":\"{rt}\",\"created\":\"{c}\",\"lastModified\":\"{m}\",\"location\":{l},\"version\":{v}}}}}",
-            rt = self.kind.name(),
-            c = rfc3339(self.created),
-            m = rfc3339(self.modified),
-            l = q(&format!("{base_url}/{}/{}", self.kind.endpoint(), self.id)),
-            v = q(&etag(self.version)),
-        );
-        out
-    }
-
-    /// The full canonical resource: `schemas`, `id`, attributes, `groups`/`members`, `meta`.
-    pub fn to_value(&self, base_url: &str) -> Value {
-        let body: Map<String, Value> = serde_json::from_str(&self.body).unwrap_or_default();
-        let mut out = Map::new();
-        if let Some(s) = body.get("schemas") {
-            out.insert("schemas".into(), s.clone());
-        }
-        out.insert("id".into(), Value::String(self.id.to_string()));
-        for (k, v) in body {
-            if k != "schemas" {
-                out.insert(k, v);
-            }
-        }
-        if !self.groups.is_empty() {
-            let groups = self
-                .groups
-                .iter()
-                .map(|g| {
-                    serde_json::json!({
-                        "value": g.id.to_string(),
-                        "$ref": format!("{base_url}/Groups/{}", g.id),
-                        "display": g.display,
-                        "type": if g.direct { "direct" } else { "indirect" },
-                    })
-                })
-                .collect();
-            out.insert("groups".into(), Value::Array(groups));
-        }
-        if let Some(members) = &self.members
-            && !members.is_empty()
-        {
-            let members = members
-                .iter()
-                .map(|m| {
-                    let mut o = Map::new();
-                    o.insert("value".into(), Value::String(m.id.to_string()));
-                    o.insert(
-                        "$ref".into(),
-                        Value::String(format!("{base_url}/{}/{}", m.kind.endpoint(), m.id)),
-                    );
-                    if let Some(d) = &m.display {
-                        o.insert("display".into(), Value::String(d.clone()));
-                    }
-                    o.insert("type".into(), Value::String(m.kind.name().into()));
-                    Value::Object(o)
-                })
-                .collect();
-            out.insert("members".into(), Value::Array(members));
-        }
-        let mut meta = Map::new();
-        meta.insert(
-            "resourceType".into(),
-            Value::String(self.kind.name().into()),
-        );
-        meta.insert("created".into(), Value::String(rfc3339(self.created)));
-        meta.insert("lastModified".into(), Value::String(rfc3339(self.modified)));
-        meta.insert(
-            "location".into(),
-            Value::String(format!("{base_url}/{}/{}", self.kind.endpoint(), self.id)),
-        );
-        meta.insert("version".into(), Value::String(etag(self.version)));
-        out.insert("meta".into(), Value::Object(meta));
-        Value::Object(out)
-    }
-}
-
 /// Parses a resource id from a URL or a member reference; anything else is simply not found.
 /// `id` is caseExact (RFC 7643 §3.1): only the exact spelling the server issued (lowercase,
 /// hyphenated) names a resource; `urn:uuid:`, braced, hyphenless or uppercase forms do not.
@@ -261,26 +100,6 @@ pub fn parse_id(s: &str) -> Option<Uuid> {
     let id = Uuid::try_parse(s).ok()?;
     let mut buf = Uuid::encode_buffer();
     (id.hyphenated().encode_lower(&mut buf) == s).then_some(id)
-}
-
-/// Checks `If-Match` (RFC 7644 §3.14, RFC 7232): `*` or any listed ETag equal to the current one.
-/// Weak comparison, so `"3"` and `W/"3"` both match version 3.
-pub fn if_match_ok(header: Option<&str>, version: u64) -> bool {
-    let Some(h) = header else { return true };
-    let current = version.to_string();
-    h.split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t.trim_start_matches("W/").trim_matches('"') == current)
-}
-
-/// A member change extracted from a PATCH or a body.
-#[derive(Debug, Clone)]
-pub enum MemberChange {
-    Add(Vec<Uuid>),
-    Remove(Vec<Uuid>),
-    /// Remove the listed ids; a missing one is `noTarget` (strict RFC filter removal).
-    RemoveExisting(Vec<Uuid>),
-    Set(Vec<Uuid>),
 }
 
 /// Turns the current resource into its new canonical body plus member changes, or refuses.
@@ -357,30 +176,6 @@ impl Store {
     /// Ids of every user (User Sync's "apply all rules to everyone").
     pub fn user_ids(&self) -> Vec<Uuid> {
         self.inner.read().users.keys().copied().collect()
-    }
-
-    /// Every user reachable from `group` through members, nested groups included (cycle-safe).
-    pub fn users_under(&self, group: Uuid) -> Vec<Uuid> {
-        let inner = self.inner.read();
-        let mut users = Vec::new();
-        let mut seen: HashSet<Uuid> = HashSet::new();
-        let mut frontier = vec![group];
-        while let Some(g) = frontier.pop() {
-            if !seen.insert(g) {
-                continue;
-            }
-            let Some(ge) = inner.groups.get(&g) else {
-                continue;
-            };
-            for m in &ge.members {
-                if inner.users.contains_key(m) {
-                    users.push(*m);
-                } else {
-                    frontier.push(*m);
-                }
-            }
-        }
-        users
     }
 
     /// Sets or removes top-level attributes of a user's stored body without telling the
@@ -727,78 +522,11 @@ fn not_found(kind: Kind, id: &str) -> ScimError {
     ScimError::not_found(format!("{} {id} not found", kind.name()))
 }
 
-fn precondition_failed(version: u64) -> ScimError {
-    ScimError::status(
-        412,
-        format!(
-            "If-Match does not match the current version {}",
-            etag(version)
-        ),
-    )
-}
-
 /// Passwords are accepted and discarded: the reference authenticates no end user, the attribute
 /// is `returned: never`, and keeping it out of the stored text lets reads splice that text as is.
 fn drop_write_only(body: &mut Value) {
     if let Some(o) = body.as_object_mut() {
         o.remove("password");
-    }
-}
-
-/// Takes `members` out of a canonical group body: the store keeps them as a set.
-fn take_members(body: &mut Value) -> Result<Option<Vec<Uuid>>, ScimError> {
-    let Some(obj) = body.as_object_mut() else {
-        return Ok(None);
-    };
-    let Some(members) = obj.remove("members") else {
-        return Ok(None);
-    };
-    let mut ids = Vec::new();
-    for m in members.as_array().map(Vec::as_slice).unwrap_or_default() {
-        let v = m
-            .get("value")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ScimError::invalid_value("every member needs a 'value'"))?;
-        ids.push(
-            parse_id(v)
-                .ok_or_else(|| ScimError::invalid_value(format!("member '{v}' does not exist")))?,
-        );
-    }
-    Ok(Some(ids))
-}
-
-/// The indexed values of a body.
-#[derive(Debug, Default, Clone)]
-struct Keys {
-    user_name: Option<String>,
-    display: Option<String>,
-    external: Option<String>,
-}
-
-impl Keys {
-    fn of(kind: Kind, body: &Value) -> Keys {
-        let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-        match kind {
-            Kind::User => Keys {
-                user_name: s("userName"),
-                display: None,
-                external: s("externalId"),
-            },
-            Kind::Group => Keys {
-                user_name: None,
-                display: s("displayName"),
-                external: s("externalId"),
-            },
-        }
-    }
-}
-
-fn remove_from(map: &mut HashMap<Box<str>, Vec<Uuid>>, key: &str, id: Uuid) {
-    if let Some(v) = map.get_mut(key) {
-        v.retain(|x| *x != id);
-        if v.is_empty() {
-            map.remove(key);
-        }
     }
 }
 
@@ -834,113 +562,6 @@ impl Inner {
         }
     }
 
-    fn keys_of(&self, kind: Kind, id: Uuid) -> Keys {
-        let body = match kind {
-            Kind::User => self.users.get(&id).map(|e| &e.body),
-            Kind::Group => self.groups.get(&id).map(|g| &g.entry.body),
-        };
-        body.and_then(|b| serde_json::from_str::<Value>(b).ok())
-            .map(|v| Keys::of(kind, &v))
-            .unwrap_or_default()
-    }
-
-    fn check_unique(
-        &self,
-        kind: Kind,
-        keys: &Keys,
-        me: Option<Uuid>,
-        cfg: &ReferenceConfig,
-    ) -> Result<(), ScimError> {
-        match kind {
-            Kind::User => {
-                if let Some(n) = &keys.user_name
-                    && let Some(other) = self.user_names.get(n.to_lowercase().as_str())
-                    && Some(*other) != me
-                {
-                    return Err(ScimError::uniqueness(format!(
-                        "userName '{n}' is already taken"
-                    )));
-                }
-            }
-            Kind::Group if cfg.unique_group_names => {
-                if let Some(n) = &keys.display
-                    && let Some(others) = self.group_names.get(n.to_lowercase().as_str())
-                    && others.iter().any(|o| Some(*o) != me)
-                {
-                    return Err(ScimError::uniqueness(format!(
-                        "displayName '{n}' is already taken"
-                    )));
-                }
-            }
-            Kind::Group => {}
-        }
-        Ok(())
-    }
-
-    fn index(&mut self, kind: Kind, id: Uuid, keys: &Keys) {
-        match kind {
-            Kind::User => {
-                if let Some(n) = &keys.user_name {
-                    self.user_names
-                        .insert(n.to_lowercase().into_boxed_str(), id);
-                }
-                if let Some(e) = &keys.external {
-                    self.user_external
-                        .entry(e.as_str().into())
-                        .or_default()
-                        .push(id);
-                }
-            }
-            Kind::Group => {
-                if let Some(n) = &keys.display {
-                    self.group_names
-                        .entry(n.to_lowercase().into_boxed_str())
-                        .or_default()
-                        .push(id);
-                }
-                if let Some(e) = &keys.external {
-                    self.group_external
-                        .entry(e.as_str().into())
-                        .or_default()
-                        .push(id);
-                }
-            }
-        }
-    }
-
-    fn unindex(&mut self, kind: Kind, id: Uuid, keys: &Keys) {
-        match kind {
-            Kind::User => {
-                if let Some(n) = &keys.user_name {
-                    let k = n.to_lowercase();
-                    if self.user_names.get(k.as_str()) == Some(&id) {
-                        self.user_names.remove(k.as_str());
-                    }
-                }
-                if let Some(e) = &keys.external {
-                    remove_from(&mut self.user_external, e, id);
-                }
-            }
-            Kind::Group => {
-                if let Some(n) = &keys.display {
-                    remove_from(&mut self.group_names, &n.to_lowercase(), id);
-                }
-                if let Some(e) = &keys.external {
-                    remove_from(&mut self.group_external, e, id);
-                }
-            }
-        }
-    }
-
-    fn unlink(&mut self, member: Uuid, group: Uuid) {
-        if let Some(v) = self.member_of.get_mut(&member) {
-            v.retain(|g| *g != group);
-            if v.is_empty() {
-                self.member_of.remove(&member);
-            }
-        }
-    }
-
     fn kind_of(&self, id: Uuid) -> Option<Kind> {
         if self.users.contains_key(&id) {
             Some(Kind::User)
@@ -948,223 +569,6 @@ impl Inner {
             Some(Kind::Group)
         } else {
             None
-        }
-    }
-
-    /// Checks that every member exists and is not the group itself.
-    fn resolve_members(&self, group: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>, ScimError> {
-        for id in ids {
-            if *id == group {
-                return Err(ScimError::invalid_value(
-                    "a group cannot be a member of itself",
-                ));
-            }
-            if self.kind_of(*id).is_none() {
-                return Err(ScimError::invalid_value(format!(
-                    "member '{id}' does not exist"
-                )));
-            }
-        }
-        Ok(ids.to_vec())
-    }
-
-    fn resolve_change(&self, group: Uuid, c: MemberChange) -> Result<MemberChange, ScimError> {
-        Ok(match c {
-            MemberChange::Add(ids) => MemberChange::Add(self.resolve_members(group, &ids)?),
-            MemberChange::Set(ids) => MemberChange::Set(self.resolve_members(group, &ids)?),
-            MemberChange::RemoveExisting(ids) => {
-                let members = self.groups.get(&group).map(|g| &g.members);
-                if let Some(missing) = ids
-                    .iter()
-                    .find(|i| !members.is_some_and(|m| m.contains(*i)))
-                {
-                    return Err(ScimError::no_target(format!(
-                        "'{missing}' is not a member of this group"
-                    )));
-                }
-                MemberChange::Remove(ids)
-            }
-            other => other,
-        })
-    }
-
-    /// Applies one member change: O(1) per member added or removed. Returns the members
-    /// actually added and removed (for the store's observer).
-    fn apply_member_change(
-        &mut self,
-        group: Uuid,
-        c: MemberChange,
-    ) -> Result<(Vec<Uuid>, Vec<Uuid>), ScimError> {
-        let (mut added, mut removed) = (Vec::new(), Vec::new());
-        let (add, remove): (Vec<Uuid>, Vec<Uuid>) = match c {
-            MemberChange::Add(ids) => (ids, vec![]),
-            MemberChange::Remove(ids) | MemberChange::RemoveExisting(ids) => (vec![], ids),
-            MemberChange::Set(ids) => {
-                let keep: HashSet<Uuid> = ids.iter().copied().collect();
-                let current: Vec<Uuid> = self
-                    .groups
-                    .get(&group)
-                    .map(|g| g.members.iter().copied().collect())
-                    .unwrap_or_default();
-                let remove = current.into_iter().filter(|m| !keep.contains(m)).collect();
-                (ids, remove)
-            }
-        };
-        for m in remove {
-            let was_member = self
-                .groups
-                .get_mut(&group)
-                .is_some_and(|g| g.members.swap_remove(&m));
-            if was_member {
-                self.unlink(m, group);
-                removed.push(m);
-            }
-        }
-        for m in add {
-            let is_new = self
-                .groups
-                .get_mut(&group)
-                .is_some_and(|g| g.members.insert(m));
-            if is_new {
-                self.member_of.entry(m).or_default().push(group);
-                added.push(m);
-            }
-        }
-        Ok((added, removed))
-    }
-
-    /// The ids a filter can be answered from by an index, when its shape allows.
-    fn index_lookup(&self, kind: Kind, f: &Filter) -> Option<Vec<Uuid>> {
-        match f {
-            Filter::Compare(path, CompareOp::Eq, CompValue::Str(s))
-                if path.urn.is_none() && path.sub.is_none() =>
-            {
-                match (kind, path.name.as_str()) {
-                    (_, "id") => Some(
-                        parse_id(s)
-                            .into_iter()
-                            .filter(|id| self.kind_of(*id) == Some(kind))
-                            .collect(),
-                    ),
-                    (Kind::User, "userName") => Some(
-                        self.user_names
-                            .get(s.to_lowercase().as_str())
-                            .into_iter()
-                            .copied()
-                            .collect(),
-                    ),
-                    (Kind::User, "externalId") => Some(
-                        self.user_external
-                            .get(s.as_str())
-                            .cloned()
-                            .unwrap_or_default(),
-                    ),
-                    (Kind::Group, "displayName") => Some(
-                        self.group_names
-                            .get(s.to_lowercase().as_str())
-                            .cloned()
-                            .unwrap_or_default(),
-                    ),
-                    (Kind::Group, "externalId") => Some(
-                        self.group_external
-                            .get(s.as_str())
-                            .cloned()
-                            .unwrap_or_default(),
-                    ),
-                    _ => None,
-                }
-            }
-            Filter::And(a, b) => self
-                .index_lookup(kind, a)
-                .or_else(|| self.index_lookup(kind, b)),
-            _ => None,
-        }
-    }
-
-    /// Whether an index answers this filter exactly, so its candidates need no evaluation.
-    fn exact_index(kind: Kind, f: &Filter) -> bool {
-        match f {
-            Filter::Compare(path, CompareOp::Eq, CompValue::Str(_))
-                if path.urn.is_none() && path.sub.is_none() =>
-            {
-                matches!(
-                    (kind, path.name.as_str()),
-                    (_, "id" | "externalId")
-                        | (Kind::User, "userName")
-                        | (Kind::Group, "displayName")
-                )
-            }
-            _ => false,
-        }
-    }
-
-    /// The user's groups: direct ones, then every ancestor through nesting (cycle-safe).
-    fn groups_of(&self, id: Uuid) -> Vec<GroupRef> {
-        let mut out = Vec::new();
-        let mut seen: HashSet<Uuid> = HashSet::new();
-        let mut frontier: Vec<(Uuid, bool)> = self
-            .member_of
-            .get(&id)
-            .map(|v| v.iter().map(|g| (*g, true)).collect())
-            .unwrap_or_default();
-        while let Some((g, direct)) = frontier.pop() {
-            if !seen.insert(g) {
-                continue;
-            }
-            if let Some(ge) = self.groups.get(&g) {
-                out.push(GroupRef {
-                    id: g,
-                    display: ge.display_name.to_string(),
-                    direct,
-                });
-            }
-            if let Some(parents) = self.member_of.get(&g) {
-                frontier.extend(parents.iter().map(|p| (*p, false)));
-            }
-        }
-        // A group reached directly and indirectly is reported as direct.
-        out.sort_by_key(|g| (!g.direct, g.id));
-        out
-    }
-
-    fn snapshot(&self, kind: Kind, id: Uuid, with_members: bool) -> Option<Snapshot> {
-        match kind {
-            Kind::User => self.users.get(&id).map(|e| {
-                let groups = self.groups_of(id);
-                Snapshot {
-                    kind,
-                    id,
-                    body: e.body.to_string(),
-                    version: self.user_version(e.version, &groups),
-                    created: e.created,
-                    modified: e.modified,
-                    groups,
-                    members: None,
-                }
-            }),
-            Kind::Group => self.groups.get(&id).map(|g| Snapshot {
-                kind,
-                id,
-                body: g.entry.body.to_string(),
-                version: g.entry.version,
-                created: g.entry.created,
-                modified: g.entry.modified,
-                groups: Vec::new(),
-                members: with_members.then(|| {
-                    g.members
-                        .iter()
-                        .map(|m| {
-                            // No `display`: it is optional (RFC 7643 §4.2), and a member
-                            // group's rename would change it without moving this group's ETag.
-                            MemberRef {
-                                id: *m,
-                                kind: self.kind_of(*m).unwrap_or(Kind::User),
-                                display: None,
-                            }
-                        })
-                        .collect()
-                }),
-            }),
         }
     }
 }
