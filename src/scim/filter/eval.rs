@@ -1,10 +1,10 @@
 //! Binding (schema checks, canonical names) and evaluation of the filters of
-//! [`super::filter`]. Errors here are bare details; the public wrappers on [`Filter`] and
-//! [`super::path::PatchPath`] turn them into `invalidFilter` / `invalidPath`.
+//! [`super`]. Errors here are bare details; the public wrappers on [`Filter`] and
+//! [`crate::scim::path::PatchPath`] turn them into `invalidFilter` / `invalidPath`.
 
-use super::filter::{CompValue, CompareOp, Filter};
-use super::path::{AttrPath, bind_attr_path, collect_values, get_ci};
-use super::schema::{AttrType, AttributeDef, Mutability, ResourceType, Returned, Uniqueness};
+use super::{CompValue, CompareOp, Filter};
+use crate::scim::path::{AttrPath, bind_attr_path, collect_values, get_ci};
+use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceType, Returned, Uniqueness};
 use chrono::DateTime;
 use serde_json::{Number, Value};
 use std::cmp::Ordering;

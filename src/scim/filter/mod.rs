@@ -3,12 +3,14 @@
 //!
 //! Parsing is a hand-written recursive descent over the input with byte offsets that always sit
 //! on char boundaries; error details give 0-based *character* positions. Binding (schema checks)
-//! and evaluation live in [`super::filter_eval`].
+//! and evaluation live in [`eval`].
+
+pub(crate) mod eval;
 
 use super::error::ScimError;
-use super::filter_eval::{self, Scope};
 use super::path::{AttrPath, split_attr_path};
 use super::schema::{AttributeDef, ResourceType};
+use eval::Scope;
 use serde_json::Value;
 use std::fmt;
 
@@ -129,13 +131,13 @@ impl Filter {
     /// other complex attribute is an error. Type mismatches (a string for an integer, `gt` on a
     /// boolean or binary, an unparseable dateTime) are `invalidFilter` too (RFC 7644 §3.4.2.2).
     pub fn bind(self, rt: &ResourceType) -> Result<Filter, ScimError> {
-        filter_eval::bind(self, Scope::Resource(rt)).map_err(ScimError::invalid_filter)
+        eval::bind(self, Scope::Resource(rt)).map_err(ScimError::invalid_filter)
     }
 
     /// Binds a filter whose paths are sub-attributes of `parent` (the inside of
     /// `emails[...]`, e.g. for PATCH paths). Paths come out as `{urn: None, name: <sub>}`.
     pub fn bind_relative(self, parent: &AttributeDef) -> Result<Filter, ScimError> {
-        filter_eval::bind(self, Scope::Within(parent)).map_err(ScimError::invalid_filter)
+        eval::bind(self, Scope::Within(parent)).map_err(ScimError::invalid_filter)
     }
 
     /// Evaluates a bound filter against a canonical resource.
@@ -149,13 +151,13 @@ impl Filter {
     /// - strings honour caseExact (binary and reference values always compare exactly);
     ///   dateTimes compare as instants, numbers numerically (exactly when both are integers).
     pub fn matches(&self, resource: &Value, rt: &ResourceType) -> bool {
-        filter_eval::eval(self, resource, Scope::Resource(rt))
+        eval::eval(self, resource, Scope::Resource(rt))
     }
 
     /// Evaluates a filter bound with [`Filter::bind_relative`] against one value of the complex
     /// attribute `parent` (one element of `emails`): the PATCH `emails[type eq "work"]` case.
     pub fn matches_value(&self, value: &Value, parent: &AttributeDef) -> bool {
-        filter_eval::eval(self, value, Scope::Within(parent))
+        eval::eval(self, value, Scope::Within(parent))
     }
 }
 
