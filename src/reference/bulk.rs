@@ -234,7 +234,7 @@ fn execute(
         data.clone()
             .ok_or_else(|| ScimError::invalid_syntax("this operation needs 'data'"))
     };
-    let version = |v: u64| Some(super::store::etag(v));
+    let version = |v: u64| Some(super::etag::etag(v));
     match (op.method.as_str(), id) {
         ("POST", None) => {
             let (v, loc, body) = resources::create(store, kind, &need_data()?, None, None, base)?;

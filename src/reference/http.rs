@@ -3,10 +3,11 @@
 
 use super::config::ReferenceConfig;
 use super::discovery;
+use super::etag::etag;
 use super::resources::{self, ListParams};
 pub use super::response::{ApiError, ApiResult, SCIM_JSON, scim_response, scim_text_response};
 pub use super::state::AppState;
-use super::store::{Kind, etag};
+use super::store::Kind;
 use crate::scim::ScimError;
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -324,7 +325,7 @@ async fn read(
         &base_url(&headers, st.config()),
     )?;
     if let Some(inm) = header_str(&headers, header::IF_NONE_MATCH)
-        && super::store::if_match_ok(Some(inm), version)
+        && super::etag::if_match_ok(Some(inm), version)
     {
         let resp = StatusCode::NOT_MODIFIED.into_response();
         return Ok(with_etag(resp, version));

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod config;
 pub mod discovery;
 pub mod domains;
+pub mod etag;
 pub mod http;
 pub mod org;
 pub mod resources;

@@ -2,7 +2,6 @@
 
 pub mod error;
 pub mod filter;
-pub mod filter_eval;
 pub mod patch;
 pub mod path;
 pub mod query;

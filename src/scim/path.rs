@@ -5,8 +5,8 @@
 //! resolves names against a resource type and rewrites them to their canonical spelling.
 
 use super::error::ScimError;
+use super::filter::eval::{self as filter_eval, Scope};
 use super::filter::{self, Filter, Parser};
-use super::filter_eval::{self, Scope};
 use super::schema::{AttrType, AttributeDef, ResourceType};
 use serde_json::Value;
 

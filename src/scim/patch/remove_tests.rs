@@ -286,26 +286,40 @@ fn adding_a_value_already_present_changes_nothing() {
     assert_eq!(got, user());
 }
 
-#[test]
-fn large_groups_are_edited_without_quadratic_work() {
-    let n = 20_000;
+/// Values visited (keyed, compared, matched against a filter) by one PATCH of a group of `n`
+/// members that adds two members (one already there) and removes one by filter.
+fn group_edit_visits(n: usize) -> u64 {
     let members: Vec<Value> = (0..n)
         .map(|i| json!({"value": format!("u{i}"), "type": "User"}))
         .collect();
     let mut g = group();
     g["members"] = Value::Array(members);
-    let got = run(
-        &g,
-        json!([
-            {"op": "add", "path": "members", "value": [{"value": "new"}, {"value": "u5"}]},
-            {"op": "remove", "path": "members[value eq \"u7\"]"}
-        ]),
-        group_type(),
-        STRICT,
-    )
-    .expect("large group");
-    let got = got["members"].as_array().map(Vec::len);
-    assert_eq!(got, Some(n));
+    let ops = json!([
+        {"op": "add", "path": "members", "value": [{"value": "new"}, {"value": "u5"}]},
+        {"op": "remove", "path": "members[value eq \"u7\"]"}
+    ]);
+    let before = super::values::visits();
+    let got = run(&g, ops, group_type(), STRICT).expect("large group");
+    let visits = super::values::visits() - before;
+    assert_eq!(got["members"].as_array().map(Vec::len), Some(n));
+    visits
+}
+
+#[test]
+fn large_groups_are_edited_without_quadratic_work() {
+    // Work, not time: 4x the members must cost about 4x the visits (quadratic would be 16x).
+    let n = 1_000;
+    let (small, large) = (group_edit_visits(n), group_edit_visits(4 * n));
+    assert!(
+        small >= n as u64,
+        "every member is visited: {small} visits for {n}"
+    );
+    let ratio = large as f64 / small as f64;
+    assert!(
+        ratio < 6.0,
+        "{small} visits for {n} members, {large} for {}: ratio {ratio:.1}",
+        4 * n
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ impl Engine<'_> {
 
     /// Evaluates a path's value filter (bound relative to the attribute) against one value.
     pub(super) fn element_matches(&self, t: &Target, bound: &Filter, elem: &Value) -> bool {
+        super::values::visit();
         bound.matches_value(elem, t.def)
     }
 }

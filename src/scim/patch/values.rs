@@ -8,6 +8,26 @@ use crate::scim::schema::{AttrType, Mutability};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
+#[cfg(test)]
+thread_local! {
+    /// Values visited by the helpers that key, compare or match them. Counted so a test can
+    /// check that editing a large multi-valued attribute does linear work, without a clock.
+    static VISITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one visit of a value; a no-op outside tests.
+#[inline]
+pub(super) fn visit() {
+    #[cfg(test)]
+    VISITS.with(|v| v.set(v.get() + 1));
+}
+
+/// Visits counted on this thread so far.
+#[cfg(test)]
+pub(super) fn visits() -> u64 {
+    VISITS.with(|v| v.get())
+}
+
 impl Engine<'_> {
     /// Values of a multi-valued attribute, checked and canonical, duplicates dropped.
     pub(super) fn canonical_multi(
@@ -205,6 +225,7 @@ pub(super) fn store_multi(
 /// `{"value": id}` a client adds again. Hashable, so that de-duplicating a large group's
 /// members stays linear.
 pub(super) fn identity(def: Def, v: &Value) -> String {
+    visit();
     match v {
         Value::Object(o) => {
             let mut parts: Vec<(&String, &Value)> = o
@@ -232,6 +253,7 @@ pub(super) fn identity(def: Def, v: &Value) -> String {
 /// Where to look for a value already present: its `value` sub-attribute (members, emails...),
 /// or the whole value for attributes without one.
 pub(super) fn lookup_key(v: &Value) -> String {
+    visit();
     match v.get("value") {
         Some(x) => x.to_string(),
         None if v.is_object() => String::new(),
@@ -241,6 +263,7 @@ pub(super) fn lookup_key(v: &Value) -> String {
 
 /// Whether `stored` already has every client-writable sub-attribute of `new`.
 pub(super) fn contains(def: Def, stored: &Value, new: &Value) -> bool {
+    visit();
     match (stored, new) {
         (Value::Object(s), Value::Object(n)) => n.iter().all(|(k, v)| {
             def.sub(k)
@@ -254,6 +277,7 @@ pub(super) fn contains(def: Def, stored: &Value, new: &Value) -> bool {
 /// A listed value (compat remove) matches a stored one when all its sub-attributes agree,
 /// strings compared by the sub-attribute's caseExact rule.
 pub(super) fn listed_matches(def: Def, listed: &Value, stored: &Value) -> bool {
+    visit();
     match (listed, stored) {
         (Value::Object(l), Value::Object(s)) => {
             !l.is_empty()
