@@ -1,6 +1,7 @@
 //! The embedded reference implementation: a complete in-memory SCIM 2.0 service provider.
 
 pub mod admin;
+pub mod body;
 pub mod bulk;
 pub mod config;
 pub mod discovery;
