@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod body;
 pub mod bulk;
+pub mod cli;
 pub mod config;
 pub mod discovery;
 pub mod domains;

@@ -3,6 +3,7 @@
 //! `reports/index.html`, which links every report the run produced. Each part of the harness
 //! adds its section here.
 
+pub mod cli;
 mod smoke;
 
 use crate::client::{ClientError, ScimClient};
