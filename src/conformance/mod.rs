@@ -19,6 +19,7 @@
 //!    `--fail-on should`), a failed `@may` never fails.
 
 pub mod assert;
+pub mod cli;
 pub mod recorder;
 pub mod schema;
 pub mod steps;

@@ -1,5 +1,6 @@
-//! The `load` command's options, parsed by clap in `main.rs` and turned into `LoadOptions` here,
-//! so the binary stays a thin shell and tests can build the same options.
+//! The `load`, `report` and `hello-server` commands' options, parsed by clap in `main.rs` and
+//! handled here (the load flags become `LoadOptions`), so the binary stays a thin shell and
+//! tests can build the same options.
 
 use super::scenarios::ScenarioName;
 use super::schedule::{RateProfile, Shard, parse_duration};
@@ -168,4 +169,60 @@ pub fn merge(
         })?;
     }
     Ok(merged)
+}
+
+/// `scim-harness report`: work with reports of earlier runs (today the load's HdrHistogram
+/// logs, hence here).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub action: ReportAction,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ReportAction {
+    /// Merge HdrHistogram interval logs (e.g. of load shards) into exact combined percentiles.
+    Merge {
+        /// Interval log files written by `load --hdr-log`.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also write the merged percentiles as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
+/// Runs `scim-harness report ACTION`.
+pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match &args.action {
+        ReportAction::Merge { files, json } => {
+            merge(files, json.as_deref()).context("merge failed")?;
+        }
+    }
+    Ok(())
+}
+
+/// `scim-harness hello-server`: the trivial endpoint the load driver is compared with wrk on.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HelloServerArgs {
+    /// Port to listen on, on 127.0.0.1 (0 picks a free one; the address is printed).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+/// Runs `scim-harness hello-server` until Ctrl-C.
+pub async fn hello_server(args: &HelloServerArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let port = args.port;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    println!("hello server at http://{}/hello", listener.local_addr()?);
+    super::hello::serve(listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("hello server failed")?;
+    Ok(())
 }

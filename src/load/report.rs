@@ -4,6 +4,8 @@
 use super::LoadReport;
 use super::metrics::Percentiles;
 use super::plots;
+use crate::report::html::escape;
+use crate::report::page::{Page, Table};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -111,72 +113,48 @@ pub fn summary(r: &LoadReport) -> String {
     s
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn html(r: &LoadReport, stem: &str) -> String {
     let m = &r.metrics;
-    let mut rows = String::new();
+    let mut latency = Table::new(&[
+        "kind", "measured", "count", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms",
+    ])
+    .numeric();
     for k in &m.kinds {
         for (label, p) in [("corrected", &k.corrected), ("raw", &k.raw)] {
-            let _ = write!(
-                rows,
-                "<tr><td>{}</td><td>{label}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td></tr>",
-                esc(&k.name),
-                p.count,
-                ms(p.p50_us),
-                ms(p.p90_us),
-                ms(p.p95_us),
-                ms(p.p99_us),
-                ms(p.p999_us),
-                ms(p.max_us)
-            );
+            let mut cells = vec![k.name.clone(), label.to_string(), p.count.to_string()];
+            for us in [p.p50_us, p.p90_us, p.p95_us, p.p99_us, p.p999_us, p.max_us] {
+                cells.push(format!("{:.3}", ms(us)));
+            }
+            latency.row(cells);
         }
     }
-    let mut errors = String::new();
+    let mut errors = Table::new(&["cause", "count"]).numeric().when_empty("none");
     for (cause, n) in &m.errors_by_cause {
-        let _ = write!(errors, "<tr><td>{}</td><td>{n}</td></tr>", esc(cause));
-    }
-    if errors.is_empty() {
-        errors.push_str("<tr><td colspan=2>none</td></tr>");
+        errors.row([cause.clone(), n.to_string()]);
     }
     let notes: String = r
         .notes
         .iter()
-        .map(|n| format!("<li>{}</li>", esc(n)))
+        .map(|n| format!("<li>{}</li>", escape(n)))
         .collect();
-    format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>scim-harness load: {scenario}</title>
-<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}
-td:first-child,th:first-child{{text-align:left}}.head{{font-size:1.4em;font-weight:bold}}</style></head>
-<body><h1>Load run: {scenario}</h1>
-<p>Target: {target}<br>Schedule: open loop, {profile}, {duration:.1} s, shard {si}/{sn}, at most {conn} in flight. Started {started}.</p>
+    let scenario = r.scenario.as_str();
+    let mut page = Page::new(
+        &format!("scim-harness load: {scenario}"),
+        &format!("Load run: {scenario}"),
+    );
+    page.html(&format!(
+        r#"<p>Target: {target}<br>Schedule: open loop, {profile}, {duration:.1} s, shard {si}/{sn}, at most {conn} in flight. Started {started}.</p>
 <p class="head">{epm:.0} entitlements per minute ({vs:.1}x the seed baseline of {base:.0}/min)</p>
 <p>{completed} operations completed ({achieved:.1}/s), {errs} errors; {scheduled} scheduled, {sent} sent, {not_sent} not sent, {cut} cut at the deadline.</p>
 <p><b>Latency shown:</b> {shown}.</p>
-<table><tr><th>kind</th><th>measured</th><th>count</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>{rows}</table>
-<p>Driver lag (actual send - intended send): p50 {lag50:.3} ms, p99 {lag99:.3} ms, max {lagmax:.3} ms.</p>
-<h2>Latency distribution</h2><img src="{stem}-latency.svg" alt="latency percentile distribution">
-<h2>Throughput over time</h2><img src="{stem}-throughput.svg" alt="throughput per second">
-<h2>Latency over time</h2><img src="{stem}-p99.svg" alt="p50 and p99 per second">
-<h2>Errors</h2><table><tr><th>cause</th><th>count</th></tr>{errors}</table>
-<h2>Notes</h2><ul>{notes}</ul>
-</body></html>
 "#,
-        scenario = r.scenario.as_str(),
-        target = esc(&r.target),
-        profile = esc(&r.profile),
+        target = escape(&r.target),
+        profile = escape(&r.profile),
         duration = r.duration_s,
         si = r.shard.index,
         sn = r.shard.count,
         conn = r.connections,
-        started = esc(&r.started_at),
+        started = escape(&r.started_at),
         epm = r.entitlements_per_minute,
         vs = r.vs_baseline,
         base = r.baseline_entitlements_per_minute,
@@ -187,11 +165,38 @@ td:first-child,th:first-child{{text-align:left}}.head{{font-size:1.4em;font-weig
         sent = r.drive.sent,
         not_sent = r.drive.not_sent,
         cut = r.drive.cut,
-        shown = esc(&r.latency_shown),
-        lag50 = ms(m.lag.p50_us),
-        lag99 = ms(m.lag.p99_us),
-        lagmax = ms(m.lag.max_us),
-    )
+        shown = escape(&r.latency_shown),
+    ))
+    .table(&latency)
+    .html(&format!(
+        "<p>Driver lag (actual send - intended send): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms.</p>",
+        ms(m.lag.p50_us),
+        ms(m.lag.p99_us),
+        ms(m.lag.max_us)
+    ));
+    for (heading, file, alt) in [
+        (
+            "Latency distribution",
+            "latency",
+            "latency percentile distribution",
+        ),
+        (
+            "Throughput over time",
+            "throughput",
+            "throughput per second",
+        ),
+        ("Latency over time", "p99", "p50 and p99 per second"),
+    ] {
+        page.section(heading).html(&format!(
+            "<img src=\"{}-{file}.svg\" alt=\"{alt}\">",
+            escape(stem)
+        ));
+    }
+    page.section("Errors")
+        .table(&errors)
+        .section("Notes")
+        .html(&format!("<ul>{notes}</ul>"));
+    page.finish()
 }
 
 /// Writes `<stem>.json`, `<stem>.html` and three SVG plots into `dir`; returns the paths.
@@ -210,7 +215,7 @@ pub fn write(r: &LoadReport, dir: &Path) -> Result<Vec<PathBuf>, (PathBuf, std::
     let fallback = |e: String| {
         format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" height=\"40\"><text x=\"10\" y=\"25\">plot failed: {}</text></svg>",
-            esc(&e)
+            escape(&e)
         )
     };
     let json = serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

@@ -2,6 +2,8 @@
 //! (JSON, HTML, and an SVG timeline of the cycles drawn with plotters).
 
 use super::sim::SimulationReport;
+use crate::report::html::escape;
+use crate::report::page::Page;
 use plotters::prelude::*;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -109,12 +111,6 @@ pub fn table(r: &SimulationReport) -> String {
     out
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// Writes `simulation.json`, `simulation.html` and `simulation-timeline.svg` into `dir`.
 pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -122,21 +118,17 @@ pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
     std::fs::write(dir.join("simulation.json"), json).map_err(|e| e.to_string())?;
     let svg = dir.join("simulation-timeline.svg");
     timeline(r, &svg)?;
-    let mut html = String::from(
-        "<!doctype html><meta charset=utf-8><title>scim-harness simulate</title>\
-         <style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:right}</style>\
-         <h1>",
+    let mut page = Page::new(
+        "scim-harness simulate",
+        match r.source {
+            super::sim::Source::Entra => "Provisioning simulation: Microsoft Entra ID",
+            super::sim::Source::Adc => "Provisioning simulation: Active Directory Connector v2",
+        },
     );
-    html.push_str(match r.source {
-        super::sim::Source::Entra => "Provisioning simulation: Microsoft Entra ID",
-        super::sim::Source::Adc => "Provisioning simulation: Active Directory Connector v2",
-    });
-    html.push_str("</h1>");
-    let _ = write!(
-        html,
+    page.html(&format!(
         "<p>Target: {}. Seed {}. {} users, {} groups, {} memberships, churn {:.2} % per cycle.</p>\
-         <p><b>{}</b></p><img src=simulation-timeline.svg><pre>{}</pre>",
-        esc(&r.target),
+         <p><b>{}</b></p><img src=simulation-timeline.svg alt=\"objects changed per cycle\"><pre>{}</pre>",
+        escape(&r.target),
         r.seed,
         r.users,
         r.groups,
@@ -147,9 +139,9 @@ pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
         } else {
             "Diverged"
         },
-        esc(&table(r))
-    );
-    std::fs::write(dir.join("simulation.html"), html).map_err(|e| e.to_string())
+        escape(&table(r))
+    ));
+    std::fs::write(dir.join("simulation.html"), page.finish()).map_err(|e| e.to_string())
 }
 
 /// Objects changed per cycle against simulated hours; quarantined cycles in red.

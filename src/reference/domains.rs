@@ -14,7 +14,8 @@
 //! Expiry is applied lazily, whenever a domain is read, so nothing runs in the background
 //! and a simulated clock jump is seen by the next request.
 
-use super::response::ApiError;
+use super::body::read_optional_json;
+use super::response::{ApiError, json_response};
 use super::state::AppState;
 use crate::clock::Clock;
 use crate::scim::ScimError;
@@ -23,9 +24,9 @@ use crate::verification::verifier::{
     VerifierConfig,
 };
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
@@ -406,33 +407,6 @@ impl DomainRegistry {
 
 // ----- the admin API -------------------------------------------------------------------------
 
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut r = (status, body.to_string()).into_response();
-    r.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
-/// Parses an optional JSON body (an empty body is `{}`).
-pub(crate) fn body_json(bytes: &Bytes) -> Result<Value, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    if bytes.len() > 64 * 1024 {
-        return Err(ApiError(ScimError::status(
-            413,
-            "the request body exceeds 64 KiB",
-        )));
-    }
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError(ScimError::invalid_syntax(format!(
-            "the request body is not valid JSON: {e}"
-        )))
-    })
-}
-
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key)
         .and_then(Value::as_str)
@@ -470,8 +444,12 @@ async fn list(State(st): State<AppState>) -> Response {
     )
 }
 
-async fn add(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let req = body_json(&body)?;
+async fn add(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let req = read_optional_json(&st, &headers, body).await?;
     let domain = str_field(&req, "domain").ok_or_else(|| {
         ApiError(ScimError::invalid_value(
             "the body needs \"domain\": the domain to verify",
@@ -507,9 +485,10 @@ async fn get_code(
 async fn verify(
     State(st): State<AppState>,
     Path(domain): Path<String>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let req = body_json(&body)?;
+    let req = read_optional_json(&st, &headers, body).await?;
     let account = str_field(&req, "account").ok_or_else(|| {
         ApiError(ScimError::invalid_value(
             "the body needs \"account\": the account that verifies becomes organization admin (E-DV-01)",

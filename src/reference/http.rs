@@ -1,6 +1,7 @@
 //! The reference service provider over HTTP (axum): routing, authentication, media types, body
 //! limits, ETag preconditions, and the single `ScimError -> Response` conversion.
 
+use super::body::read_json;
 use super::config::ReferenceConfig;
 use super::discovery;
 use super::etag::etag;
@@ -10,7 +11,7 @@ pub use super::state::AppState;
 use super::store::Kind;
 use crate::scim::ScimError;
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -139,44 +140,6 @@ fn kind_of(resource: &str) -> Result<Kind, ApiError> {
     }
 }
 
-/// Reads a JSON request body: media type (415), size (413), syntax (400 invalidSyntax).
-async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, ScimError> {
-    let too_large = || {
-        ScimError::status(
-            413,
-            format!("the request body exceeds the maximum payload size of {limit} bytes"),
-        )
-    };
-    if let Some(len) =
-        header_str(headers, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok())
-        && len > limit
-    {
-        return Err(too_large());
-    }
-    // The body is read (within the limit) before the media type is judged, so a 415 leaves the
-    // keep-alive connection usable: a refused body left unread makes the server close it,
-    // which races with a client reusing the connection.
-    let bytes: Bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
-    if let Some(ct) = header_str(headers, header::CONTENT_TYPE) {
-        let essence = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if essence != SCIM_JSON && essence != "application/json" {
-            return Err(ScimError::status(
-                415,
-                format!("unsupported media type '{ct}': send {SCIM_JSON} or application/json"),
-            ));
-        }
-    }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}")))
-}
-
 fn query_pairs(q: &Option<String>) -> Vec<(String, String)> {
     q.as_deref()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
@@ -294,7 +257,7 @@ async fn search(
             "POST is only allowed on the collection and on .search",
         )));
     }
-    let req = read_json(&headers, body, st.config().limits.max_payload_size).await?;
+    let req = read_json(&st, &headers, body).await?;
     let params = resources::search_params(&req)?;
     let body = resources::list(&st.store, kind, &params, &base_url(&headers, st.config()))?;
     Ok(scim_text_response(StatusCode::OK, body))
@@ -302,7 +265,7 @@ async fn search(
 
 /// POST `/.search`: the same query over every resource type.
 async fn root_search(State(st): State<AppState>, headers: HeaderMap, body: Body) -> ApiResult {
-    let req = read_json(&headers, body, st.config().limits.max_payload_size).await?;
+    let req = read_json(&st, &headers, body).await?;
     let params = resources::search_params(&req)?;
     let body = resources::list_all(&st.store, &params, &base_url(&headers, st.config()))?;
     Ok(scim_response(StatusCode::OK, &body))
@@ -341,7 +304,7 @@ async fn create(
     body: Body,
 ) -> ApiResult {
     let kind = kind_of(&resource)?;
-    let input = read_json(&headers, body, st.config().limits.max_payload_size).await?;
+    let input = read_json(&st, &headers, body).await?;
     let pairs = query_pairs(&q);
     let base = base_url(&headers, st.config());
     let (version, location, body) = resources::create(
@@ -375,7 +338,7 @@ async fn read_write(
     body: Body,
 ) -> Result<Write, ApiError> {
     let kind = kind_of(resource)?;
-    let input = read_json(headers, body, st.config().limits.max_payload_size).await?;
+    let input = read_json(st, headers, body).await?;
     Ok(Write {
         kind,
         input,
@@ -437,7 +400,7 @@ async fn delete(
 }
 
 async fn bulk(State(st): State<AppState>, headers: HeaderMap, body: Body) -> ApiResult {
-    let req = read_json(&headers, body, st.config().limits.max_payload_size).await?;
+    let req = read_json(&st, &headers, body).await?;
     let base = base_url(&headers, st.config());
     let resp = super::bulk::run(&st.store, &req, &base)?;
     Ok(scim_response(StatusCode::OK, &resp))

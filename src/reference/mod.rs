@@ -1,7 +1,9 @@
 //! The embedded reference implementation: a complete in-memory SCIM 2.0 service provider.
 
 pub mod admin;
+pub mod body;
 pub mod bulk;
+pub mod cli;
 pub mod config;
 pub mod discovery;
 pub mod domains;

@@ -1,6 +1,6 @@
 //! SCIM answers as HTTP responses: the one conversion of a `ScimError` to the wire (RFC 7644
 //! §3.12 body, SCIM media type, `WWW-Authenticate` on 401) and the JSON body helpers every
-//! route module uses.
+//! route module uses (SCIM JSON, and plain JSON for the admin APIs).
 
 use crate::scim::ScimError;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -51,5 +51,15 @@ pub fn scim_text_response(status: StatusCode, body: String) -> Response {
     let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    resp
+}
+
+/// A JSON body with `application/json`: the admin and domain APIs are not SCIM.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }

@@ -3,7 +3,6 @@
 //! coloured by its result, failures with the request and response, and a coverage table of the
 //! BEHAVIOUR ids computed from the scenarios' tags, so coverage is measured rather than claimed.
 
-use super::junit::xml_escape as esc;
 use super::{Outcome, ReportError, RunReport, ScenarioReport, StepStatus, Verdict, write_file};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,6 +34,25 @@ pre.err{background:#fff6f6;border-color:#f1c0c0}
 table{border-collapse:collapse;background:#fff;width:100%}th,td{border:1px solid #dde1e7;padding:4px 8px;text-align:left;vertical-align:top;font-size:13px}
 th{background:#eef0f4}td.none{color:#999}
 ";
+
+/// Escapes text for HTML and XML, content and attributes alike: the one escape of every report
+/// (conformance, JUnit, load, simulation, run).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters even when escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('?'),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 fn badge(v: Verdict) -> (&'static str, &'static str) {
     match v {
@@ -80,14 +98,14 @@ fn findings(h: &mut String, report: &RunReport) {
         h.push_str("<h2>No findings</h2><p>Every scenario that ran passed.</p></section>");
         return;
     }
-    let _ = write!(h, "<h2>{}</h2>", esc(&report.headline()));
+    let _ = write!(h, "<h2>{}</h2>", escape(&report.headline()));
     h.push_str("<p>A finding is one root cause: the same sentence failed in the same way. The scenarios it fails, or blocks (they could not test their subject), are listed under it. MUST findings come first, then the widest.</p>");
     for area in [Area::Rfc, Area::Entra, Area::Suite] {
         let here: Vec<_> = report.findings.iter().filter(|f| f.area == area).collect();
         if here.is_empty() {
             continue;
         }
-        let _ = write!(h, "<h3>{} ({})</h3>", esc(area.title()), here.len());
+        let _ = write!(h, "<h3>{} ({})</h3>", escape(area.title()), here.len());
         for f in here {
             let class = match f.level {
                 Level::Must => "fail",
@@ -98,19 +116,19 @@ fn findings(h: &mut String, report: &RunReport) {
                 h,
                 "<details class=finding><summary><span class=\"badge {class}\">{}</span><span class=fid>{}</span>{} <span class=tag>{} scenario(s): {} failed or warned, {} blocked</span><span class=sumobs>{}</span></summary>",
                 f.level.as_str(),
-                esc(&f.id),
-                esc(&f.statement),
+                escape(&f.id),
+                escape(&f.statement),
                 f.reach(),
                 f.failed,
                 f.blocked,
-                esc(&short(&f.observed, 160))
+                escape(&short(&f.observed, 160))
             );
             let _ = write!(
                 h,
                 "<div class=obs><b>source</b> {}</div><div class=obs><b>expected</b> {}</div><div class=obs><b>observed</b> {}</div><ul class=affected>",
-                esc(&f.source),
-                esc(&f.expected),
-                esc(&f.observed)
+                escape(&f.source),
+                escape(&f.expected),
+                escape(&f.observed)
             );
             for a in &f.scenarios {
                 let _ = write!(
@@ -118,13 +136,13 @@ fn findings(h: &mut String, report: &RunReport) {
                     "<li>{} <a href=\"#{}\">{}: {}</a></li>",
                     a.effect,
                     anchor(&a.feature, a.line),
-                    esc(&a.feature),
-                    esc(&a.scenario)
+                    escape(&a.feature),
+                    escape(&a.scenario)
                 );
             }
             h.push_str("</ul>");
             if let Some(x) = &f.example {
-                let _ = write!(h, "<pre>{}</pre>", esc(x));
+                let _ = write!(h, "<pre>{}</pre>", escape(x));
             }
             h.push_str("</details>");
         }
@@ -138,7 +156,7 @@ fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
         h,
         "<details class=sc id=\"{}\"><summary><span class=\"badge {class}\">{label}</span><b>{}</b> <span class=tag>{}</span>",
         anchor(feature, s.line),
-        esc(&s.name),
+        escape(&s.name),
         s.level.as_str()
     );
     for t in s
@@ -146,10 +164,10 @@ fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
         .iter()
         .filter(|t| !matches!(t.as_str(), "must" | "should" | "may"))
     {
-        let _ = write!(h, "<span class=tag>@{}</span>", esc(t));
+        let _ = write!(h, "<span class=tag>@{}</span>", escape(t));
     }
     if let Outcome::Skipped(why) | Outcome::NotApplicable(why) = &s.outcome {
-        let _ = write!(h, " <i>{}</i>", esc(why));
+        let _ = write!(h, " <i>{}</i>", escape(why));
     }
     h.push_str("</summary><ol class=steps>");
     for st in &s.steps {
@@ -162,8 +180,8 @@ fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
         let _ = write!(
             h,
             "<li class={class}><span class=kw>{}</span> {}{}",
-            esc(&st.keyword),
-            esc(&st.text),
+            escape(&st.keyword),
+            escape(&st.text),
             if st.background {
                 "<span class=bg>background</span>"
             } else {
@@ -171,7 +189,7 @@ fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
             }
         );
         if let Some(d) = &st.docstring {
-            let _ = write!(h, "<pre>{}</pre>", esc(d));
+            let _ = write!(h, "<pre>{}</pre>", escape(d));
         }
         if let Some(t) = &st.table {
             h.push_str("<table>");
@@ -179,7 +197,7 @@ fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
                 h.push_str("<tr>");
                 for c in row {
                     let tag = if i == 0 { "th" } else { "td" };
-                    let _ = write!(h, "<{tag}>{}</{tag}>", esc(c));
+                    let _ = write!(h, "<{tag}>{}</{tag}>", escape(c));
                 }
                 h.push_str("</tr>");
             }
@@ -188,13 +206,13 @@ fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
         if matches!(st.status, StepStatus::Failed | StepStatus::Undefined)
             && let Some(m) = &st.message
         {
-            let _ = write!(h, "<pre class=err>{}</pre>", esc(m));
+            let _ = write!(h, "<pre class=err>{}</pre>", escape(m));
         }
         h.push_str("</li>");
     }
     h.push_str("</ol>");
     if let Outcome::Skipped(why) = &s.outcome {
-        let _ = write!(h, "<p>Skipped: {}</p>", esc(why));
+        let _ = write!(h, "<p>Skipped: {}</p>", escape(why));
     }
     h.push_str("</details>");
 }
@@ -227,14 +245,14 @@ fn coverage(h: &mut String, report: &RunReport, ids: &[(String, String)]) {
         let _ = write!(
             h,
             "<tr><td><b>{}</b></td><td>{}</td>",
-            esc(id),
-            esc(statement)
+            escape(id),
+            escape(statement)
         );
         if found.is_empty() {
             h.push_str("<td class=none>no scenario in this run</td><td class=none>-</td></tr>");
             continue;
         }
-        let names: Vec<String> = found.iter().map(|(n, _)| esc(n)).collect();
+        let names: Vec<String> = found.iter().map(|(n, _)| escape(n)).collect();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for (_, v) in found {
             *counts.entry(badge(*v).1).or_default() += 1;
@@ -258,24 +276,24 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
     let _ = write!(
         h,
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>SCIM conformance: {}</title><style>{STYLE}</style></head><body>",
-        esc(&report.summary_line())
+        escape(&report.summary_line())
     );
     let c = &report.counts;
     let _ = write!(
         h,
         "<header><h1>SCIM 2.0 conformance</h1><div>Target {} ({}) &middot; started {} &middot; {:.1} s{}</div><div class=counts><span>{} passed</span><span>{} failed</span><span>{} warnings</span><span>{} blocked</span><span>{} not offered (MAY)</span><span>{} not applicable</span><span>{} skipped</span></div></header><main>",
-        esc(&report.target),
+        escape(&report.target),
         if report.embedded {
             "embedded reference"
         } else {
             "external"
         },
-        esc(&report.started),
+        escape(&report.started),
         report.duration_ms as f64 / 1000.0,
         report
             .tag_expression
             .as_ref()
-            .map(|t| format!(" &middot; tags {}", esc(t)))
+            .map(|t| format!(" &middot; tags {}", escape(t)))
             .unwrap_or_default(),
         c.passed,
         c.failed,
@@ -288,12 +306,12 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
     h.push_str("<p>A failed <b>MUST</b> fails the run; a failed <b>SHOULD</b> is a warning; a <b>MAY</b> the service explicitly declines is <i>not offered</i>. A scenario whose setup failed is <i>blocked</i> (it never tested its subject) and is listed under the finding that blocked it. Scenarios for features the service does not advertise are skipped; those about attributes its own schema does not declare are <i>not applicable</i>.</p>");
     findings(&mut h, report);
     for e in &report.errors {
-        let _ = write!(h, "<pre class=err>{}</pre>", esc(e));
+        let _ = write!(h, "<pre class=err>{}</pre>", escape(e));
     }
     for f in &report.features {
-        let _ = write!(h, "<section class=feature><h2>{}</h2>", esc(&f.name));
+        let _ = write!(h, "<section class=feature><h2>{}</h2>", escape(&f.name));
         if let Some(d) = &f.description {
-            let _ = write!(h, "<p class=desc>{}</p>", esc(d.trim()));
+            let _ = write!(h, "<p class=desc>{}</p>", escape(d.trim()));
         }
         for s in &f.scenarios {
             scenario(&mut h, &f.name, s);

@@ -3,27 +3,10 @@
 //! a failed SHOULD shows as a passing test with a warning in `<system-out>` and a failed MAY as
 //! skipped, exactly as the exit code treats them.
 
+use super::html::escape;
 use super::{ReportError, RunReport, ScenarioReport, Verdict, write_file};
 use std::fmt::Write as _;
 use std::path::Path;
-
-/// Escapes text for XML content and attributes.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even when escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn steps_text(s: &ScenarioReport) -> String {
     s.steps
@@ -64,7 +47,7 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(
             x,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
-            xml_escape(&f.name),
+            escape(&f.name),
             f.scenarios.len(),
             time as f64 / 1000.0
         );
@@ -72,8 +55,8 @@ pub fn render(report: &RunReport) -> String {
             let _ = write!(
                 x,
                 "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
-                xml_escape(&f.name),
-                xml_escape(&format!("{} [{}]", s.name, s.level.as_str())),
+                escape(&f.name),
+                escape(&format!("{} [{}]", s.name, s.level.as_str())),
                 s.duration_ms as f64 / 1000.0
             );
             let reason = s.outcome.reason();
@@ -90,16 +73,16 @@ pub fn render(report: &RunReport) -> String {
                     let _ = writeln!(
                         x,
                         ">\n      <{tag} message=\"{}\">{}</{tag}>\n      <system-out>{}</system-out>\n    </testcase>",
-                        xml_escape(&format!("{lead}{findings}{first}")),
-                        xml_escape(reason),
-                        xml_escape(&steps_text(s))
+                        escape(&format!("{lead}{findings}{first}")),
+                        escape(reason),
+                        escape(&steps_text(s))
                     );
                 }
                 Verdict::Warn => {
                     let _ = writeln!(
                         x,
                         ">\n      <system-out>{}</system-out>\n    </testcase>",
-                        xml_escape(&format!(
+                        escape(&format!(
                             "WARNING {findings}(not failing the run):\n{reason}"
                         ))
                     );
@@ -115,7 +98,7 @@ pub fn render(report: &RunReport) -> String {
                     let _ = writeln!(
                         x,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        xml_escape(&msg)
+                        escape(&msg)
                     );
                 }
             }

@@ -9,6 +9,7 @@
 pub mod findings;
 pub mod html;
 pub mod junit;
+pub mod page;
 
 pub use findings::{Area, CheckKind, CheckRecord, Finding};
 use serde::{Deserialize, Serialize};

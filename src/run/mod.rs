@@ -3,6 +3,7 @@
 //! `reports/index.html`, which links every report the run produced. Each part of the harness
 //! adds its section here.
 
+pub mod cli;
 mod smoke;
 pub mod usersync_bench;
 
@@ -11,6 +12,8 @@ use crate::conformance::{self, ConformanceOptions};
 use crate::provisioning::sim::Source;
 use crate::reference::config::ReferenceConfig;
 use crate::reference::server::RunningReference;
+use crate::report::html::escape;
+use crate::report::page::{Cell, Page, Table};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -412,42 +415,32 @@ async fn load_section(opts: &RunOptions) -> Result<Section, RunError> {
     })
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// Writes `index.html`: every section, its checks, and a link to its report.
 fn write_index(dir: &Path, sections: &[Section]) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let mut html = String::from(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scim-harness run</title>\
-         <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}\
-         table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left}\
-         .pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}</style></head><body>\
-         <h1>scim-harness run</h1>",
-    );
+    let mut page = Page::new("scim-harness run", "scim-harness run");
     for sec in sections {
-        html.push_str(&format!("<h2>{}</h2>", escape(&sec.name)));
+        page.section(&sec.name);
         if let Some(r) = &sec.report {
-            html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(r)));
+            page.html(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(r)));
         }
-        html.push_str("<table><tr><th>check</th><th>result</th><th>time</th><th>detail</th></tr>");
+        let mut table = Table::new(&["check", "result", "time", "detail"]).wide();
         for c in &sec.checks {
-            html.push_str(&format!(
-                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{:.1} ms</td><td>{}</td></tr>",
-                escape(&c.name),
-                if c.passed { "pass" } else { "fail" },
-                if c.passed { "pass" } else { "FAIL" },
-                c.elapsed.as_secs_f64() * 1000.0,
-                escape(&c.detail)
-            ));
+            let (class, result) = if c.passed {
+                ("pass", "pass")
+            } else {
+                ("fail", "FAIL")
+            };
+            table.row([
+                Cell::from(c.name.as_str()),
+                Cell::with_class(result, class),
+                Cell::from(format!("{:.1} ms", c.elapsed.as_secs_f64() * 1000.0)),
+                Cell::from(c.detail.as_str()),
+            ]);
         }
-        html.push_str("</table>");
+        page.table(&table);
     }
-    html.push_str("</body></html>\n");
     let path = dir.join("index.html");
-    std::fs::write(&path, html)?;
+    std::fs::write(&path, page.finish())?;
     Ok(path)
 }

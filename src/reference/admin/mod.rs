@@ -10,14 +10,13 @@
 mod org;
 mod usersync;
 
+use super::response::json_response;
 use super::state::AppState;
 use super::usersync::UserSync;
 use crate::scim::ScimError;
 use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -135,16 +134,6 @@ impl IntoResponse for AdminError {
 
 pub(crate) type AdminResult = Result<Response, AdminError>;
 
-/// A JSON response (`application/json`: the admin API is not SCIM).
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
-}
-
 /// 204 without a body.
 pub(crate) fn no_content() -> AdminResult {
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -159,40 +148,4 @@ pub(crate) fn engine(st: &AppState) -> Result<&Arc<UserSync>, AdminError> {
     st.usersync
         .as_ref()
         .ok_or_else(|| ScimError::not_found("User Sync is not enabled on this server").into())
-}
-
-/// Reads a JSON body: media type (415), size (413), syntax and shape (400).
-pub(crate) async fn read_body<T: DeserializeOwned>(
-    st: &AppState,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<T, AdminError> {
-    if let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-    {
-        let essence = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if essence != "application/json" && essence != super::response::SCIM_JSON {
-            return Err(ScimError::status(
-                415,
-                format!("unsupported media type '{ct}': send application/json"),
-            )
-            .into());
-        }
-    }
-    let limit = st.store.config.limits.max_payload_size;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ScimError::status(
-            413,
-            format!("the request body exceeds the maximum payload size of {limit} bytes"),
-        )
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        ScimError::invalid_syntax(format!("the request body is not valid: {e}")).into()
-    })
 }

@@ -1,7 +1,9 @@
 //! `/admin/v1/org/...`: the organization's admins, their roles and its domains.
 
-use super::{AdminResult, engine, json_response, no_content, ok, read_body};
+use super::{AdminResult, engine, no_content, ok};
+use crate::reference::body::read_json;
 use crate::reference::org::AdminRole;
+use crate::reference::response::json_response;
 use crate::reference::state::AppState;
 use crate::scim::ScimError;
 use axum::body::Body;
@@ -49,7 +51,7 @@ pub(super) async fn add_admin(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: NewAdmin = read_body(&st, &headers, body).await?;
+    let input: NewAdmin = read_json(&st, &headers, body).await?;
     let a = engine(&st)?.org().add_admin(&input.email, input.roles)?;
     Ok(json_response(StatusCode::CREATED, &json!(a)))
 }
@@ -60,7 +62,7 @@ pub(super) async fn set_roles(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: Roles = read_body(&st, &headers, body).await?;
+    let input: Roles = read_json(&st, &headers, body).await?;
     let a = engine(&st)?.org().set_roles(admin_id(&id)?, input.roles)?;
     ok(json!(a))
 }
@@ -79,7 +81,7 @@ pub(super) async fn set_domain(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: Verified = read_body(&st, &headers, body).await?;
+    let input: Verified = read_json(&st, &headers, body).await?;
     ok(json!(
         engine(&st)?.org().set_domain(&domain, input.verified)?
     ))

@@ -1,7 +1,9 @@
 //! `/admin/v1/usersync/...`: rules, the switch, custom attributes, licenses, the outbox,
 //! foreign accounts, the applied sequence and per-user results.
 
-use super::{AdminResult, engine, json_response, no_content, ok, read_body};
+use super::{AdminResult, engine, no_content, ok};
+use crate::reference::body::read_json;
+use crate::reference::response::json_response;
 use crate::reference::state::AppState;
 use crate::reference::usersync::custom::CustomMapping;
 use crate::reference::usersync::rules::{Rule, RuleInput, RuleSet};
@@ -93,7 +95,7 @@ pub(super) async fn put_switch(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: Switch = read_body(&st, &headers, body).await?;
+    let input: Switch = read_json(&st, &headers, body).await?;
     let r = engine(&st)?.set_switch(input.on)?;
     ok(json!({"on": r.on, "sequence": r.sequence}))
 }
@@ -110,7 +112,7 @@ pub(super) async fn create_rule(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: RuleInput = read_body(&st, &headers, body).await?;
+    let input: RuleInput = read_json(&st, &headers, body).await?;
     let s = engine(&st)?;
     let (rule, seq) = s.create_rule(input)?;
     let mut v = rule_json(s, &s.rules(), &rule);
@@ -135,7 +137,7 @@ pub(super) async fn replace_rule(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: RuleInput = read_body(&st, &headers, body).await?;
+    let input: RuleInput = read_json(&st, &headers, body).await?;
     let s = engine(&st)?;
     let (rule, seq) = s.replace_rule(rule_id(&id)?, input)?;
     let mut v = rule_json(s, &s.rules(), &rule);
@@ -155,7 +157,7 @@ pub(super) async fn reorder(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: Order = read_body(&st, &headers, body).await?;
+    let input: Order = read_json(&st, &headers, body).await?;
     let ids = input
         .rule_ids
         .iter()
@@ -177,7 +179,7 @@ pub(super) async fn put_custom(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: Mappings = read_body(&st, &headers, body).await?;
+    let input: Mappings = read_json(&st, &headers, body).await?;
     if input
         .mappings
         .iter()
@@ -200,7 +202,7 @@ pub(super) async fn set_license(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: Seats = read_body(&st, &headers, body).await?;
+    let input: Seats = read_json(&st, &headers, body).await?;
     if product.trim().is_empty() {
         return Err(ScimError::invalid_value("the product name must not be blank").into());
     }
@@ -333,7 +335,7 @@ pub(super) async fn add_product_data(
     headers: HeaderMap,
     body: Body,
 ) -> AdminResult {
-    let input: NewRecord = read_body(&st, &headers, body).await?;
+    let input: NewRecord = read_json(&st, &headers, body).await?;
     if input.kind.trim().is_empty() || input.title.trim().is_empty() {
         return Err(ScimError::invalid_value("kind and title must not be blank").into());
     }

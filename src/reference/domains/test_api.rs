@@ -4,15 +4,15 @@
 //! conformance run's embedded reference do; elsewhere they answer 404, so an API caller can
 //! never move a real deployment's time or point its verifier at other servers.
 
-use super::{body_json, json_response};
 use crate::clock::Clock;
-use crate::reference::response::ApiError;
+use crate::reference::body::read_optional_json;
+use crate::reference::response::{ApiError, json_response};
 use crate::reference::state::AppState;
 use crate::scim::ScimError;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use chrono::Duration;
@@ -47,13 +47,18 @@ struct Advance {
     seconds: i64,
 }
 
-async fn clock_advance(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+async fn clock_advance(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let c = sim_clock(&st)?;
-    let a: Advance = serde_json::from_value(body_json(&body)?).map_err(|e| {
-        ApiError(ScimError::invalid_value(format!(
-            "expected {{\"days\": N, \"hours\": N, \"seconds\": N}}: {e}"
-        )))
-    })?;
+    let a: Advance = serde_json::from_value(read_optional_json(&st, &headers, body).await?)
+        .map_err(|e| {
+            ApiError(ScimError::invalid_value(format!(
+                "expected {{\"days\": N, \"hours\": N, \"seconds\": N}}: {e}"
+            )))
+        })?;
     let by = Duration::try_days(a.days)
         .zip(Duration::try_hours(a.hours))
         .zip(Duration::try_seconds(a.seconds))
@@ -77,9 +82,13 @@ struct Servers {
     web_timeout_ms: Option<u64>,
 }
 
-async fn set_servers(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+async fn set_servers(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     sim_clock(&st)?;
-    let s: Servers = serde_json::from_value(body_json(&body)?).map_err(|e| {
+    let s: Servers = serde_json::from_value(read_optional_json(&st, &headers, body).await?).map_err(|e| {
         ApiError(ScimError::invalid_value(format!(
             "expected {{\"dns\": \"IP:PORT\", \"web\": \"IP:PORT\", \"dnsTimeoutMs\": N, \"webTimeoutMs\": N}}: {e}"
         )))

@@ -3,6 +3,8 @@
 //! at 100k users, a single-member PATCH on a 100k-member group, and resident memory per user at
 //! 1M users; and writes `reports/bench-reference.{json,md}`.
 
+pub mod cli;
+
 use crate::clock::SystemClock;
 use crate::reference::config::ReferenceConfig;
 use crate::reference::server::RunningReference;
