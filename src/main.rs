@@ -484,7 +484,7 @@ async fn main() -> anyhow::Result<()> {
                 sim::MAX_CYCLES
             );
             let scoping = match scoping {
-                Some(p) => scim_harness::provisioning::scoping::Scoping::load(&p)?,
+                Some(p) => scim_harness::provisioning::entra::scoping::Scoping::load(&p)?,
                 None => Default::default(),
             };
             let opts = sim::SimOptions {
@@ -511,9 +511,12 @@ async fn main() -> anyhow::Result<()> {
                 b.finish_and_clear();
             }
             let result = result.context("simulation failed")?;
-            print!("{}", scim_harness::provisioning::report::table(&result));
+            print!(
+                "{}",
+                scim_harness::provisioning::sim::report::table(&result)
+            );
             if let Some(dir) = report {
-                scim_harness::provisioning::report::write(&result, &dir)
+                scim_harness::provisioning::sim::report::write(&result, &dir)
                     .map_err(anyhow::Error::msg)
                     .context("writing the report")?;
                 println!("report written to {}", dir.display());

@@ -199,7 +199,7 @@ async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets
     assert!(
         r.converged(),
         "{}",
-        scim_harness::provisioning::report::table(&r)
+        scim_harness::provisioning::sim::report::table(&r)
     );
     let u = r.usersync.as_ref().expect("User Sync figures");
     assert_eq!(u.rules, 2);
@@ -223,7 +223,7 @@ async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets
     assert!(
         r.converged(),
         "{}",
-        scim_harness::provisioning::report::table(&r)
+        scim_harness::provisioning::sim::report::table(&r)
     );
     assert!(r.usersync.is_none());
     assert!(r.convergence.users_checked > 700);
@@ -277,7 +277,7 @@ async fn fifty_thousand_users_three_levels_deep_converge_through_user_sync() {
         ..Default::default()
     };
     let r = simulate(&opts).await.expect("simulation");
-    let table = scim_harness::provisioning::report::table(&r);
+    let table = scim_harness::provisioning::sim::report::table(&r);
     println!("{table}");
     assert!(r.converged(), "{table}");
     let u = r.usersync.as_ref().expect("User Sync figures");

@@ -3,10 +3,10 @@
 
 use scim_harness::client::ScimClient;
 use scim_harness::clock::{Clock, SimClock};
+use scim_harness::provisioning::entra::job::{JobConfig, JobState, ProvisioningJob};
+use scim_harness::provisioning::entra::quarantine::QuarantineReason;
 use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
-use scim_harness::provisioning::job::{JobConfig, JobState, ProvisioningJob};
 use scim_harness::provisioning::logs::{Action, Outcome};
-use scim_harness::provisioning::quarantine::QuarantineReason;
 use scim_harness::provisioning::requests::Compat;
 use scim_harness::provisioning::sim::{SimOptions, TenantSource, simulate};
 use scim_harness::provisioning::tenant::{Tenant, TenantSpec};
@@ -152,7 +152,7 @@ async fn ten_percent_faults_converge_with_zero_lost_changes() {
         assert!(
             r.converged(),
             "{compat:?}: {}",
-            scim_harness::provisioning::report::table(&r)
+            scim_harness::provisioning::sim::report::table(&r)
         );
         assert_eq!(r.convergence.pending_escrows, 0);
         assert!(r.cycles.iter().all(|c| c.quarantine.is_none()));
@@ -165,7 +165,7 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
     job.config.mappings = job.config.mappings.clone().with_manager();
     let s = job.run_cycle(&tenant).await;
     assert!(s.manager_updates > 0, "{s:?}");
-    let c = scim_harness::provisioning::converge::check(&job, &tenant)
+    let c = scim_harness::provisioning::entra::converge::check(&job, &tenant)
         .await
         .expect("check");
     assert!(c.converged(), "{:?}", c.divergences);
@@ -186,7 +186,7 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
         .await
         .expect("patch");
     assert!(r.status == 200 || r.status == 204, "{}", r.status);
-    let c = scim_harness::provisioning::converge::check(&job, &tenant)
+    let c = scim_harness::provisioning::entra::converge::check(&job, &tenant)
         .await
         .expect("check");
     assert_eq!(c.divergence_count, 1, "{:?}", c.divergences);

@@ -10,20 +10,12 @@
 
 pub mod adc;
 pub mod churn;
-pub mod converge;
-pub mod cycle;
+pub mod entra;
 pub mod exchange;
 pub mod faulty_target;
-pub mod job;
 pub mod logs;
 pub mod mapping;
-mod plan;
-pub mod pod;
-pub mod quarantine;
-mod references;
-pub mod report;
 pub mod requests;
-pub mod scoping;
 pub mod sim;
 pub mod tenant;
 

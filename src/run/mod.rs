@@ -317,8 +317,9 @@ async fn usersync_demo(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
 /// A simulated day of one source (the mock identity provider, or the directory connector
 /// with User Sync behind it) against a fresh embedded reference.
 async fn simulation_checks(opts: &RunOptions, source: Source) -> Result<Vec<Check>, RunError> {
+    use crate::provisioning::sim::report;
     use crate::provisioning::sim::{AdcSettings, TenantSource};
-    use crate::provisioning::{SimOptions, report, simulate};
+    use crate::provisioning::{SimOptions, simulate};
     let started = Instant::now();
     let adc = AdcSettings::default();
     let sim = SimOptions {

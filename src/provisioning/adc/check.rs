@@ -8,8 +8,8 @@
 use super::connector::{Connector, user_mappings, user_view};
 use super::directory::Directory;
 use crate::client::{ClientError, ScimClient};
-use crate::provisioning::converge::{Convergence, read_all, values};
-use crate::provisioning::cycle::diff;
+use crate::provisioning::entra::converge::{Convergence, read_all, values};
+use crate::provisioning::entra::cycle::diff;
 use crate::provisioning::mapping::map;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};

@@ -17,8 +17,8 @@
 use super::directory::Directory;
 use super::push::{Op, Task, TaskDone, send, update_user};
 use crate::client::ScimClient;
+use crate::provisioning::entra::job::CycleSummary;
 use crate::provisioning::exchange::{RetryPolicy, Sender};
-use crate::provisioning::job::CycleSummary;
 use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome, Progress};
 use crate::provisioning::mapping::{AttributeMapping, Mapped, UserView, map};
 use crate::provisioning::requests;

@@ -2,7 +2,7 @@
 //! update, a batch of members), sent in RFC 7644 shapes through the provider's [`Sender`]
 //! (429 retried, failures classified), with what each task achieved.
 
-use crate::provisioning::converge::values;
+use crate::provisioning::entra::converge::values;
 use crate::provisioning::exchange::{Failure, Sender, Sent, classify};
 use crate::provisioning::logs::{Action, ObjectKind};
 use crate::provisioning::mapping::Mapped;

@@ -14,7 +14,7 @@ use super::directory::{Directory, DirectorySpec};
 use crate::client::ScimClient;
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
-use crate::provisioning::job::{CycleSummary, JobState};
+use crate::provisioning::entra::job::{CycleSummary, JobState};
 use crate::provisioning::sim::{
     SimError, SimOptions, SimulationReport, Source, TenantSource, UserSyncFigures, start_reference,
 };

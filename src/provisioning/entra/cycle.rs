@@ -5,10 +5,10 @@
 //! Pure of job state: each call gets what it needs and returns what happened, so the job can
 //! run many objects concurrently and apply the results in a deterministic order.
 
-use super::exchange::{Failure, Sender, Sent, classify};
-use super::logs::{Action, ObjectKind, Outcome};
-use super::mapping::Mapped;
-use super::requests::{self, Change, Compat, ProviderRequest};
+use crate::provisioning::exchange::{Failure, Sender, Sent, classify};
+use crate::provisioning::logs::{Action, ObjectKind, Outcome};
+use crate::provisioning::mapping::Mapped;
+use crate::provisioning::requests::{self, Change, Compat, ProviderRequest};
 use crate::scim::path::lookup;
 use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE};
 use parking_lot::Mutex;

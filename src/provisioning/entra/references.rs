@@ -5,12 +5,12 @@
 
 use super::cycle::Work;
 use super::cycle::{ManagerWork, MemberWork, MembersDone};
-use super::exchange::Failure;
 use super::job::{CycleSummary, ProvisioningJob, ScopeView};
-use super::logs::{Action, LogRecord, ObjectKind, Outcome};
-use super::mapping::{AttributeMapping, UserView};
 use super::quarantine::QuarantineReason;
-use super::tenant::{SourceGroup, SourceUser, Tenant};
+use crate::provisioning::exchange::Failure;
+use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
+use crate::provisioning::mapping::{AttributeMapping, UserView};
+use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap, HashSet};
 

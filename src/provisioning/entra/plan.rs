@@ -3,12 +3,12 @@
 //! follows is in `references.rs`.
 
 use super::cycle::{Done, Intent, LinkUpdate, Work};
-use super::exchange::Failure;
 use super::job::{CycleSummary, ProvisioningJob, ScopeView};
-use super::logs::{Action, LogRecord, ObjectKind, Outcome};
-use super::mapping::{UserView, map};
 use super::quarantine::QuarantineReason;
-use super::tenant::{SourceGroup, SourceUser, Tenant};
+use crate::provisioning::exchange::Failure;
+use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
+use crate::provisioning::mapping::{UserView, map};
+use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 

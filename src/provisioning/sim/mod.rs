@@ -3,13 +3,17 @@
 //! running the job whenever it is due (quarantine stretches that), then settles the escrows
 //! and checks convergence.
 
+pub mod report;
+
 use super::churn::{self, ChurnModel, ChurnStats};
-use super::converge::{self, Convergence};
+use super::entra::converge::{self, Convergence};
+use super::entra::job::{
+    CYCLE_INTERVAL_MINUTES, CycleSummary, JobConfig, JobState, ProvisioningJob,
+};
+use super::entra::quarantine::Email;
+use super::entra::scoping::Scoping;
 use super::faulty_target::{Faults, FaultyTarget};
-use super::job::{CYCLE_INTERVAL_MINUTES, CycleSummary, JobConfig, JobState, ProvisioningJob};
-use super::quarantine::Email;
 use super::requests::Compat;
-use super::scoping::Scoping;
 use super::tenant::{Tenant, TenantError, TenantSpec};
 use crate::client::{ClientError, ScimClient};
 use crate::clock::{Clock, SimClock};

@@ -12,15 +12,15 @@
 //! the caller moves the [`SimClock`] to [`ProvisioningJob::next_run_at`].
 
 use super::cycle::{self, Ctx, Done, MemberWork};
-use super::exchange::{Failure, RetryPolicy, Sender};
-use super::logs::{LogRecord, ObjectKind, Progress};
-use super::mapping::{Mappings, UserView};
 use super::quarantine::{Counters, Email, Escrows, Policy, Quarantine, QuarantineReason};
-use super::requests::{self, Compat, DEFAULT_MEMBER_BATCH};
 use super::scoping::{Scope, Scoping};
-use super::tenant::{SourceGroup, SourceUser, Tenant};
 use crate::client::ScimClient;
 use crate::clock::{Clock, SimClock};
+use crate::provisioning::exchange::{Failure, RetryPolicy, Sender};
+use crate::provisioning::logs::{LogRecord, ObjectKind, Progress};
+use crate::provisioning::mapping::{Mappings, UserView};
+use crate::provisioning::requests::{self, Compat, DEFAULT_MEMBER_BATCH};
+use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use serde::Serialize;
@@ -482,7 +482,7 @@ impl ProvisioningJob {
         let name = uuid::Uuid::new_v4().to_string();
         let req = requests::test_connection(&name);
         let sent = ctx.sender.send(&req).await;
-        use super::exchange::Sent;
+        use crate::provisioning::exchange::Sent;
         match &sent {
             Sent::Answer(r) if r.status == 200 => {
                 let empty = r.body.get("totalResults").and_then(|v| v.as_u64()) == Some(0);
@@ -506,7 +506,7 @@ impl ProvisioningJob {
                 "test connection: 404 on a filter query (expected 200 with an empty ListResponse)"
                     .into(),
             )),
-            _ => Err(super::exchange::classify(&sent)),
+            _ => Err(crate::provisioning::exchange::classify(&sent)),
         }
     }
 

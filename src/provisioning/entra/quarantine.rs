@@ -7,7 +7,7 @@
 //!   calls "consistently fail" and quarantine the job, whatever the counts.
 //! - The accidental-deletion guard's threshold is 500 disables + deletes per cycle.
 
-use super::logs::ObjectKind;
+use crate::provisioning::logs::ObjectKind;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -6,9 +6,9 @@
 
 use super::cycle::{diff, manager_of};
 use super::job::{ProvisioningJob, ScopeView};
-use super::mapping::{UserView, map};
-use super::tenant::Tenant;
 use crate::client::{ClientError, ScimClient};
+use crate::provisioning::mapping::{UserView, map};
+use crate::provisioning::tenant::Tenant;
 use crate::scim::path::lookup;
 use serde::Serialize;
 use serde_json::Value;

@@ -4,9 +4,9 @@
 //! provisioning log gets the records as in a cycle.
 
 use super::cycle::{self, Ctx, Intent};
-use super::exchange::Sender;
 use super::job::{CycleSummary, ProvisioningJob, ScopeView};
-use super::tenant::Tenant;
+use crate::provisioning::exchange::Sender;
+use crate::provisioning::tenant::Tenant;
 use serde::Serialize;
 
 /// The most members a group provisioned on demand may have.
@@ -55,7 +55,7 @@ impl ProvisioningJob {
             member_batch: self.config.member_batch,
             compliance: Default::default(),
         };
-        let req = super::requests::test_connection(&uuid::Uuid::new_v4().to_string());
+        let req = crate::provisioning::requests::test_connection(&uuid::Uuid::new_v4().to_string());
         let tc = sender.send(&req).await;
         let ok = tc.status() == Some(200);
         if !out.step("test connection", ok, format!("status {:?}", tc.status())) {

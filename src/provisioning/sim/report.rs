@@ -1,7 +1,7 @@
 //! The simulation's outputs: the per-cycle table for the terminal, and the report folder
 //! (JSON, HTML, and an SVG timeline of the cycles drawn with plotters).
 
-use super::sim::SimulationReport;
+use super::SimulationReport;
 use plotters::prelude::*;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -128,8 +128,8 @@ pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
          <h1>",
     );
     html.push_str(match r.source {
-        super::sim::Source::Entra => "Provisioning simulation: Microsoft Entra ID",
-        super::sim::Source::Adc => "Provisioning simulation: Active Directory Connector v2",
+        super::Source::Entra => "Provisioning simulation: Microsoft Entra ID",
+        super::Source::Adc => "Provisioning simulation: Active Directory Connector v2",
     });
     html.push_str("</h1>");
     let _ = write!(
@@ -157,10 +157,10 @@ fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
     let root = SVGBackend::new(path, (900, 400)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let start = r.cycles.first().map(|c| c.sim_start);
-    let hours = |c: &super::job::CycleSummary| {
+    let hours = |c: &crate::provisioning::entra::job::CycleSummary| {
         start.map_or(0.0, |s| (c.sim_start - s).num_minutes() as f64 / 60.0)
     };
-    let work = |c: &super::job::CycleSummary| {
+    let work = |c: &crate::provisioning::entra::job::CycleSummary| {
         (c.creates
             + c.updates
             + c.disables
@@ -174,8 +174,8 @@ fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
     let mut chart = ChartBuilder::on(&root)
         .caption(
             match r.source {
-                super::sim::Source::Entra => "Provisioning cycles (Microsoft Entra ID)",
-                super::sim::Source::Adc => "Connector polls (Active Directory Connector v2)",
+                super::Source::Entra => "Provisioning cycles (Microsoft Entra ID)",
+                super::Source::Adc => "Connector polls (Active Directory Connector v2)",
             },
             ("sans-serif", 20),
         )
