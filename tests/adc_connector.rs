@@ -8,7 +8,8 @@ use scim_harness::provisioning::adc::{AdcConfig, Connector, Directory, Directory
 use scim_harness::provisioning::churn::{self, ChurnModel};
 use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
 use scim_harness::provisioning::logs::{Action, ObjectKind, Outcome};
-use scim_harness::provisioning::sim::{AdcSettings, SimOptions, Source, TenantSource, simulate};
+use scim_harness::provisioning::sim::{AdcOptions, SimOptions, SourceOptions, TenantSource};
+use scim_harness::provisioning::simulate;
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
 use scim_harness::reference::usersync::{Faults as EngineFaults, demo};
@@ -186,7 +187,7 @@ async fn later_runs_push_only_differences_and_never_delete_users() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets_the_directory() {
     let opts = SimOptions {
-        source: Source::Adc,
+        source: SourceOptions::Adc(AdcOptions::default()),
         tenant: TenantSource::Generate {
             users: 800,
             groups: 40,
@@ -212,10 +213,10 @@ async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets
         .expect("target");
     let opts = SimOptions {
         target: Some(target.base_url.clone()),
-        adc: AdcSettings {
+        source: SourceOptions::Adc(AdcOptions {
             verified_domains: Some(vec!["contoso.example".into()]),
             ..Default::default()
-        },
+        }),
         cycles: 3,
         ..opts
     };
@@ -267,7 +268,7 @@ async fn only_the_synced_organizational_units_are_pushed() {
 #[ignore = "about 40 s in release: cargo test --release --test adc_connector -- --ignored --nocapture"]
 async fn fifty_thousand_users_three_levels_deep_converge_through_user_sync() {
     let opts = SimOptions {
-        source: Source::Adc,
+        source: SourceOptions::Adc(AdcOptions::default()),
         tenant: TenantSource::Generate {
             users: 50_000,
             groups: 2_500,

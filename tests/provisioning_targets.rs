@@ -3,12 +3,14 @@
 
 use scim_harness::client::ScimClient;
 use scim_harness::clock::{Clock, SimClock};
-use scim_harness::provisioning::entra::job::{JobConfig, JobState, ProvisioningJob};
+use scim_harness::provisioning::entra::job::{JobConfig, ProvisioningJob};
 use scim_harness::provisioning::entra::quarantine::QuarantineReason;
 use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
 use scim_harness::provisioning::logs::{Action, Outcome};
 use scim_harness::provisioning::requests::Compat;
-use scim_harness::provisioning::sim::{SimOptions, TenantSource, simulate};
+use scim_harness::provisioning::sim::report::JobState;
+use scim_harness::provisioning::sim::{EntraOptions, SimOptions, SourceOptions, TenantSource};
+use scim_harness::provisioning::simulate;
 use scim_harness::provisioning::tenant::{Tenant, TenantSpec};
 use scim_harness::reference::config::ReferenceConfig;
 use std::sync::Arc;
@@ -138,10 +140,13 @@ async fn ten_percent_faults_converge_with_zero_lost_changes() {
             },
             churn: 0.02,
             cycles: 12,
-            compat,
             seed: 5,
-            faults: Some(Faults::ten_percent()),
-            map_manager: true,
+            source: SourceOptions::Entra(EntraOptions {
+                compat,
+                faults: Some(Faults::ten_percent()),
+                map_manager: true,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let r = simulate(&opts).await.expect("simulation runs");
@@ -165,7 +170,7 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
     job.config.mappings = job.config.mappings.clone().with_manager();
     let s = job.run_cycle(&tenant).await;
     assert!(s.manager_updates > 0, "{s:?}");
-    let c = scim_harness::provisioning::entra::converge::check(&job, &tenant)
+    let c = scim_harness::provisioning::entra::check::check(&job, &tenant)
         .await
         .expect("check");
     assert!(c.converged(), "{:?}", c.divergences);
@@ -186,7 +191,7 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
         .await
         .expect("patch");
     assert!(r.status == 200 || r.status == 204, "{}", r.status);
-    let c = scim_harness::provisioning::entra::converge::check(&job, &tenant)
+    let c = scim_harness::provisioning::entra::check::check(&job, &tenant)
         .await
         .expect("check");
     assert_eq!(c.divergence_count, 1, "{:?}", c.divergences);

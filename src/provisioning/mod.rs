@@ -10,13 +10,16 @@
 
 pub mod adc;
 pub mod churn;
+pub mod cli;
 pub mod entra;
 pub mod exchange;
 pub mod faulty_target;
 pub mod logs;
 pub mod mapping;
 pub mod requests;
+pub mod scoping;
 pub mod sim;
 pub mod tenant;
 
-pub use sim::{SimError, SimOptions, SimulationReport, simulate};
+pub use cli::simulate;
+pub use sim::{SimError, SimOptions, SimulationReport};

@@ -8,7 +8,8 @@
 use crate::provisioning::exchange::{Failure, Sender, Sent, classify};
 use crate::provisioning::logs::{Action, ObjectKind, Outcome};
 use crate::provisioning::mapping::Mapped;
-use crate::provisioning::requests::{self, Change, Compat, ProviderRequest};
+use crate::provisioning::requests::{self, Compat, ProviderRequest};
+use crate::provisioning::sim::converge::{diff, same};
 use crate::scim::path::lookup;
 use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE};
 use parking_lot::Mutex;
@@ -206,29 +207,6 @@ async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, Stri
         }
     }
     Found::Nothing(last)
-}
-
-fn same(target: Option<&Value>, want: &Value) -> bool {
-    match (target, want) {
-        (Some(Value::String(t)), Value::Bool(b)) => t.eq_ignore_ascii_case(&b.to_string()),
-        (Some(t), w) => t == w,
-        (None, _) => false,
-    }
-}
-
-/// The attributes whose target value differs from the mapped one.
-pub fn diff(target: &Value, mapped: &Mapped) -> Vec<Change> {
-    mapped
-        .iter()
-        .filter_map(|(path, want)| {
-            let got = lookup(target, path).filter(|v| !v.is_null());
-            (!same(got, want)).then(|| Change {
-                path: path.clone(),
-                value: want.clone(),
-                existed: got.is_some(),
-            })
-        })
-        .collect()
 }
 
 fn is_success(sent: &Sent, ok: &[u16]) -> bool {

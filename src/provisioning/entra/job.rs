@@ -12,24 +12,22 @@
 //! the caller moves the [`SimClock`] to [`ProvisioningJob::next_run_at`].
 
 use super::cycle::{self, Ctx, Done, MemberWork};
-use super::quarantine::{Counters, Email, Escrows, Policy, Quarantine, QuarantineReason};
-use super::scoping::{Scope, Scoping};
+use super::quarantine::{Counters, Escrows, Policy, Quarantine, QuarantineReason};
 use crate::client::ScimClient;
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::exchange::{Failure, RetryPolicy, Sender};
 use crate::provisioning::logs::{LogRecord, ObjectKind, Progress};
 use crate::provisioning::mapping::{Mappings, UserView};
 use crate::provisioning::requests::{self, Compat, DEFAULT_MEMBER_BATCH};
+use crate::provisioning::scoping::{Scope, Scoping};
+use crate::provisioning::sim::CYCLE_INTERVAL_MINUTES;
+use crate::provisioning::sim::report::{CycleSummary, Email, JobState};
 use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
-use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-
-/// The provider's cycle interval.
-pub const CYCLE_INTERVAL_MINUTES: i64 = 40;
 
 /// Settings of a job.
 #[derive(Debug, Clone)]
@@ -60,47 +58,6 @@ impl Default for JobConfig {
             notification_email: "admin@contoso.example".into(),
         }
     }
-}
-
-/// Where the job stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum JobState {
-    /// Provisioning is on; cycles run on schedule.
-    Active,
-    /// Quarantined: cycles run on the stretched schedule (or wait for the admin).
-    Quarantined,
-    /// Stopped by the admin (the running cycle was allowed to finish).
-    Stopped,
-    /// Disabled after 28 days in quarantine.
-    Disabled,
-}
-
-/// The figures of one cycle (a row of the cycle table).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct CycleSummary {
-    pub number: u32,
-    pub initial: bool,
-    pub sim_start: DateTime<Utc>,
-    /// Simulated duration: wall time plus the `Retry-After` waits (spread over the
-    /// concurrent requests).
-    pub sim_minutes: f64,
-    pub wall_ms: u64,
-    pub requests: u64,
-    pub creates: usize,
-    pub updates: usize,
-    pub disables: usize,
-    pub deletes: usize,
-    pub member_patches: usize,
-    /// Manager references set or cleared (the references phase).
-    pub manager_updates: usize,
-    pub skips: usize,
-    pub failures: usize,
-    /// Escrows pending after the cycle.
-    pub escrows: usize,
-    pub staged_deletions: usize,
-    pub quarantine: Option<String>,
-    /// Why the cycle ended early, if it did.
-    pub aborted: Option<String>,
 }
 
 /// The job.

@@ -3,11 +3,12 @@
 //! follows is in `references.rs`.
 
 use super::cycle::{Done, Intent, LinkUpdate, Work};
-use super::job::{CycleSummary, ProvisioningJob, ScopeView};
+use super::job::{ProvisioningJob, ScopeView};
 use super::quarantine::QuarantineReason;
 use crate::provisioning::exchange::Failure;
 use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
 use crate::provisioning::mapping::{UserView, map};
+use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;

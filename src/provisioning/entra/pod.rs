@@ -4,8 +4,9 @@
 //! provisioning log gets the records as in a cycle.
 
 use super::cycle::{self, Ctx, Intent};
-use super::job::{CycleSummary, ProvisioningJob, ScopeView};
+use super::job::{ProvisioningJob, ScopeView};
 use crate::provisioning::exchange::Sender;
+use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::Tenant;
 use serde::Serialize;
 

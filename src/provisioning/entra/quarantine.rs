@@ -102,15 +102,6 @@ impl Quarantine {
     }
 }
 
-/// One notification email (the outbox the tests read).
-#[derive(Debug, Clone, Serialize)]
-pub struct Email {
-    pub to: String,
-    pub at: DateTime<Utc>,
-    pub subject: String,
-    pub body: String,
-}
-
 /// An object whose last attempt failed and that is retried in later cycles.
 #[derive(Debug, Clone, Serialize)]
 pub struct Escrow {

@@ -5,11 +5,12 @@
 
 use super::cycle::Work;
 use super::cycle::{ManagerWork, MemberWork, MembersDone};
-use super::job::{CycleSummary, ProvisioningJob, ScopeView};
+use super::job::{ProvisioningJob, ScopeView};
 use super::quarantine::QuarantineReason;
 use crate::provisioning::exchange::Failure;
 use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
 use crate::provisioning::mapping::{AttributeMapping, UserView};
+use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap, HashSet};
