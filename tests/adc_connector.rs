@@ -6,12 +6,13 @@ use scim_harness::client::ScimClient;
 use scim_harness::clock::{Clock, SimClock};
 use scim_harness::provisioning::adc::{AdcConfig, Connector, Directory, DirectorySpec, check};
 use scim_harness::provisioning::churn::{self, ChurnModel};
-use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
 use scim_harness::provisioning::logs::{Action, ObjectKind, Outcome};
 use scim_harness::provisioning::sim::{AdcOptions, SimOptions, SourceOptions, TenantSource};
 use scim_harness::provisioning::simulate;
 use scim_harness::reference::config::ReferenceConfig;
+use scim_harness::reference::http::{AppState, serve};
 use scim_harness::reference::server::RunningReference;
+use scim_harness::reference::store::Store;
 use scim_harness::reference::usersync::{Faults as EngineFaults, demo};
 use serde_json::json;
 use std::sync::Arc;
@@ -43,6 +44,20 @@ async fn reference(clock: Arc<SimClock>) -> (RunningReference, ScimClient) {
         .expect("domain");
     assert_eq!(d.status, 200);
     (r, c)
+}
+
+/// A SCIM-only target: the reference's routes without User Sync, so its admin API answers 404.
+async fn scim_only(clock: Arc<SimClock>) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let store = Arc::new(Store::new(ReferenceConfig::default(), clock));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, AppState::new(store), async {
+        let _ = rx.await;
+    }));
+    (url, tx)
 }
 
 async fn rules_and_switch(c: &ScimClient, conn: &Connector, dir: &Directory) {
@@ -208,11 +223,9 @@ async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets
     assert_eq!(r.cycles.len(), 13);
     // A SCIM-only target: verified domains given, no rules, no entitlement check.
     let clock = Arc::new(SimClock::default());
-    let target = FaultyTarget::start(ReferenceConfig::default(), clock, Faults::default(), 1)
-        .await
-        .expect("target");
+    let (url, _stop) = scim_only(clock).await;
     let opts = SimOptions {
-        target: Some(target.base_url.clone()),
+        target: Some(url),
         source: SourceOptions::Adc(AdcOptions {
             verified_domains: Some(vec!["contoso.example".into()]),
             ..Default::default()

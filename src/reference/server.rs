@@ -3,11 +3,13 @@
 
 use super::config::ReferenceConfig;
 use super::domains::DomainRegistry;
-use super::http::serve;
+use super::http::router;
 use super::state::AppState;
 use super::store::Store;
 use super::usersync::{UserSync, UserSyncConfig};
 use crate::clock::{Clock, SimClock, SystemClock};
+use axum::Router;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -45,7 +47,18 @@ impl RunningReference {
         clock: Arc<dyn Clock>,
         addr: SocketAddr,
     ) -> std::io::Result<RunningReference> {
-        Self::start_inner(config, clock, None, addr).await
+        Self::start_inner(config, clock, None, addr, |r| r).await
+    }
+
+    /// Binds `addr` and serves with the given clock, the whole router wrapped by `wrap` (a
+    /// layer in front of exactly what the reference serves, e.g. injected faults).
+    pub async fn start_wrapped(
+        config: ReferenceConfig,
+        clock: Arc<dyn Clock>,
+        addr: SocketAddr,
+        wrap: impl FnOnce(Router) -> Router,
+    ) -> std::io::Result<RunningReference> {
+        Self::start_inner(config, clock, None, addr, wrap).await
     }
 
     /// Binds `127.0.0.1:0` and serves on a simulated clock, which also enables the test-only
@@ -55,7 +68,7 @@ impl RunningReference {
         clock: Arc<SimClock>,
     ) -> std::io::Result<RunningReference> {
         let addr = "127.0.0.1:0".parse().map_err(std::io::Error::other)?;
-        Self::start_inner(config, clock.clone(), Some(clock), addr).await
+        Self::start_inner(config, clock.clone(), Some(clock), addr, |r| r).await
     }
 
     async fn start_inner(
@@ -63,6 +76,7 @@ impl RunningReference {
         clock: Arc<dyn Clock>,
         sim_clock: Option<Arc<SimClock>>,
         addr: SocketAddr,
+        wrap: impl FnOnce(Router) -> Router,
     ) -> std::io::Result<RunningReference> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -84,9 +98,10 @@ impl RunningReference {
                 crate::reference::org::AdminRole::OrganizationAdmin,
             );
         });
-        let handle = tokio::spawn(serve(listener, state, async {
+        let serving = axum::serve(listener, wrap(router(state))).with_graceful_shutdown(async {
             let _ = rx.await;
-        }));
+        });
+        let handle = tokio::spawn(serving.into_future());
         Ok(RunningReference {
             addr,
             base_url,
