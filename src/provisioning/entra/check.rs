@@ -4,8 +4,8 @@
 //! external target too; objects the tenant does not know are ignored, so a shared target is
 //! fine.
 
-use super::cycle::manager_of;
 use super::job::{ProvisioningJob, ScopeView};
+use super::managers::manager_of;
 use crate::client::ClientError;
 use crate::provisioning::mapping::{UserView, map};
 use crate::provisioning::sim::converge::{Convergence, diff, read_all, values};
@@ -24,8 +24,8 @@ fn show(v: Option<&Value>) -> String {
 
 /// Compares the target with the expected state of the tenant under the job's configuration.
 pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence, ClientError> {
-    let users = read_all(&job.client, "Users").await?;
-    let groups = read_all(&job.client, "Groups").await?;
+    let users = read_all(&job.client(), "Users").await?;
+    let groups = read_all(&job.client(), "Groups").await?;
     let by_name: HashMap<String, &str> = users
         .iter()
         .filter_map(|(id, u)| {
@@ -34,16 +34,16 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 .map(|n| (n.to_lowercase(), id.as_str()))
         })
         .collect();
-    let scoping = job.config.scoping.clone();
+    let scoping = job.config().scoping.clone();
     let scope = ScopeView::new(tenant, &scoping);
     let mut c = Convergence {
-        pending_escrows: job.escrows.len(),
+        pending_escrows: job.escrows().len(),
         ..Default::default()
     };
-    let mappings = &job.config.mappings;
+    let mappings = &job.config().mappings;
     for u in &tenant.users {
         let name = &u.user_principal_name;
-        let link = job.user_links.get(&u.object_id);
+        let link = job.user_links().get(&u.object_id);
         let target = link.and_then(|id| users.get(id));
         if u.hard_deleted {
             if let Some(id) = by_name.get(&name.to_lowercase()) {
@@ -70,7 +70,9 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 );
             }
             for r in mappings.user_references() {
-                let want = r.value(&view).and_then(|m| job.user_links.get(&m).cloned());
+                let want = r
+                    .value(&view)
+                    .and_then(|m| job.user_links().get(&m).cloned());
                 let got = manager_of(t);
                 if want != got {
                     let show = |v: Option<String>| v.unwrap_or_else(|| "(absent)".into());
@@ -104,7 +106,7 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
     for g in &tenant.groups {
         let name = &g.display_name;
         let target = job
-            .group_links
+            .group_links()
             .get(&g.object_id)
             .and_then(|id| groups.get(id));
         if !scope.group_in_scope(g) {
@@ -132,7 +134,7 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
             .iter()
             .filter_map(|m| idx.get(m.as_str()).map(|&i| &tenant.users[i]))
             .filter(|u| scope.user_entitled(u))
-            .filter_map(|u| job.user_links.get(&u.object_id).cloned())
+            .filter_map(|u| job.user_links().get(&u.object_id).cloned())
             .collect();
         let got = values(t.get("members"));
         c.memberships_checked += want.len();

@@ -4,8 +4,9 @@
 pub mod check;
 pub mod cycle;
 pub mod job;
-mod plan;
+pub mod managers;
+pub mod members;
+pub mod objects;
 pub mod pod;
 pub mod quarantine;
-mod references;
 pub mod sim;

@@ -70,7 +70,7 @@ pub async fn simulate(
     }
     let mut job = ProvisioningJob::new(client, clock.clone(), config);
     if let Some(p) = &opts.progress {
-        job.progress = p.clone();
+        job.report_progress_to(p.clone());
     }
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0xC4u64.rotate_left(56));
     let model = ChurnModel::new(opts.churn);
@@ -90,7 +90,7 @@ pub async fn simulate(
     }
     let mut settle = 0;
     let mut now = clock.now();
-    while !job.escrows.is_empty() && settle < opts.settle_cycles {
+    while !job.escrows().is_empty() && settle < opts.settle_cycles {
         now += Duration::minutes(CYCLE_INTERVAL_MINUTES);
         clock.advance_to(now);
         if let Some(s) = job.tick(&tenant).await {
@@ -105,7 +105,7 @@ pub async fn simulate(
         t.control.set(Faults::default());
     }
     let convergence = check::check(&job, &tenant).await?;
-    let initial = job.cycles.iter().find(|c| c.initial).map(|c| {
+    let initial = job.cycles().iter().find(|c| c.initial).map(|c| {
         let n = users0 + groups0 + memberships;
         InitialCycleComparison {
             n,
@@ -131,14 +131,14 @@ pub async fn simulate(
         groups: groups0,
         memberships,
         churn_rate: opts.churn,
-        cycles: job.cycles.clone(),
+        cycles: job.cycles().to_vec(),
         churn: churn_log,
         initial,
         convergence,
-        final_state: job.state.clone(),
-        outbox: job.outbox.clone(),
-        compliance_warnings: job.compliance_warnings.clone(),
-        log_records: job.logs.len(),
+        final_state: job.state().clone(),
+        outbox: job.outbox().to_vec(),
+        compliance_warnings: job.compliance_warnings().to_vec(),
+        log_records: job.logs().len(),
         wall_seconds: wall.elapsed().as_secs_f64(),
         settle_cycles_used: settle,
     })
