@@ -76,7 +76,7 @@ async fn app_manager(w: &mut ScimWorld, name: String, boss: String) -> StepResul
 #[then(regex = r#"^the provisioning log shows "([^"]+)" after "([^"]+)"$"#)]
 async fn log_order(w: &mut ScimWorld, later: String, earlier: String) -> StepResult {
     let s = scenario(w).await?;
-    let lines = log_lines(&s.job.logs());
+    let lines = log_lines(s.job.logs());
     let a = lines.iter().position(|l| *l == earlier);
     let b = lines.iter().rposition(|l| *l == later);
     check(

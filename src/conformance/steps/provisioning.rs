@@ -458,7 +458,7 @@ pub(super) fn log_lines(logs: &[crate::provisioning::logs::LogRecord]) -> Vec<St
 #[then(regex = r#"^the provisioning log shows "([^"]+)"$"#)]
 async fn log_shows(w: &mut ScimWorld, line: String) -> StepResult {
     let s = scenario(w).await?;
-    let lines = log_lines(&s.job.logs());
+    let lines = log_lines(s.job.logs());
     check(
         lines.contains(&line),
         "the provisioning log has the record",

@@ -24,8 +24,8 @@ fn show(v: Option<&Value>) -> String {
 
 /// Compares the target with the expected state of the tenant under the job's configuration.
 pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence, ClientError> {
-    let users = read_all(&job.client(), "Users").await?;
-    let groups = read_all(&job.client(), "Groups").await?;
+    let users = read_all(job.client(), "Users").await?;
+    let groups = read_all(job.client(), "Groups").await?;
     let by_name: HashMap<String, &str> = users
         .iter()
         .filter_map(|(id, u)| {
