@@ -4,15 +4,17 @@
 //! refusing capitalised PATCH ops, answering 404 to a filter that matches nothing, or
 //! returning group members despite `excludedAttributes=members`.
 //!
-//! It lives here rather than in `reference/` so the reference stays a correct service
-//! provider; the faults are the provider simulation's test equipment. Settings can change
-//! while it runs ("the app answers 500 to every request for 3 cycles").
+//! The faults are an axum middleware layered over the whole reference router as
+//! [`RunningReference::start_wrapped`] assembles it (User Sync, admin API and domains on the
+//! given clock), so they wrap exactly what the normal reference serves. It lives here rather
+//! than in `reference/` so the reference stays a correct service provider; the faults are the
+//! provider simulation's test equipment. Settings can change while it runs ("the app answers
+//! 500 to every request for 3 cycles").
 
 use crate::clock::Clock;
 use crate::reference::config::ReferenceConfig;
-use crate::reference::http::router;
 use crate::reference::response::scim_response;
-use crate::reference::state::AppState;
+use crate::reference::server::RunningReference;
 use crate::reference::store::Store;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -25,7 +27,6 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::oneshot;
 
 /// What to inject.
 #[derive(Debug, Clone, Default)]
@@ -82,15 +83,8 @@ pub struct FaultyTarget {
     pub base_url: String,
     pub store: Arc<Store>,
     pub control: Arc<FaultControl>,
-    shutdown: Option<oneshot::Sender<()>>,
-}
-
-impl Drop for FaultyTarget {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
+    /// The reference behind the faults; dropping it stops the server.
+    pub reference: RunningReference,
 }
 
 impl FaultyTarget {
@@ -101,31 +95,21 @@ impl FaultyTarget {
         faults: Faults,
         seed: u64,
     ) -> std::io::Result<FaultyTarget> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}{}", config.base_path.trim_end_matches('/'));
-        let store = Arc::new(Store::new(config, clock));
         let control = Arc::new(FaultControl {
             faults: Mutex::new(faults),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             requests: AtomicU64::new(0),
             injected: AtomicU64::new(0),
         });
-        let app = router(AppState::new(store.clone()))
-            .layer(middleware::from_fn_with_state(control.clone(), inject));
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let layer = middleware::from_fn_with_state(control.clone(), inject);
+        let addr = "127.0.0.1:0".parse().map_err(std::io::Error::other)?;
+        let reference =
+            RunningReference::start_wrapped(config, clock, addr, |r| r.layer(layer)).await?;
         Ok(FaultyTarget {
-            base_url,
-            store,
+            base_url: reference.base_url.clone(),
+            store: reference.store.clone(),
             control,
-            shutdown: Some(tx),
+            reference,
         })
     }
 }

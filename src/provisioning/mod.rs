@@ -1,30 +1,24 @@
-//! The mock identity provider: Microsoft Entra ID's provisioning service, scriptable.
+//! The provisioning sources a simulation runs against a SCIM target, and what they share.
 //!
-//! A seeded source directory ([`tenant`]) changes between cycles ([`churn`]); the job
-//! ([`job`]) maps it ([`mapping`]), scopes it ([`scoping`]) and sends the provider's exact
-//! request shapes ([`requests`]) through the shared SCIM client, on a simulated clock, with
-//! escrows, quarantine and the deletion guard ([`quarantine`]), writing provisioning logs
-//! ([`logs`]). [`sim::simulate`] runs a whole day in seconds and checks convergence
-//! ([`converge`]); [`faulty_target`] puts faults and protocol bugs in front of the embedded
-//! reference for the misbehaving-target scenarios.
+//! [`entra`] is Microsoft Entra ID's provisioning service, [`adc`] the Active Directory
+//! Connector v2; both read a seeded source directory ([`tenant`]) that changes between cycles
+//! ([`churn`]), map it ([`mapping`]) and send requests ([`requests`]) through [`exchange`],
+//! writing provisioning logs ([`logs`]). [`sim`] holds a simulation's options, report and
+//! convergence verdict, [`cli`] the `simulate` command and the dispatch to a source, and
+//! [`faulty_target`] puts faults and protocol bugs in front of the embedded reference.
 
 pub mod adc;
 pub mod churn;
-pub mod converge;
-pub mod cycle;
+pub mod cli;
+pub mod entra;
 pub mod exchange;
 pub mod faulty_target;
-pub mod job;
 pub mod logs;
 pub mod mapping;
-mod plan;
-pub mod pod;
-pub mod quarantine;
-mod references;
-pub mod report;
 pub mod requests;
 pub mod scoping;
 pub mod sim;
 pub mod tenant;
 
-pub use sim::{SimError, SimOptions, SimulationReport, simulate};
+pub use cli::simulate;
+pub use sim::{SimError, SimOptions, SimulationReport};

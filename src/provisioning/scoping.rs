@@ -5,7 +5,7 @@
 //! clause on a null or empty value is false, whatever the operator (so `NOT REGEX MATCH` on a
 //! null is false too); only `IS NULL` is true there.
 
-use super::mapping::Source;
+use crate::provisioning::mapping::Source;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -3,12 +3,14 @@
 
 use super::config::ReferenceConfig;
 use super::domains::DomainRegistry;
-use super::http::serve;
+use super::http::router;
 use super::org::Org;
 use super::state::AppState;
 use super::store::Store;
 use super::usersync::{UserSync, UserSyncConfig};
 use crate::clock::{Clock, SimClock, SystemClock};
+use axum::Router;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -46,7 +48,18 @@ impl RunningReference {
         clock: Arc<dyn Clock>,
         addr: SocketAddr,
     ) -> std::io::Result<RunningReference> {
-        Self::start_inner(config, clock, None, addr).await
+        Self::start_inner(config, clock, None, addr, |r| r).await
+    }
+
+    /// Binds `addr` and serves with the given clock, the whole router wrapped by `wrap` (a
+    /// layer in front of exactly what the reference serves, e.g. injected faults).
+    pub async fn start_wrapped(
+        config: ReferenceConfig,
+        clock: Arc<dyn Clock>,
+        addr: SocketAddr,
+        wrap: impl FnOnce(Router) -> Router,
+    ) -> std::io::Result<RunningReference> {
+        Self::start_inner(config, clock, None, addr, wrap).await
     }
 
     /// Binds `127.0.0.1:0` and serves on a simulated clock, which also enables the test-only
@@ -56,7 +69,7 @@ impl RunningReference {
         clock: Arc<SimClock>,
     ) -> std::io::Result<RunningReference> {
         let addr = "127.0.0.1:0".parse().map_err(std::io::Error::other)?;
-        Self::start_inner(config, clock.clone(), Some(clock), addr).await
+        Self::start_inner(config, clock.clone(), Some(clock), addr, |r| r).await
     }
 
     async fn start_inner(
@@ -64,6 +77,7 @@ impl RunningReference {
         clock: Arc<dyn Clock>,
         sim_clock: Option<Arc<SimClock>>,
         addr: SocketAddr,
+        wrap: impl FnOnce(Router) -> Router,
     ) -> std::io::Result<RunningReference> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -81,9 +95,10 @@ impl RunningReference {
         let mut state = AppState::new(store.clone()).with_usersync(usersync.clone());
         state.domains = domains.clone();
         state.sim_clock = sim_clock;
-        let handle = tokio::spawn(serve(listener, state, async {
+        let serving = axum::serve(listener, wrap(router(state))).with_graceful_shutdown(async {
             let _ = rx.await;
-        }));
+        });
+        let handle = tokio::spawn(serving.into_future());
         Ok(RunningReference {
             addr,
             base_url,

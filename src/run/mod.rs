@@ -318,20 +318,24 @@ async fn usersync_demo(opts: &RunOptions) -> Result<Vec<Check>, RunError> {
 /// A simulated day of one source (the mock identity provider, or the directory connector
 /// with User Sync behind it) against a fresh embedded reference.
 async fn simulation_checks(opts: &RunOptions, source: Source) -> Result<Vec<Check>, RunError> {
-    use crate::provisioning::sim::{AdcSettings, TenantSource};
-    use crate::provisioning::{SimOptions, report, simulate};
+    use crate::provisioning::sim::{EntraOptions, SourceOptions, TenantSource, report};
+    use crate::provisioning::{SimOptions, simulate};
     let started = Instant::now();
-    let adc = AdcSettings::default();
+    let source_options = match source {
+        Source::Entra => SourceOptions::Entra(EntraOptions {
+            map_manager: true,
+            ..Default::default()
+        }),
+        Source::Adc => SourceOptions::Adc(Default::default()),
+    };
     let sim = SimOptions {
-        source,
         tenant: TenantSource::Generate {
             users: opts.sim_users,
             groups: (opts.sim_users / 20).max(1),
         },
-        cycles: u32::try_from(24 * 60 / source.interval_minutes(&adc)).unwrap_or(36),
+        cycles: u32::try_from(24 * 60 / source_options.interval_minutes()).unwrap_or(36),
         churn: 0.01,
-        map_manager: true,
-        adc,
+        source: source_options,
         ..SimOptions::default()
     };
     let r = simulate(&sim).await?;

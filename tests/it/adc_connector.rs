@@ -7,11 +7,13 @@ use scim_harness::client::admin::AdminClient;
 use scim_harness::clock::{Clock, SimClock};
 use scim_harness::provisioning::adc::{AdcConfig, Connector, Directory, DirectorySpec, check};
 use scim_harness::provisioning::churn::{self, ChurnModel};
-use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
 use scim_harness::provisioning::logs::{Action, ObjectKind, Outcome};
-use scim_harness::provisioning::sim::{AdcSettings, SimOptions, Source, TenantSource, simulate};
+use scim_harness::provisioning::sim::{AdcOptions, SimOptions, SourceOptions, TenantSource};
+use scim_harness::provisioning::simulate;
 use scim_harness::reference::config::ReferenceConfig;
+use scim_harness::reference::http::{AppState, serve};
 use scim_harness::reference::server::RunningReference;
+use scim_harness::reference::store::Store;
 use scim_harness::reference::usersync::Faults as EngineFaults;
 use serde_json::json;
 use std::sync::Arc;
@@ -31,6 +33,20 @@ async fn reference(clock: Arc<SimClock>) -> (RunningReference, ScimClient) {
         .await
         .expect("the prerequisites are met");
     (r, c)
+}
+
+/// A SCIM-only target: the reference's routes without User Sync, so its admin API answers 404.
+async fn scim_only(clock: Arc<SimClock>) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let store = Arc::new(Store::new(ReferenceConfig::default(), clock));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, AppState::new(store), async {
+        let _ = rx.await;
+    }));
+    (url, tx)
 }
 
 async fn rules_and_switch(c: &ScimClient, conn: &Connector, dir: &Directory) {
@@ -169,7 +185,7 @@ async fn later_runs_push_only_differences_and_never_delete_users() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets_the_directory() {
     let opts = SimOptions {
-        source: Source::Adc,
+        source: SourceOptions::Adc(AdcOptions::default()),
         tenant: TenantSource::Generate {
             users: 800,
             groups: 40,
@@ -182,7 +198,7 @@ async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets
     assert!(
         r.converged(),
         "{}",
-        scim_harness::provisioning::report::table(&r)
+        scim_harness::provisioning::sim::report::table(&r)
     );
     let u = r.usersync.as_ref().expect("User Sync figures");
     assert_eq!(u.rules, 2);
@@ -190,15 +206,13 @@ async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets
     assert_eq!(r.cycles.len(), 13);
     // A SCIM-only target: verified domains given, no rules, no entitlement check.
     let clock = Arc::new(SimClock::default());
-    let target = FaultyTarget::start(ReferenceConfig::default(), clock, Faults::default(), 1)
-        .await
-        .expect("target");
+    let (url, _stop) = scim_only(clock).await;
     let opts = SimOptions {
-        target: Some(target.base_url.clone()),
-        adc: AdcSettings {
+        target: Some(url),
+        source: SourceOptions::Adc(AdcOptions {
             verified_domains: Some(vec!["contoso.example".into()]),
             ..Default::default()
-        },
+        }),
         cycles: 3,
         ..opts
     };
@@ -206,7 +220,7 @@ async fn a_simulated_day_converges_and_a_target_without_the_admin_api_still_gets
     assert!(
         r.converged(),
         "{}",
-        scim_harness::provisioning::report::table(&r)
+        scim_harness::provisioning::sim::report::table(&r)
     );
     assert!(r.usersync.is_none());
     assert!(r.convergence.users_checked > 700);
@@ -250,7 +264,7 @@ async fn only_the_synced_organizational_units_are_pushed() {
 #[ignore = "about 40 s in release: cargo test --release --test it adc_connector -- --ignored --nocapture"]
 async fn fifty_thousand_users_three_levels_deep_converge_through_user_sync() {
     let opts = SimOptions {
-        source: Source::Adc,
+        source: SourceOptions::Adc(AdcOptions::default()),
         tenant: TenantSource::Generate {
             users: 50_000,
             groups: 2_500,
@@ -260,7 +274,7 @@ async fn fifty_thousand_users_three_levels_deep_converge_through_user_sync() {
         ..Default::default()
     };
     let r = simulate(&opts).await.expect("simulation");
-    let table = scim_harness::provisioning::report::table(&r);
+    let table = scim_harness::provisioning::sim::report::table(&r);
     println!("{table}");
     assert!(r.converged(), "{table}");
     let u = r.usersync.as_ref().expect("User Sync figures");

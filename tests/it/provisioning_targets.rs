@@ -3,12 +3,14 @@
 
 use scim_harness::client::ScimClient;
 use scim_harness::clock::{Clock, SimClock};
+use scim_harness::provisioning::entra::job::{JobConfig, ProvisioningJob};
+use scim_harness::provisioning::entra::quarantine::QuarantineReason;
 use scim_harness::provisioning::faulty_target::{Faults, FaultyTarget};
-use scim_harness::provisioning::job::{JobConfig, JobState, ProvisioningJob};
 use scim_harness::provisioning::logs::{Action, Outcome};
-use scim_harness::provisioning::quarantine::QuarantineReason;
 use scim_harness::provisioning::requests::Compat;
-use scim_harness::provisioning::sim::{SimOptions, TenantSource, simulate};
+use scim_harness::provisioning::sim::report::JobState;
+use scim_harness::provisioning::sim::{EntraOptions, SimOptions, SourceOptions, TenantSource};
+use scim_harness::provisioning::simulate;
 use scim_harness::provisioning::tenant::{Tenant, TenantSpec};
 use scim_harness::reference::config::ReferenceConfig;
 use std::sync::Arc;
@@ -43,7 +45,7 @@ async fn a_target_rejecting_capitalised_ops_fails_the_default_mode_updates() {
     let s = job.run_cycle(&tenant).await;
     assert!(s.creates > 0, "creates need no PATCH: {s:?}");
     let failed: Vec<_> = job
-        .logs
+        .logs()
         .iter()
         .filter(|l| l.action == Action::Members && l.result == Outcome::Failure)
         .collect();
@@ -65,12 +67,12 @@ async fn a_target_answering_404_to_an_empty_filter_is_quarantined_at_once() {
     let (mut job, _t, tenant) = job_against(bug, Compat::Default).await;
     let s = job.run_cycle(&tenant).await;
     assert_eq!(s.creates, 0);
-    assert_eq!(job.state, JobState::Quarantined);
+    assert_eq!(job.state(), &JobState::Quarantined);
     assert!(matches!(
-        job.quarantine.as_ref().map(|q| &q.reason),
+        job.quarantine().as_ref().map(|q| &q.reason),
         Some(QuarantineReason::ComplianceFailure { .. })
     ));
-    assert_eq!(job.outbox.len(), 1, "one notification email");
+    assert_eq!(job.outbox().len(), 1, "one notification email");
 }
 
 #[tokio::test]
@@ -85,18 +87,18 @@ async fn a_target_returning_members_despite_excluded_attributes_is_reported() {
     job.restart(false, false);
     job.run_cycle(&tenant).await;
     assert!(
-        job.compliance_warnings
+        job.compliance_warnings()
             .iter()
             .any(|w| w.contains("excludedAttributes=members")),
         "{:?}",
-        job.compliance_warnings
+        job.compliance_warnings()
     );
     // A correct target gives none.
     let (mut job, _t, tenant) = job_against(Faults::default(), Compat::Default).await;
     job.run_cycle(&tenant).await;
     job.restart(false, false);
     job.run_cycle(&tenant).await;
-    assert!(job.compliance_warnings.is_empty());
+    assert!(job.compliance_warnings().is_empty());
 }
 
 #[tokio::test]
@@ -113,7 +115,7 @@ async fn wiremock_targets_credential_and_compliance_failures() {
         let mut job = ProvisioningJob::new(client, clock.clone(), JobConfig::default());
         let t = tenant(&clock);
         job.run_cycle(&t).await;
-        let reason = job.quarantine.as_ref().map(|q| q.reason.clone());
+        let reason = job.quarantine().as_ref().map(|q| q.reason.clone());
         match reason {
             Some(QuarantineReason::CredentialFailure { status: s }) if credential => {
                 assert_eq!(s, status)
@@ -138,10 +140,13 @@ async fn ten_percent_faults_converge_with_zero_lost_changes() {
             },
             churn: 0.02,
             cycles: 12,
-            compat,
             seed: 5,
-            faults: Some(Faults::ten_percent()),
-            map_manager: true,
+            source: SourceOptions::Entra(EntraOptions {
+                compat,
+                faults: Some(Faults::ten_percent()),
+                map_manager: true,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let r = simulate(&opts).await.expect("simulation runs");
@@ -152,7 +157,7 @@ async fn ten_percent_faults_converge_with_zero_lost_changes() {
         assert!(
             r.converged(),
             "{compat:?}: {}",
-            scim_harness::provisioning::report::table(&r)
+            scim_harness::provisioning::sim::report::table(&r)
         );
         assert_eq!(r.convergence.pending_escrows, 0);
         assert!(r.cycles.iter().all(|c| c.quarantine.is_none()));
@@ -162,10 +167,10 @@ async fn ten_percent_faults_converge_with_zero_lost_changes() {
 #[tokio::test]
 async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
     let (mut job, _t, tenant) = job_against(Faults::default(), Compat::Default).await;
-    job.config.mappings = job.config.mappings.clone().with_manager();
+    job.map_manager();
     let s = job.run_cycle(&tenant).await;
     assert!(s.manager_updates > 0, "{s:?}");
-    let c = scim_harness::provisioning::converge::check(&job, &tenant)
+    let c = scim_harness::provisioning::entra::check::check(&job, &tenant)
         .await
         .expect("check");
     assert!(c.converged(), "{:?}", c.divergences);
@@ -173,20 +178,20 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
     let report = tenant
         .users
         .iter()
-        .find(|u| u.manager.is_some() && job.user_links.contains_key(&u.object_id))
+        .find(|u| u.manager.is_some() && job.user_links().contains_key(&u.object_id))
         .expect("a provisioned user with a manager");
-    let id = &job.user_links[&report.object_id];
+    let id = &job.user_links()[&report.object_id];
     let body = serde_json::json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}]
     });
     let r = job
-        .client
+        .client()
         .patch(&format!("/Users/{id}"), &body)
         .await
         .expect("patch");
     assert!(r.status == 200 || r.status == 204, "{}", r.status);
-    let c = scim_harness::provisioning::converge::check(&job, &tenant)
+    let c = scim_harness::provisioning::entra::check::check(&job, &tenant)
         .await
         .expect("check");
     assert_eq!(c.divergence_count, 1, "{:?}", c.divergences);
@@ -215,7 +220,7 @@ async fn a_refused_manager_reference_waits_for_a_change_instead_of_repeating() {
     let mut tenant = tenant(&clock);
     let mut job = ProvisioningJob::new(client, clock.clone(), config);
     let refused = |job: &ProvisioningJob, cycle: u32| {
-        job.logs
+        job.logs()
             .iter()
             .filter(|l| l.cycle == cycle && l.action == Action::Manager)
             .inspect(|l| assert_eq!((l.result, l.status), (Outcome::Failure, Some(400))))
@@ -233,7 +238,7 @@ async fn a_refused_manager_reference_waits_for_a_change_instead_of_repeating() {
     let i = tenant
         .users
         .iter()
-        .position(|u| u.manager.is_some() && job.user_links.contains_key(&u.object_id))
+        .position(|u| u.manager.is_some() && job.user_links().contains_key(&u.object_id))
         .expect("a provisioned user with a manager");
     let now = job.next_run_at().expect("next");
     tenant.users[i].department = Some("Legal".into());
@@ -241,5 +246,5 @@ async fn a_refused_manager_reference_waits_for_a_change_instead_of_repeating() {
     clock.advance_to(now);
     job.run_cycle(&tenant).await;
     assert_eq!(refused(&job, 3), 1);
-    assert!(job.quarantine.is_none());
+    assert!(job.quarantine().is_none());
 }

@@ -329,7 +329,7 @@ async fn group_members(w: &mut ScimWorld, group: String, list: String) -> StepRe
         want.insert(id);
     }
     let r = w.read("Groups", &gid).await?;
-    let got = crate::provisioning::converge::values(r.body.get("members"));
+    let got = crate::provisioning::sim::converge::values(r.body.get("members"));
     check(
         got == want,
         &format!("\"{group}\" has exactly the members (users and nested groups)"),

@@ -5,13 +5,13 @@ use super::provisioning::{check, log_lines, scenario, target_user, user_index};
 use crate::clock::Clock;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
-use crate::provisioning::cycle::manager_of;
+use crate::provisioning::entra::managers::manager_of;
 use cucumber::{given, then, when};
 
 #[given(regex = r#"^the app maps each user's manager$"#)]
 async fn maps_manager(w: &mut ScimWorld) -> StepResult {
     let s = scenario(w).await?;
-    s.job.config.mappings = s.job.config.mappings.clone().with_manager();
+    s.job.map_manager();
     Ok(())
 }
 
@@ -57,7 +57,7 @@ async fn app_manager(w: &mut ScimWorld, name: String, boss: String) -> StepResul
         let b = &s.tenant.users[user_index(s, &boss)?].object_id;
         Some(
             s.job
-                .user_links
+                .user_links()
                 .get(b)
                 .cloned()
                 .ok_or_else(|| Failure::suite(format!("{boss} is not in the app")))?,
@@ -76,7 +76,7 @@ async fn app_manager(w: &mut ScimWorld, name: String, boss: String) -> StepResul
 #[then(regex = r#"^the provisioning log shows "([^"]+)" after "([^"]+)"$"#)]
 async fn log_order(w: &mut ScimWorld, later: String, earlier: String) -> StepResult {
     let s = scenario(w).await?;
-    let lines = log_lines(&s.job.logs);
+    let lines = log_lines(s.job.logs());
     let a = lines.iter().position(|l| *l == earlier);
     let b = lines.iter().rposition(|l| *l == later);
     check(

@@ -11,8 +11,8 @@ use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
 use crate::conformance::steps::lookup;
 use crate::conformance::world::provisioning::ProvisioningScenario;
+use crate::provisioning::entra::job::{JobConfig, ProvisioningJob};
 use crate::provisioning::faulty_target::{Faults, FaultyTarget};
-use crate::provisioning::job::{JobConfig, ProvisioningJob};
 use crate::provisioning::requests::Compat;
 use crate::provisioning::scoping::Scoping;
 use crate::provisioning::tenant::{SourceGroup, Tenant, TenantSpec};
@@ -162,7 +162,7 @@ async fn group_assigned(w: &mut ScimWorld, name: String, list: String) -> StepRe
 #[given(regex = r#"^the provider sends the (default|aadOptscim062020) request shapes$"#)]
 async fn shapes(w: &mut ScimWorld, mode: String) -> StepResult {
     let s = scenario(w).await?;
-    s.job.config.compat = Compat::parse(&mode).unwrap_or_default();
+    s.job.set_compat(Compat::parse(&mode).unwrap_or_default());
     Ok(())
 }
 
@@ -170,7 +170,7 @@ async fn shapes(w: &mut ScimWorld, mode: String) -> StepResult {
 async fn scoping_filter(w: &mut ScimWorld, filter: String) -> StepResult {
     let s = scenario(w).await?;
     let f = Scoping::parse_filter(&filter).map_err(|e| Failure::suite(e.to_string()))?;
-    let mut sc = s.job.config.scoping.clone();
+    let mut sc = s.job.config().scoping.clone();
     sc.user_filters.push(f);
     s.job.set_scoping(sc);
     Ok(())
@@ -181,7 +181,7 @@ async fn scoping_filter(w: &mut ScimWorld, filter: String) -> StepResult {
 async fn change_scoping_filter(w: &mut ScimWorld, filter: String) -> StepResult {
     let s = scenario(w).await?;
     let f = Scoping::parse_filter(&filter).map_err(|e| Failure::suite(e.to_string()))?;
-    let mut sc = s.job.config.scoping.clone();
+    let mut sc = s.job.config().scoping.clone();
     sc.user_filters = vec![f];
     s.job.set_scoping(sc);
     Ok(())
@@ -189,7 +189,7 @@ async fn change_scoping_filter(w: &mut ScimWorld, filter: String) -> StepResult 
 
 #[given(regex = r#"^the accidental-deletion threshold is (\d+)$"#)]
 async fn threshold(w: &mut ScimWorld, n: usize) -> StepResult {
-    scenario(w).await?.job.config.policy.deletion_threshold = n;
+    scenario(w).await?.job.set_deletion_threshold(n);
     Ok(())
 }
 
@@ -249,10 +249,10 @@ fn track(w: &mut ScimWorld) {
     }
     let links = s
         .job
-        .user_links
+        .user_links()
         .values()
         .map(|id| ("Users", id))
-        .chain(s.job.group_links.values().map(|id| ("Groups", id)));
+        .chain(s.job.group_links().values().map(|id| ("Groups", id)));
     for (endpoint, id) in links {
         if s.tracked.insert(id.clone()) {
             w.cleanup.push((endpoint.to_string(), id.clone()));
@@ -334,12 +334,12 @@ pub(super) async fn target_user(
     name: &str,
 ) -> Result<Option<serde_json::Value>, Failure> {
     let i = user_index(s, name)?;
-    let Some(id) = s.job.user_links.get(&s.tenant.users[i].object_id) else {
+    let Some(id) = s.job.user_links().get(&s.tenant.users[i].object_id) else {
         return Ok(None);
     };
     let r = s
         .job
-        .client
+        .client()
         .get(&format!("/Users/{id}"))
         .await
         .map_err(|e| Failure::suite(e.to_string()))?;
@@ -374,7 +374,7 @@ async fn app_has_user(w: &mut ScimWorld, how: String, name: String) -> StepResul
             let upn = s.tenant.users[i].user_principal_name.clone();
             let r = s
                 .job
-                .client
+                .client()
                 .get(&crate::provisioning::requests::find_user("userName", &upn).path)
                 .await
                 .map_err(|e| Failure::suite(e.to_string()))?;
@@ -404,13 +404,13 @@ async fn app_group(w: &mut ScimWorld, name: String, list: String) -> StepResult 
         .ok_or_else(|| Failure::suite("no such group"))?;
     let id = s
         .job
-        .group_links
+        .group_links()
         .get(&g.object_id)
         .cloned()
         .unwrap_or_default();
     let r = s
         .job
-        .client
+        .client()
         .get(&format!("/Groups/{id}"))
         .await
         .map_err(|e| Failure::suite(e.to_string()))?;
@@ -429,7 +429,7 @@ async fn app_group(w: &mut ScimWorld, name: String, list: String) -> StepResult 
         let i = user_index(s, &n)?;
         want.push(
             s.job
-                .user_links
+                .user_links()
                 .get(&s.tenant.users[i].object_id)
                 .cloned()
                 .unwrap_or_default(),
@@ -458,7 +458,7 @@ pub(super) fn log_lines(logs: &[crate::provisioning::logs::LogRecord]) -> Vec<St
 #[then(regex = r#"^the provisioning log shows "([^"]+)"$"#)]
 async fn log_shows(w: &mut ScimWorld, line: String) -> StepResult {
     let s = scenario(w).await?;
-    let lines = log_lines(&s.job.logs);
+    let lines = log_lines(s.job.logs());
     check(
         lines.contains(&line),
         "the provisioning log has the record",
@@ -472,7 +472,7 @@ async fn quarantined(w: &mut ScimWorld, not: String, reason: String) -> StepResu
     let s = scenario(w).await?;
     let got = s
         .job
-        .quarantine
+        .quarantine()
         .as_ref()
         .map(|q| q.reason.label().to_string());
     let ok = if not.is_empty() {
@@ -496,9 +496,9 @@ async fn quarantined(w: &mut ScimWorld, not: String, reason: String) -> StepResu
 async fn next_cycle(w: &mut ScimWorld, n: i64, unit: String, from: String) -> StepResult {
     let s = scenario(w).await?;
     let base = if from == "first failure" {
-        s.job.quarantine.as_ref().map(|q| q.since)
+        s.job.quarantine().as_ref().map(|q| q.since)
     } else {
-        s.job.cycles.last().map(|c| c.sim_start)
+        s.job.cycles().last().map(|c| c.sim_start)
     };
     let gap = match (s.job.next_run_at(), base) {
         (Some(n), Some(b)) => Some(n - b),
@@ -521,17 +521,17 @@ async fn next_cycle(w: &mut ScimWorld, n: i64, unit: String, from: String) -> St
 async fn emails(w: &mut ScimWorld, n: usize) -> StepResult {
     let s = scenario(w).await?;
     check(
-        s.job.outbox.len() == n,
+        s.job.outbox().len() == n,
         "notification emails",
         n,
-        s.job.outbox.len(),
+        s.job.outbox().len(),
     )
 }
 
 #[then(regex = r#"^the job (runs no further cycles|is disabled)$"#)]
 async fn no_more(w: &mut ScimWorld, what: String) -> StepResult {
     let s = scenario(w).await?;
-    let state = format!("{:?}", s.job.state);
+    let state = format!("{:?}", s.job.state());
     let ok = s.job.next_run_at().is_none() && (what != "is disabled" || state == "Disabled");
     check(ok, "the job state", &what, state)
 }
@@ -541,7 +541,7 @@ async fn last_cycle(w: &mut ScimWorld, kind: String, n: usize) -> StepResult {
     let s = scenario(w).await?;
     let c = s
         .job
-        .cycles
+        .cycles()
         .last()
         .ok_or_else(|| Failure::suite("no cycle ran"))?;
     let done = c.creates + c.updates + c.disables + c.deletes + c.skips + c.failures;
@@ -556,12 +556,16 @@ async fn last_cycle(w: &mut ScimWorld, kind: String, n: usize) -> StepResult {
 #[then(regex = r#"^the app reported a protocol deviation about "([^"]+)"$"#)]
 async fn deviation(w: &mut ScimWorld, text: String) -> StepResult {
     let s = scenario(w).await?;
-    let found = s.job.compliance_warnings.iter().any(|x| x.contains(&text));
+    let found = s
+        .job
+        .compliance_warnings()
+        .iter()
+        .any(|x| x.contains(&text));
     check(
         found,
         "protocol deviations are reported",
         &text,
-        s.job.compliance_warnings.join("; "),
+        s.job.compliance_warnings().join("; "),
     )
 }
 
@@ -569,9 +573,9 @@ async fn deviation(w: &mut ScimWorld, text: String) -> StepResult {
 async fn staged_n(w: &mut ScimWorld, n: usize) -> StepResult {
     let s = scenario(w).await?;
     check(
-        s.job.staged.len() == n,
+        s.job.staged().len() == n,
         "staged disables and deletes",
         n,
-        s.job.staged.len(),
+        s.job.staged().len(),
     )
 }

@@ -1,8 +1,8 @@
 //! The mock identity provider's scenario state (features/provisioning).
 
 use crate::clock::SimClock;
+use crate::provisioning::entra::job::ProvisioningJob;
 use crate::provisioning::faulty_target::FaultyTarget;
-use crate::provisioning::job::ProvisioningJob;
 use crate::provisioning::tenant::Tenant;
 use std::sync::Arc;
 

@@ -9,9 +9,8 @@ use super::connector::{Connector, user_mappings, user_view};
 use super::directory::Directory;
 use crate::client::ClientError;
 use crate::client::admin::AdminClient;
-use crate::provisioning::converge::{Convergence, read_all, values};
-use crate::provisioning::cycle::diff;
 use crate::provisioning::mapping::map;
+use crate::provisioning::sim::converge::{Convergence, diff, read_all, values};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 

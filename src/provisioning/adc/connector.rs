@@ -19,10 +19,10 @@ use super::push::{Op, Task, TaskDone, send, update_user};
 use crate::client::ScimClient;
 use crate::client::admin::AdminClient;
 use crate::provisioning::exchange::{RetryPolicy, Sender};
-use crate::provisioning::job::CycleSummary;
 use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome, Progress};
 use crate::provisioning::mapping::{AttributeMapping, Mapped, UserView, map};
 use crate::provisioning::requests;
+use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::SourceUser;
 use crate::scim::schema::ENTERPRISE_USER_SCHEMA;
 use chrono::{DateTime, Duration, Utc};
@@ -31,9 +31,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// The poll interval. The connector's is not published; 30 minutes is Microsoft Entra
-/// Connect's default sync cycle, the figure AD admins expect from a directory agent.
-pub const DEFAULT_POLL_MINUTES: i64 = 30;
+pub use crate::provisioning::sim::DEFAULT_POLL_MINUTES;
 
 /// The connector's settings.
 #[derive(Debug, Clone)]

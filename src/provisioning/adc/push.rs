@@ -2,11 +2,11 @@
 //! update, a batch of members), sent in RFC 7644 shapes through the provider's [`Sender`]
 //! (429 retried, failures classified), with what each task achieved.
 
-use crate::provisioning::converge::values;
 use crate::provisioning::exchange::{Failure, Sender, Sent, classify};
 use crate::provisioning::logs::{Action, ObjectKind};
 use crate::provisioning::mapping::Mapped;
 use crate::provisioning::requests::{self, Compat, ProviderRequest};
+use crate::provisioning::sim::converge::values;
 use crate::scim::schema::PATCH_OP;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

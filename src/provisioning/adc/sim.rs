@@ -15,11 +15,11 @@ use crate::client::ScimClient;
 use crate::client::admin::{AdminClient, AdminError};
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
-use crate::provisioning::job::{CycleSummary, JobState};
+use crate::provisioning::sim::report::JobState;
 use crate::provisioning::sim::{
-    SimError, SimOptions, SimulationReport, Source, TenantSource, UserSyncFigures, start_reference,
+    AdcOptions, CycleCallback, CycleSummary, SimError, SimOptions, SimulationReport, Source,
+    UserSyncFigures, start_reference,
 };
-use crate::provisioning::tenant::{Tenant, TenantSpec};
 use crate::reference::config::ReferenceConfig;
 use chrono::Duration;
 use fake::rand::SeedableRng;
@@ -79,25 +79,13 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 /// Runs a connector simulation.
-pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
-    if opts.faults.is_some() {
-        return Err(SimError::Setup(
-            "--faults injects faults in front of the cloud provider's target; it is not \
-             available with --source adc"
-                .into(),
-        ));
-    }
+pub async fn simulate(opts: &SimOptions, adc: &AdcOptions) -> Result<SimulationReport, SimError> {
     let wall = Instant::now();
     let clock = std::sync::Arc::new(SimClock::default());
     let t0 = clock.now();
-    let tenant = match &opts.tenant {
-        TenantSource::File(p) => Tenant::load(p)?,
-        TenantSource::Generate { users, groups } => {
-            Tenant::generate(&TenantSpec::new(*users, *groups, opts.seed, t0))
-        }
-    };
+    let tenant = opts.tenant.tenant(opts.seed, t0)?;
     let mut spec = DirectorySpec::new(tenant.users.len(), tenant.groups.len(), opts.seed, t0);
-    spec.levels = opts.adc.levels;
+    spec.levels = adc.levels;
     let mut dir = Directory::from_tenant(tenant, &spec);
     let mut _reference = None;
     let (url, token, embedded) = match &opts.target {
@@ -126,9 +114,9 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     }
     let usersync = admin.serves_usersync().await?;
     let config = AdcConfig {
-        interval: Duration::minutes(opts.adc.interval_minutes.max(1)),
-        verified_domains: opts.adc.verified_domains.clone(),
-        organizational_units: opts.adc.organizational_units.clone(),
+        interval: Duration::minutes(adc.interval_minutes.max(1)),
+        verified_domains: adc.verified_domains.clone(),
+        organizational_units: adc.organizational_units.clone(),
         concurrency: opts.concurrency.max(1),
         ..Default::default()
     };
@@ -136,11 +124,7 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     if let Some(p) = &opts.progress {
         conn.progress = p.clone();
     }
-    let report_cycle = |s: &CycleSummary| {
-        if let Some(cb) = &opts.on_cycle {
-            (cb.0)(s);
-        }
-    };
+    let report_cycle = |s: &CycleSummary| CycleCallback::notify(&opts.on_cycle, s);
     let memberships = dir.tenant.membership_count();
     let (users0, groups0) = (dir.tenant.users.len(), dir.tenant.groups.len());
 
@@ -190,7 +174,7 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     let model = ChurnModel::new(opts.churn);
     let mut churn_log = Vec::new();
     let mut settles = Vec::new();
-    let interval = Duration::minutes(opts.adc.interval_minutes.max(1));
+    let interval = Duration::minutes(adc.interval_minutes.max(1));
     for slot in 1..=opts.cycles {
         let now = t0 + interval * slot as i32;
         clock.advance_to(now);
@@ -229,7 +213,8 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
         },
         embedded,
         seed: opts.seed,
-        compat: opts.compat,
+        // The connector pushes its own shapes; the report's field is the provider's.
+        compat: Default::default(),
         users: users0,
         groups: groups0,
         memberships,

@@ -3,10 +3,13 @@
 //! manager is in the app), without waiting for the cycle. The watermark is not touched; the
 //! provisioning log gets the records as in a cycle.
 
-use super::cycle::{self, Ctx, Intent};
-use super::exchange::Sender;
-use super::job::{CycleSummary, ProvisioningJob, ScopeView};
-use super::tenant::Tenant;
+use super::cycle::Ctx;
+use super::job::{ProvisioningJob, ScopeView};
+use super::objects::{self, Intent};
+use super::{managers, members};
+use crate::provisioning::exchange::Sender;
+use crate::provisioning::sim::CycleSummary;
+use crate::provisioning::tenant::Tenant;
 use serde::Serialize;
 
 /// The most members a group provisioned on demand may have.
@@ -55,7 +58,7 @@ impl ProvisioningJob {
             member_batch: self.config.member_batch,
             compliance: Default::default(),
         };
-        let req = super::requests::test_connection(&uuid::Uuid::new_v4().to_string());
+        let req = crate::provisioning::requests::test_connection(&uuid::Uuid::new_v4().to_string());
         let tc = sender.send(&req).await;
         let ok = tc.status() == Some(200);
         if !out.step("test connection", ok, format!("status {:?}", tc.status())) {
@@ -84,7 +87,7 @@ impl ProvisioningJob {
             let Some(w) = self.user_work(u, &scope) else {
                 return out;
             };
-            let d = cycle::process(&ctx, &w).await;
+            let d = objects::process(&ctx, &w).await;
             let ok = d.failure.is_none();
             out.step("match user between source and target", ok, d.reason.clone());
             out.step(
@@ -95,7 +98,7 @@ impl ProvisioningJob {
             self.apply_done(d, number, now, &mut s);
             // The manager reference follows at once when the manager is in the app.
             if ok && let Some(m) = self.manager_work_for(u, &scope) {
-                let (status, failure) = cycle::manager(&ctx, &m).await;
+                let (status, failure) = managers::manager(&ctx, &m).await;
                 let sent = failure.is_none();
                 let detail = m.manager.clone().unwrap_or_else(|| "cleared".into());
                 self.apply_manager(m, status, failure, number, now, &mut s);
@@ -139,7 +142,7 @@ impl ProvisioningJob {
         }
         let mut all_ok = true;
         for w in works {
-            let d = cycle::process(&ctx, &w).await;
+            let d = objects::process(&ctx, &w).await;
             all_ok &= d.failure.is_none() || matches!(w.intent, Intent::Skip(_));
             self.apply_done(d, number, now, &mut s);
         }
@@ -147,7 +150,7 @@ impl ProvisioningJob {
         let members = self.plan_members_for(tenant, &scope, g);
         let mut ok = true;
         for m in members {
-            let d = cycle::members(&ctx, &m).await;
+            let d = members::members(&ctx, &m).await;
             ok &= d.failure.is_none();
             self.apply_members(m, d, number, now, &mut s);
         }

@@ -1,12 +1,130 @@
-//! The simulation's outputs: the per-cycle table for the terminal, and the report folder
-//! (JSON, HTML, and an SVG timeline of the cycles drawn with plotters).
+//! The simulation's outputs: what a run produced ([`SimulationReport`], one [`CycleSummary`]
+//! per cycle or poll), the per-cycle table for the terminal, and the report folder (JSON, HTML,
+//! and an SVG timeline of the cycles drawn with plotters).
 
-use super::sim::SimulationReport;
+use super::converge::Convergence;
+use super::options::Source;
+use crate::provisioning::churn::ChurnStats;
+use crate::provisioning::requests::Compat;
 use crate::report::html::escape;
 use crate::report::page::Page;
+use chrono::{DateTime, Utc};
 use plotters::prelude::*;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// E-CY-03: the initial cycle against the published durations.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitialCycleComparison {
+    /// N = users + groups + memberships in scope.
+    pub n: usize,
+    pub published_min_minutes: f64,
+    pub published_max_minutes: f64,
+    pub simulated_minutes: f64,
+    pub wall_seconds: f64,
+    pub requests: u64,
+}
+
+/// Everything a simulation produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimulationReport {
+    pub source: Source,
+    pub target: String,
+    pub embedded: bool,
+    pub seed: u64,
+    pub compat: Compat,
+    pub users: usize,
+    pub groups: usize,
+    pub memberships: usize,
+    pub churn_rate: f64,
+    pub cycles: Vec<CycleSummary>,
+    pub churn: Vec<ChurnStats>,
+    pub initial: Option<InitialCycleComparison>,
+    pub convergence: Convergence,
+    pub final_state: JobState,
+    pub outbox: Vec<Email>,
+    pub compliance_warnings: Vec<String>,
+    pub log_records: usize,
+    pub wall_seconds: f64,
+    pub settle_cycles_used: u32,
+    /// User Sync behind the connector: rules, switch-on time, entitlements (ADC only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usersync: Option<UserSyncFigures>,
+}
+
+/// What User Sync did with what the connector pushed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UserSyncFigures {
+    pub rules: usize,
+    /// Users whose entitlements were recomputed from scratch and compared.
+    pub users_checked: usize,
+    /// Entitlements the recomputation expects in all.
+    pub entitlements: usize,
+    /// Entitlements applied when the switch went on, and how long until all were applied.
+    pub initial_entitlements: usize,
+    pub switch_on_ms: f64,
+    pub entitlements_per_minute: f64,
+    /// Per poll: from the end of the push until User Sync applied everything (median, max).
+    pub poll_settle_p50_ms: f64,
+    pub poll_settle_max_ms: f64,
+}
+
+impl SimulationReport {
+    pub fn converged(&self) -> bool {
+        self.convergence.converged()
+    }
+}
+
+/// Where the job stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum JobState {
+    /// Provisioning is on; cycles run on schedule.
+    Active,
+    /// Quarantined: cycles run on the stretched schedule (or wait for the admin).
+    Quarantined,
+    /// Stopped by the admin (the running cycle was allowed to finish).
+    Stopped,
+    /// Disabled after 28 days in quarantine.
+    Disabled,
+}
+
+/// The figures of one cycle (a row of the cycle table).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CycleSummary {
+    pub number: u32,
+    pub initial: bool,
+    pub sim_start: DateTime<Utc>,
+    /// Simulated duration: wall time plus the `Retry-After` waits (spread over the
+    /// concurrent requests).
+    pub sim_minutes: f64,
+    pub wall_ms: u64,
+    pub requests: u64,
+    pub creates: usize,
+    pub updates: usize,
+    pub disables: usize,
+    pub deletes: usize,
+    pub member_patches: usize,
+    /// Manager references set or cleared (the references phase).
+    pub manager_updates: usize,
+    pub skips: usize,
+    pub failures: usize,
+    /// Escrows pending after the cycle.
+    pub escrows: usize,
+    pub staged_deletions: usize,
+    pub quarantine: Option<String>,
+    /// Why the cycle ended early, if it did.
+    pub aborted: Option<String>,
+}
+
+/// One notification email (the outbox the tests read).
+#[derive(Debug, Clone, Serialize)]
+pub struct Email {
+    pub to: String,
+    pub at: DateTime<Utc>,
+    pub subject: String,
+    pub body: String,
+}
 
 /// The per-cycle table.
 pub fn table(r: &SimulationReport) -> String {
@@ -121,8 +239,8 @@ pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
     let mut page = Page::new(
         "scim-harness simulate",
         match r.source {
-            super::sim::Source::Entra => "Provisioning simulation: Microsoft Entra ID",
-            super::sim::Source::Adc => "Provisioning simulation: Active Directory Connector v2",
+            Source::Entra => "Provisioning simulation: Microsoft Entra ID",
+            Source::Adc => "Provisioning simulation: Active Directory Connector v2",
         },
     );
     page.html(&format!(
@@ -149,10 +267,9 @@ fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
     let root = SVGBackend::new(path, (900, 400)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let start = r.cycles.first().map(|c| c.sim_start);
-    let hours = |c: &super::job::CycleSummary| {
-        start.map_or(0.0, |s| (c.sim_start - s).num_minutes() as f64 / 60.0)
-    };
-    let work = |c: &super::job::CycleSummary| {
+    let hours =
+        |c: &CycleSummary| start.map_or(0.0, |s| (c.sim_start - s).num_minutes() as f64 / 60.0);
+    let work = |c: &CycleSummary| {
         (c.creates
             + c.updates
             + c.disables
@@ -166,8 +283,8 @@ fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
     let mut chart = ChartBuilder::on(&root)
         .caption(
             match r.source {
-                super::sim::Source::Entra => "Provisioning cycles (Microsoft Entra ID)",
-                super::sim::Source::Adc => "Connector polls (Active Directory Connector v2)",
+                Source::Entra => "Provisioning cycles (Microsoft Entra ID)",
+                Source::Adc => "Connector polls (Active Directory Connector v2)",
             },
             ("sans-serif", 20),
         )

@@ -1,28 +1,29 @@
-//! The work on one object within a cycle: find the target object (by the remembered id, else
-//! by the matching attributes in precedence order), then create, update, disable, delete or
-//! skip it; and the references phase (group memberships in batches, then managers).
+//! The objects phase of a cycle: which users and groups it processes and what it means to do
+//! with each (the accidental-deletion guard included); finding each target object (by the
+//! remembered id, else by the matching attributes in precedence order) and creating,
+//! updating, disabling, deleting or skipping it; and applying what came back (links, escrows,
+//! counters, provisioning logs).
 //!
-//! Pure of job state: each call gets what it needs and returns what happened, so the job can
-//! run many objects concurrently and apply the results in a deterministic order.
+//! The requests are pure of job state: each call gets what it needs and returns what
+//! happened, so the job can run many objects concurrently and apply the results in a
+//! deterministic order.
 
-use super::exchange::{Failure, Sender, Sent, classify};
-use super::logs::{Action, ObjectKind, Outcome};
-use super::mapping::Mapped;
-use super::requests::{self, Change, Compat, ProviderRequest};
+use super::cycle::{Ctx, is_success};
+use super::job::{ProvisioningJob, ScopeView};
+use super::managers::manager_of;
+use super::quarantine::QuarantineReason;
+use crate::provisioning::exchange::{Failure, Sent, classify};
+use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
+use crate::provisioning::mapping::{Mapped, UserView, map};
+use crate::provisioning::requests::{self, ProviderRequest};
+use crate::provisioning::sim::CycleSummary;
+use crate::provisioning::sim::converge::{diff, same};
+use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use crate::scim::path::lookup;
-use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE};
-use parking_lot::Mutex;
+use crate::scim::schema::LIST_RESPONSE;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-
-/// Read-only context of a cycle.
-#[derive(Debug)]
-pub struct Ctx<'a> {
-    pub sender: &'a Sender<'a>,
-    pub compat: Compat,
-    pub member_batch: usize,
-    /// Protocol deviations seen (e.g. members returned despite `excludedAttributes`).
-    pub compliance: Mutex<Vec<String>>,
-}
+use std::collections::HashSet;
 
 /// What the job means to do with an object.
 #[derive(Debug, Clone)]
@@ -208,33 +209,6 @@ async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, Stri
     Found::Nothing(last)
 }
 
-fn same(target: Option<&Value>, want: &Value) -> bool {
-    match (target, want) {
-        (Some(Value::String(t)), Value::Bool(b)) => t.eq_ignore_ascii_case(&b.to_string()),
-        (Some(t), w) => t == w,
-        (None, _) => false,
-    }
-}
-
-/// The attributes whose target value differs from the mapped one.
-pub fn diff(target: &Value, mapped: &Mapped) -> Vec<Change> {
-    mapped
-        .iter()
-        .filter_map(|(path, want)| {
-            let got = lookup(target, path).filter(|v| !v.is_null());
-            (!same(got, want)).then(|| Change {
-                path: path.clone(),
-                value: want.clone(),
-                existed: got.is_some(),
-            })
-        })
-        .collect()
-}
-
-fn is_success(sent: &Sent, ok: &[u16]) -> bool {
-    matches!(sent, Sent::Answer(r) if ok.contains(&r.status))
-}
-
 /// Processes one user or group.
 pub async fn process(ctx: &Ctx<'_>, w: &Work) -> Done {
     match &w.intent {
@@ -371,91 +345,267 @@ async fn upsert(
     }
 }
 
-/// The manager id a target user holds: `manager.value`, or a bare string where a target
-/// stored what the provider sent as is.
-pub fn manager_of(user: &Value) -> Option<String> {
-    let m = lookup(user, &format!("{ENTERPRISE_USER_SCHEMA}:manager"))?;
-    match m {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("value").and_then(Value::as_str).map(str::to_string),
-        _ => None,
+impl ProvisioningJob {
+    pub(crate) fn changed(&self, modified: DateTime<Utc>) -> bool {
+        self.watermark.is_none_or(|w| modified > w)
     }
-    .filter(|s| !s.is_empty())
-}
 
-/// The references phase for one user: its manager to set (`Some`) or clear (`None`).
-#[derive(Debug, Clone)]
-pub struct ManagerWork {
-    pub source_id: String,
-    pub name: String,
-    pub target_id: String,
-    pub manager: Option<String>,
-}
-
-/// Sends one manager reference; the status and the failure, if any.
-pub async fn manager(ctx: &Ctx<'_>, m: &ManagerWork) -> (Option<u16>, Option<Failure>) {
-    let req = requests::set_manager(&m.target_id, m.manager.as_deref(), ctx.compat);
-    let sent = ctx.sender.send(&req).await;
-    let failure = (!is_success(&sent, &[200, 204])).then(|| classify(&sent));
-    (sent.status(), failure)
-}
-
-/// The references phase for one group: members to add and remove, sent in batches.
-#[derive(Debug, Clone)]
-pub struct MemberWork {
-    pub source_id: String,
-    pub name: String,
-    pub target_id: String,
-    pub add: Vec<String>,
-    pub remove: Vec<String>,
-}
-
-/// What the references phase did to one group: which member ids were applied.
-#[derive(Debug, Clone)]
-pub struct MembersDone {
-    /// Ids of the batch that failed: the target may or may not have applied it.
-    pub uncertain: Vec<String>,
-    pub added: Vec<String>,
-    pub removed: Vec<String>,
-    pub status: Option<u16>,
-    pub failure: Option<Failure>,
-}
-
-/// Sends the member batches of one group; stops at the first failure.
-pub async fn members(ctx: &Ctx<'_>, m: &MemberWork) -> MembersDone {
-    let mut out = MembersDone {
-        uncertain: Vec::new(),
-        added: Vec::new(),
-        removed: Vec::new(),
-        status: None,
-        failure: None,
-    };
-    let batch = ctx.member_batch.max(1);
-    let chunks = m
-        .add
-        .chunks(batch)
-        .map(|c| (c, true))
-        .chain(m.remove.chunks(batch).map(|c| (c, false)));
-    for (chunk, add) in chunks {
-        let req = if add {
-            requests::patch_members(&m.target_id, chunk, &[], ctx.compat)
+    /// The users and groups this cycle processes, with what it means to do to each.
+    pub(crate) fn plan_objects(
+        &mut self,
+        tenant: &Tenant,
+        scope: &ScopeView<'_>,
+        number: u32,
+        start: DateTime<Utc>,
+        s: &mut CycleSummary,
+    ) -> Vec<Work> {
+        let due: HashSet<(ObjectKind, String)> = self
+            .escrows
+            .due(number)
+            .into_iter()
+            .filter(|e| !e.references)
+            .map(|e| (e.kind, e.source_id))
+            .collect();
+        let releasing = self.allow_staged;
+        let staged: HashSet<(ObjectKind, String)> = if releasing {
+            std::mem::take(&mut self.staged).into_iter().collect()
         } else {
-            requests::patch_members(&m.target_id, &[], chunk, ctx.compat)
+            HashSet::new()
         };
-        let sent = ctx.sender.send(&req).await;
-        out.status = sent.status();
-        if is_success(&sent, &[200, 204]) {
-            let list = if add {
-                &mut out.added
-            } else {
-                &mut out.removed
-            };
-            list.extend(chunk.iter().cloned());
-        } else {
-            out.failure = Some(classify(&sent));
-            out.uncertain = chunk.to_vec();
-            break;
+        self.allow_staged = false;
+        let picked = |kind: ObjectKind, id: &str, modified| {
+            self.changed(modified)
+                || due.contains(&(kind, id.to_string()))
+                || staged.contains(&(kind, id.to_string()))
+        };
+        let mut work = Vec::new();
+        for u in &tenant.users {
+            if !picked(ObjectKind::User, &u.object_id, u.modified) {
+                continue;
+            }
+            if let Some(w) = self.user_work(u, scope) {
+                work.push(w);
+            }
         }
+        for g in &tenant.groups {
+            if !picked(ObjectKind::Group, &g.object_id, g.modified) {
+                continue;
+            }
+            if let Some(w) = self.group_work(g, scope) {
+                work.push(w);
+            }
+        }
+        // The accidental-deletion guard (E-Q-03).
+        let removals = work
+            .iter()
+            .filter(|w| matches!(w.intent, Intent::Disable | Intent::Delete))
+            .count();
+        let threshold = self.config.policy.deletion_threshold;
+        if removals > threshold && !releasing {
+            for w in work.iter_mut() {
+                if matches!(w.intent, Intent::Disable | Intent::Delete) {
+                    self.staged.push((w.kind, w.source_id.clone()));
+                    w.intent = Intent::Skip("staged by the accidental-deletion guard".into());
+                }
+            }
+            self.enter_quarantine(
+                QuarantineReason::AccidentalDeletions {
+                    count: removals,
+                    threshold,
+                },
+                start,
+            );
+        }
+        let _ = s;
+        work
     }
-    out
+
+    /// What to do with one user; `None` when there is nothing to log (gone, never known).
+    pub(crate) fn user_work(&self, u: &SourceUser, scope: &ScopeView<'_>) -> Option<Work> {
+        let mappings = &self.config.mappings;
+        let skip_oos = self.config.scoping.skip_out_of_scope_deletions;
+        let link = self.user_links.get(&u.object_id).cloned();
+        let intent = if u.hard_deleted {
+            link.as_ref()?;
+            Intent::Delete
+        } else if !scope.user_in_scope(u) {
+            match (&link, skip_oos) {
+                (Some(_), false) => Intent::Disable,
+                (Some(_), true) => {
+                    Intent::Skip("out of scope; out-of-scope deletions are skipped".into())
+                }
+                (None, _) => Intent::Skip("not in scope (unassigned or filtered out)".into()),
+            }
+        } else if !scope.user_entitled(u) {
+            if link.is_some() {
+                Intent::Disable
+            } else {
+                Intent::Skip("not effectively entitled: disabled or soft-deleted".into())
+            }
+        } else {
+            let view = UserView {
+                user: u,
+                is_soft_deleted: false,
+            };
+            let matching = mappings
+                .user_matching()
+                .iter()
+                .filter_map(|m| m.value(&view).map(|v| (m.target.clone(), v)))
+                .collect();
+            Intent::Upsert {
+                create: map(&mappings.user, &view, true),
+                update: map(&mappings.user, &view, false),
+                matching,
+            }
+        };
+        Some(Work {
+            kind: ObjectKind::User,
+            source_id: u.object_id.clone(),
+            name: u.display_name.clone(),
+            link,
+            intent,
+        })
+    }
+
+    /// What to do with one group.
+    pub(crate) fn group_work(&self, g: &SourceGroup, scope: &ScopeView<'_>) -> Option<Work> {
+        let mappings = &self.config.mappings;
+        let link = self.group_links.get(&g.object_id).cloned();
+        let intent = if scope.group_in_scope(g) {
+            let matching = mappings
+                .group_matching()
+                .iter()
+                .filter_map(|m| m.value(g).map(|v| (m.target.clone(), v)))
+                .collect();
+            Intent::Upsert {
+                create: map(&mappings.group, g, true),
+                update: map(&mappings.group, g, false),
+                matching,
+            }
+        } else if link.is_some() {
+            Intent::Delete
+        } else if g.hard_deleted {
+            return None;
+        } else {
+            Intent::Skip("group not in scope".into())
+        };
+        Some(Work {
+            kind: ObjectKind::Group,
+            source_id: g.object_id.clone(),
+            name: g.display_name.clone(),
+            link,
+            intent,
+        })
+    }
+
+    pub(crate) fn log(&mut self, r: LogRecord) {
+        self.logs.push(r);
+    }
+
+    /// Applies one object's result. Returns a reason to quarantine at once, if any.
+    pub(crate) fn apply_done(
+        &mut self,
+        mut d: Done,
+        number: u32,
+        start: DateTime<Utc>,
+        s: &mut CycleSummary,
+    ) -> Option<QuarantineReason> {
+        let kind = d.work_kind;
+        match &d.link {
+            LinkUpdate::Keep => {}
+            LinkUpdate::Set(id) => {
+                match kind {
+                    ObjectKind::User => self.user_links.insert(d.source_id.clone(), id.clone()),
+                    ObjectKind::Group => {
+                        self.group_members.entry(d.source_id.clone()).or_default();
+                        self.group_links.insert(d.source_id.clone(), id.clone())
+                    }
+                };
+            }
+            LinkUpdate::Remove => match kind {
+                ObjectKind::User => {
+                    self.user_managers.remove(&d.source_id);
+                    self.manager_unsure.remove(&d.source_id);
+                    self.manager_refused.remove(&d.source_id);
+                    self.escrows.succeed(kind, &d.source_id, true);
+                    if let Some(id) = self.user_links.remove(&d.source_id) {
+                        for members in self.group_members.values_mut() {
+                            members.remove(&id);
+                        }
+                    }
+                }
+                ObjectKind::Group => {
+                    self.group_links.remove(&d.source_id);
+                    self.group_members.remove(&d.source_id);
+                    self.group_uncertain.remove(&d.source_id);
+                    self.escrows.succeed(kind, &d.source_id, true);
+                }
+            },
+        }
+        if let Some(seen) = d.observed_manager.take() {
+            self.user_managers.insert(d.source_id.clone(), seen);
+        }
+        let mut verdict = None;
+        match d.outcome {
+            Outcome::Success => {
+                self.counters.events += 1;
+                match d.action {
+                    Action::Create => s.creates += 1,
+                    Action::Update => s.updates += 1,
+                    Action::Disable => s.disables += 1,
+                    Action::Delete => s.deletes += 1,
+                    Action::Members => s.member_patches += 1,
+                    Action::Manager => s.manager_updates += 1,
+                    Action::Skip => s.skips += 1,
+                }
+                self.escrows.succeed(kind, &d.source_id, false);
+            }
+            Outcome::Skipped => {
+                s.skips += 1;
+                self.escrows.succeed(kind, &d.source_id, false);
+            }
+            Outcome::Failure => {
+                s.failures += 1;
+                self.counters.events += 1;
+                self.counters.failures += 1;
+                match &d.failure {
+                    Some(Failure::Escrow(r)) => self.escrows.fail(
+                        kind,
+                        &d.source_id,
+                        false,
+                        number,
+                        r.clone(),
+                        d.status,
+                        self.config.policy.max_escrow_gap,
+                    ),
+                    Some(Failure::Credentials(status)) => {
+                        verdict = Some(QuarantineReason::CredentialFailure { status: *status })
+                    }
+                    Some(Failure::Compliance(detail)) => {
+                        verdict = Some(QuarantineReason::ComplianceFailure {
+                            detail: detail.clone(),
+                        })
+                    }
+                    _ => self.escrows.succeed(kind, &d.source_id, false),
+                }
+            }
+        }
+        let target_id = match kind {
+            ObjectKind::User => self.user_links.get(&d.source_id).cloned(),
+            ObjectKind::Group => self.group_links.get(&d.source_id).cloned(),
+        };
+        self.log(LogRecord {
+            cycle: number,
+            at: start,
+            kind,
+            source_id: d.source_id,
+            name: d.name,
+            action: d.action,
+            result: d.outcome,
+            reason: d.reason,
+            status: d.status,
+            target_id,
+        });
+        verdict
+    }
 }

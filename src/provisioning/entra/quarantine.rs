@@ -7,7 +7,7 @@
 //!   calls "consistently fail" and quarantine the job, whatever the counts.
 //! - The accidental-deletion guard's threshold is 500 disables + deletes per cycle.
 
-use super::logs::ObjectKind;
+use crate::provisioning::logs::ObjectKind;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -100,15 +100,6 @@ impl Quarantine {
         };
         self.since + Duration::hours(hours)
     }
-}
-
-/// One notification email (the outbox the tests read).
-#[derive(Debug, Clone, Serialize)]
-pub struct Email {
-    pub to: String,
-    pub at: DateTime<Utc>,
-    pub subject: String,
-    pub body: String,
 }
 
 /// An object whose last attempt failed and that is retried in later cycles.

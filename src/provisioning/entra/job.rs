@@ -11,25 +11,20 @@
 //! Nothing here sleeps on simulated time: a cycle takes the wall time its requests take, and
 //! the caller moves the [`SimClock`] to [`ProvisioningJob::next_run_at`].
 
-use super::cycle::{self, Ctx, Done, MemberWork};
-use super::exchange::{Failure, RetryPolicy, Sender};
-use super::logs::{LogRecord, ObjectKind, Progress};
-use super::mapping::{Mappings, UserView};
-use super::quarantine::{Counters, Email, Escrows, Policy, Quarantine, QuarantineReason};
-use super::requests::{self, Compat, DEFAULT_MEMBER_BATCH};
-use super::scoping::{Scope, Scoping};
-use super::tenant::{SourceGroup, SourceUser, Tenant};
+use super::quarantine::{Counters, Escrows, Policy, Quarantine, QuarantineReason};
 use crate::client::ScimClient;
 use crate::clock::{Clock, SimClock};
+use crate::provisioning::exchange::{Failure, RetryPolicy};
+use crate::provisioning::logs::{LogRecord, ObjectKind, Progress};
+use crate::provisioning::mapping::{Mappings, UserView};
+use crate::provisioning::requests::{Compat, DEFAULT_MEMBER_BATCH};
+use crate::provisioning::scoping::{Scope, Scoping};
+use crate::provisioning::sim::CYCLE_INTERVAL_MINUTES;
+use crate::provisioning::sim::report::{CycleSummary, Email, JobState};
+use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Duration, Utc};
-use futures::StreamExt;
-use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-
-/// The provider's cycle interval.
-pub const CYCLE_INTERVAL_MINUTES: i64 = 40;
 
 /// Settings of a job.
 #[derive(Debug, Clone)]
@@ -62,85 +57,44 @@ impl Default for JobConfig {
     }
 }
 
-/// Where the job stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum JobState {
-    /// Provisioning is on; cycles run on schedule.
-    Active,
-    /// Quarantined: cycles run on the stretched schedule (or wait for the admin).
-    Quarantined,
-    /// Stopped by the admin (the running cycle was allowed to finish).
-    Stopped,
-    /// Disabled after 28 days in quarantine.
-    Disabled,
-}
-
-/// The figures of one cycle (a row of the cycle table).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct CycleSummary {
-    pub number: u32,
-    pub initial: bool,
-    pub sim_start: DateTime<Utc>,
-    /// Simulated duration: wall time plus the `Retry-After` waits (spread over the
-    /// concurrent requests).
-    pub sim_minutes: f64,
-    pub wall_ms: u64,
-    pub requests: u64,
-    pub creates: usize,
-    pub updates: usize,
-    pub disables: usize,
-    pub deletes: usize,
-    pub member_patches: usize,
-    /// Manager references set or cleared (the references phase).
-    pub manager_updates: usize,
-    pub skips: usize,
-    pub failures: usize,
-    /// Escrows pending after the cycle.
-    pub escrows: usize,
-    pub staged_deletions: usize,
-    pub quarantine: Option<String>,
-    /// Why the cycle ended early, if it did.
-    pub aborted: Option<String>,
-}
-
 /// The job.
 #[derive(Debug)]
 pub struct ProvisioningJob {
-    pub client: ScimClient,
-    pub clock: Arc<SimClock>,
-    pub config: JobConfig,
-    pub state: JobState,
-    pub watermark: Option<DateTime<Utc>>,
+    pub(super) client: ScimClient,
+    pub(super) clock: Arc<SimClock>,
+    pub(super) config: JobConfig,
+    pub(super) state: JobState,
+    pub(super) watermark: Option<DateTime<Utc>>,
     /// Source object id -> target id.
-    pub user_links: HashMap<String, String>,
-    pub group_links: HashMap<String, String>,
+    pub(super) user_links: HashMap<String, String>,
+    pub(super) group_links: HashMap<String, String>,
     /// What the job believes each provisioned group's members are (target user ids).
-    pub group_members: HashMap<String, BTreeSet<String>>,
+    pub(super) group_members: HashMap<String, BTreeSet<String>>,
     /// Members whose last add or remove failed without a clear answer (a reset after the
     /// target applied it, say): re-sent either way until one succeeds.
-    pub group_uncertain: HashMap<String, BTreeSet<String>>,
+    pub(super) group_uncertain: HashMap<String, BTreeSet<String>>,
     /// What the job believes each provisioned user's manager is in the target (target ids;
     /// `None`: no manager). Absent: never seen, taken as none.
-    pub user_managers: HashMap<String, Option<String>>,
+    pub(super) user_managers: HashMap<String, Option<String>>,
     /// Users whose last manager request failed: resent whatever the belief says.
-    pub manager_unsure: HashSet<String>,
+    pub(super) manager_unsure: HashSet<String>,
     /// The wanted manager each refused manager request was for: not resent until the user
     /// changes or wants another manager (a refusal would only repeat).
-    pub manager_refused: HashMap<String, Option<String>>,
-    pub escrows: Escrows,
-    pub quarantine: Option<Quarantine>,
-    pub counters: Counters,
-    pub failed_cycles_in_a_row: u32,
+    pub(super) manager_refused: HashMap<String, Option<String>>,
+    pub(super) escrows: Escrows,
+    pub(super) quarantine: Option<Quarantine>,
+    pub(super) counters: Counters,
+    pub(super) failed_cycles_in_a_row: u32,
     /// Disables and deletes held by the accidental-deletion guard (user/group, source id).
-    pub staged: Vec<(ObjectKind, String)>,
-    pub(crate) allow_staged: bool,
-    pub outbox: Vec<Email>,
-    pub logs: Vec<LogRecord>,
-    pub cycles: Vec<CycleSummary>,
-    pub compliance_warnings: Vec<String>,
-    pub progress: Arc<Progress>,
-    pub(crate) last_start: Option<DateTime<Utc>>,
-    pub(crate) stop_requested: bool,
+    pub(super) staged: Vec<(ObjectKind, String)>,
+    pub(super) allow_staged: bool,
+    pub(super) outbox: Vec<Email>,
+    pub(super) logs: Vec<LogRecord>,
+    pub(super) cycles: Vec<CycleSummary>,
+    pub(super) compliance_warnings: Vec<String>,
+    pub(super) progress: Arc<Progress>,
+    pub(super) last_start: Option<DateTime<Utc>>,
+    pub(super) stop_requested: bool,
 }
 
 /// The scope of every object for one cycle, computed once.
@@ -217,6 +171,62 @@ impl ProvisioningJob {
             last_start: None,
             stop_requested: false,
         }
+    }
+
+    pub fn client(&self) -> &ScimClient {
+        &self.client
+    }
+    pub fn config(&self) -> &JobConfig {
+        &self.config
+    }
+    pub fn state(&self) -> &JobState {
+        &self.state
+    }
+    pub fn quarantine(&self) -> Option<&Quarantine> {
+        self.quarantine.as_ref()
+    }
+    /// Source object id -> target id, of users and of groups.
+    pub fn user_links(&self) -> &HashMap<String, String> {
+        &self.user_links
+    }
+    pub fn group_links(&self) -> &HashMap<String, String> {
+        &self.group_links
+    }
+    pub fn escrows(&self) -> &Escrows {
+        &self.escrows
+    }
+    /// Disables and deletes the accidental-deletion guard holds.
+    pub fn staged(&self) -> &[(ObjectKind, String)] {
+        &self.staged
+    }
+    pub fn outbox(&self) -> &[Email] {
+        &self.outbox
+    }
+    pub fn logs(&self) -> &[LogRecord] {
+        &self.logs
+    }
+    pub fn cycles(&self) -> &[CycleSummary] {
+        &self.cycles
+    }
+    pub fn compliance_warnings(&self) -> &[String] {
+        &self.compliance_warnings
+    }
+
+    /// Shares the running cycle's progress figure with a progress bar.
+    pub fn report_progress_to(&mut self, progress: Arc<Progress>) {
+        self.progress = progress;
+    }
+    /// Adds the `manager` reference mapping (set in the references phase).
+    pub fn map_manager(&mut self) {
+        self.config.mappings = self.config.mappings.clone().with_manager();
+    }
+    /// Sends the request shapes of `compat` from the next request on.
+    pub fn set_compat(&mut self, compat: Compat) {
+        self.config.compat = compat;
+    }
+    /// E-Q-03: more disables and deletes than this in one cycle are staged.
+    pub fn set_deletion_threshold(&mut self, n: usize) {
+        self.config.policy.deletion_threshold = n;
     }
 
     /// When the next cycle is due; `None` when none will run (stopped, disabled, or waiting
@@ -325,194 +335,14 @@ impl ProvisioningJob {
         }
     }
 
-    /// Runs the next cycle if it is due at the clock's current time. Returns its summary.
-    pub async fn tick(&mut self, tenant: &Tenant) -> Option<CycleSummary> {
-        let due = self.next_run_at()?;
-        if due > self.clock.now() {
-            return None;
-        }
-        Some(self.run_cycle(tenant).await)
-    }
-
-    /// Runs one cycle now (initial when there is no watermark, else incremental).
-    pub async fn run_cycle(&mut self, tenant: &Tenant) -> CycleSummary {
-        let start = self.clock.now();
-        let wall = std::time::Instant::now();
-        let number = self.cycles.len() as u32 + 1;
-        let initial = self.watermark.is_none();
-        let mut s = CycleSummary {
-            number,
-            initial,
-            sim_start: start,
-            ..Default::default()
-        };
-        if let Some(q) = &self.quarantine
-            && start - q.since >= self.config.policy.disable_after
-        {
-            self.state = JobState::Disabled;
-            s.aborted = Some("disabled after 28 days in quarantine".into());
-            self.outbox.push(Email {
-                to: self.config.notification_email.clone(),
-                at: start,
-                subject: "Provisioning disabled".into(),
-                body: "The job stayed in quarantine for 28 days and has been disabled.".into(),
-            });
-            return self.finish(s, wall);
-        }
-        if let Some(q) = &mut self.quarantine {
-            // A retry under quarantine is judged on its own figures.
-            q.retries += 1;
-            self.counters = Counters::default();
-        }
-        self.last_start = Some(start);
-        let retry = self.config.retry.clone();
-        let client = self.client.clone();
-        let sender = Sender::new(&client, &retry);
-        let ctx = Ctx {
-            sender: &sender,
-            compat: self.config.compat,
-            member_batch: self.config.member_batch,
-            compliance: Default::default(),
-        };
-        // Test connection (E-TC-01).
-        if let Err(f) = self.test_connection(&ctx).await {
-            self.account_failure_cycle(&f, start, &mut s);
-            s.requests = sender.requests.load(Ordering::Relaxed);
-            return self.finish(s, wall);
-        }
-        let scoping = self.config.scoping.clone();
-        let scope = ScopeView::new(tenant, &scoping);
-        let work = self.plan_objects(tenant, &scope, number, start, &mut s);
-        self.progress.start(number, work.len());
-        let results: Vec<Done> = futures::stream::iter(work.iter())
-            .map(|w| {
-                let ctx = &ctx;
-                let progress = self.progress.clone();
-                async move {
-                    let d = cycle::process(ctx, w).await;
-                    progress.tick();
-                    d
-                }
-            })
-            .buffered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        let mut abort = None;
-        for d in results {
-            if let Some(reason) = self.apply_done(d, number, start, &mut s) {
-                abort.get_or_insert(reason);
-            }
-        }
-        if abort.is_none() {
-            let members = self.plan_members(tenant, &scope, &work, number);
-            self.progress.add_total(members.len());
-            let done: Vec<(MemberWork, cycle::MembersDone)> = futures::stream::iter(members)
-                .map(|m| {
-                    let ctx = &ctx;
-                    let progress = self.progress.clone();
-                    async move {
-                        let d = cycle::members(ctx, &m).await;
-                        progress.tick();
-                        (m, d)
-                    }
-                })
-                .buffered(self.config.concurrency.max(1))
-                .collect()
-                .await;
-            for (m, d) in done {
-                if let Some(reason) = self.apply_members(m, d, number, start, &mut s) {
-                    abort.get_or_insert(reason);
-                }
-            }
-        }
-        if abort.is_none() {
-            let managers = self.plan_managers(tenant, &scope, number);
-            self.progress.add_total(managers.len());
-            let done: Vec<_> = futures::stream::iter(managers)
-                .map(|m| {
-                    let ctx = &ctx;
-                    let progress = self.progress.clone();
-                    async move {
-                        let (status, failure) = cycle::manager(ctx, &m).await;
-                        progress.tick();
-                        (m, status, failure)
-                    }
-                })
-                .buffered(self.config.concurrency.max(1))
-                .collect()
-                .await;
-            for (m, status, failure) in done {
-                if let Some(reason) = self.apply_manager(m, status, failure, number, start, &mut s)
-                {
-                    abort.get_or_insert(reason);
-                }
-            }
-        }
-        self.compliance_warnings
-            .extend(std::mem::take(&mut *ctx.compliance.lock()));
-        s.requests = sender.requests.load(Ordering::Relaxed);
-        let waited = sender.waited_ms.load(Ordering::Relaxed) as f64;
-        s.sim_minutes = waited / self.config.concurrency.max(1) as f64 / 60_000.0;
-        if let Some(reason) = abort {
-            s.aborted = Some(reason.label().to_string());
-            self.enter_quarantine(reason, start);
-        } else {
-            self.end_of_cycle(start, &mut s);
-        }
-        self.finish(s, wall)
-    }
-
-    fn finish(&mut self, mut s: CycleSummary, wall: std::time::Instant) -> CycleSummary {
-        s.wall_ms = wall.elapsed().as_millis() as u64;
-        s.sim_minutes += s.wall_ms as f64 / 60_000.0;
-        s.escrows = self.escrows.len();
-        s.staged_deletions = self.staged.len();
-        s.quarantine = self
-            .quarantine
-            .as_ref()
-            .map(|q| q.reason.label().to_string());
-        if self.stop_requested && self.state != JobState::Disabled {
-            self.state = JobState::Stopped;
-        }
-        self.cycles.push(s.clone());
-        s
-    }
-
-    async fn test_connection(&mut self, ctx: &Ctx<'_>) -> Result<(), Failure> {
-        let name = uuid::Uuid::new_v4().to_string();
-        let req = requests::test_connection(&name);
-        let sent = ctx.sender.send(&req).await;
-        use super::exchange::Sent;
-        match &sent {
-            Sent::Answer(r) if r.status == 200 => {
-                let empty = r.body.get("totalResults").and_then(|v| v.as_u64()) == Some(0);
-                let list = r
-                    .body
-                    .get("schemas")
-                    .and_then(|s| s.as_array())
-                    .is_some_and(|a| {
-                        a.iter()
-                            .any(|s| s.as_str() == Some(crate::scim::schema::LIST_RESPONSE))
-                    });
-                if empty && list {
-                    Ok(())
-                } else {
-                    Err(Failure::Compliance(
-                        "test connection: a query for a user that cannot exist must answer 200 with an empty ListResponse".into(),
-                    ))
-                }
-            }
-            Sent::Answer(r) if r.status == 404 => Err(Failure::Compliance(
-                "test connection: 404 on a filter query (expected 200 with an empty ListResponse)"
-                    .into(),
-            )),
-            _ => Err(super::exchange::classify(&sent)),
-        }
-    }
-
     /// A cycle that could not start: credential and compliance failures quarantine at once;
     /// an unreachable or failing target makes a failed cycle.
-    fn account_failure_cycle(&mut self, f: &Failure, start: DateTime<Utc>, s: &mut CycleSummary) {
+    pub(super) fn account_failure_cycle(
+        &mut self,
+        f: &Failure,
+        start: DateTime<Utc>,
+        s: &mut CycleSummary,
+    ) {
         s.failures += 1;
         s.aborted = Some(f.reason());
         match f {
@@ -542,7 +372,7 @@ impl ProvisioningJob {
         }
     }
 
-    fn end_of_cycle(&mut self, start: DateTime<Utc>, s: &mut CycleSummary) {
+    pub(super) fn end_of_cycle(&mut self, start: DateTime<Utc>, s: &mut CycleSummary) {
         let events = s.creates + s.updates + s.disables + s.deletes + s.member_patches;
         if s.failures > 0 && events == 0 {
             self.failed_cycle(start);

@@ -1,18 +1,79 @@
-//! The references phase of a cycle (E-CY-01), after every object was created or updated:
-//! group memberships (member PATCHes in batches), then each user's manager. Both compare what
-//! the source wants with what the job believes the target holds, so only differences are sent,
-//! and a failed request leaves the reference uncertain until a later cycle resends it.
+//! The members phase of a cycle (E-CY-01), after every object was created or updated: what
+//! the source wants each group's members to be against what the job believes the target
+//! holds, so only differences are sent, in batches; a failed batch leaves its members
+//! uncertain until a later cycle resends them.
 
-use super::cycle::Work;
-use super::cycle::{ManagerWork, MemberWork, MembersDone};
-use super::exchange::Failure;
-use super::job::{CycleSummary, ProvisioningJob, ScopeView};
-use super::logs::{Action, LogRecord, ObjectKind, Outcome};
-use super::mapping::{AttributeMapping, UserView};
+use super::cycle::{Ctx, is_success};
+use super::job::{ProvisioningJob, ScopeView};
+use super::objects::Work;
 use super::quarantine::QuarantineReason;
-use super::tenant::{SourceGroup, SourceUser, Tenant};
+use crate::provisioning::exchange::{Failure, classify};
+use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
+use crate::provisioning::requests;
+use crate::provisioning::sim::CycleSummary;
+use crate::provisioning::tenant::{SourceGroup, Tenant};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The members of one group to send: members to add and remove, sent in batches.
+#[derive(Debug, Clone)]
+pub struct MemberWork {
+    pub source_id: String,
+    pub name: String,
+    pub target_id: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+/// What the references phase did to one group: which member ids were applied.
+#[derive(Debug, Clone)]
+pub struct MembersDone {
+    /// Ids of the batch that failed: the target may or may not have applied it.
+    pub uncertain: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub status: Option<u16>,
+    pub failure: Option<Failure>,
+}
+
+/// Sends the member batches of one group; stops at the first failure.
+pub async fn members(ctx: &Ctx<'_>, m: &MemberWork) -> MembersDone {
+    let mut out = MembersDone {
+        uncertain: Vec::new(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        status: None,
+        failure: None,
+    };
+    let batch = ctx.member_batch.max(1);
+    let chunks = m
+        .add
+        .chunks(batch)
+        .map(|c| (c, true))
+        .chain(m.remove.chunks(batch).map(|c| (c, false)));
+    for (chunk, add) in chunks {
+        let req = if add {
+            requests::patch_members(&m.target_id, chunk, &[], ctx.compat)
+        } else {
+            requests::patch_members(&m.target_id, &[], chunk, ctx.compat)
+        };
+        let sent = ctx.sender.send(&req).await;
+        out.status = sent.status();
+        if is_success(&sent, &[200, 204]) {
+            let list = if add {
+                &mut out.added
+            } else {
+                &mut out.removed
+            };
+            list.extend(chunk.iter().cloned());
+        } else {
+            out.failure = Some(classify(&sent));
+            out.uncertain = chunk.to_vec();
+            break;
+        }
+    }
+    out
+}
 
 impl ProvisioningJob {
     /// The references phase: member changes of every group touched by this cycle.
@@ -197,7 +258,7 @@ impl ProvisioningJob {
 
     /// Counts a failed reference request: an escrow to retry later, or the reason to
     /// quarantine at once (credentials, compliance).
-    fn reference_failed(
+    pub(super) fn reference_failed(
         &mut self,
         kind: ObjectKind,
         source_id: &str,
@@ -221,144 +282,5 @@ impl ProvisioningJob {
             }),
             _ => None,
         }
-    }
-
-    /// The manager references to send: every provisioned, entitled user whose wanted manager
-    /// (the target id of its source manager, or none) differs from what the job believes the
-    /// target holds, or whose last manager request failed without a clear answer. An escrowed
-    /// reference waits for its retry cycle; a refused one for a change of the user or of the
-    /// wanted manager. Users no longer entitled leave the escrows: nothing is owed for them.
-    pub(crate) fn plan_managers(
-        &mut self,
-        tenant: &Tenant,
-        scope: &ScopeView<'_>,
-        number: u32,
-    ) -> Vec<ManagerWork> {
-        let Some(mapping) = self.config.mappings.user_references().next() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for u in &tenant.users {
-            let Some(target) = self.user_links.get(&u.object_id) else {
-                continue;
-            };
-            if u.hard_deleted || !scope.user_entitled(u) {
-                // A disabled user's manager does not matter; `manager_unsure` keeps the
-                // resend for when it is entitled again.
-                self.escrows.succeed(ObjectKind::User, &u.object_id, true);
-                continue;
-            }
-            if self
-                .escrows
-                .items
-                .get(&(ObjectKind::User, u.object_id.clone(), true))
-                .is_some_and(|e| e.next_cycle > number)
-            {
-                continue;
-            }
-            let want = self.wanted_manager(mapping, u);
-            // A refusal (400, 404, 409) is not retried until the user or its manager changes.
-            if self.manager_refused.get(&u.object_id) == Some(&want) && !self.changed(u.modified) {
-                continue;
-            }
-            out.extend(self.manager_work(u, target, want));
-        }
-        out
-    }
-
-    /// The target id of a user's manager under the reference mapping (none when the manager
-    /// is not provisioned).
-    fn wanted_manager(&self, mapping: &AttributeMapping, u: &SourceUser) -> Option<String> {
-        let view = UserView {
-            user: u,
-            is_soft_deleted: false,
-        };
-        mapping
-            .value(&view)
-            .and_then(|m| self.user_links.get(&m).cloned())
-    }
-
-    /// The manager request for a user, if the target may hold another manager than `want`.
-    fn manager_work(
-        &self,
-        u: &SourceUser,
-        target: &str,
-        want: Option<String>,
-    ) -> Option<ManagerWork> {
-        let unsure = self.manager_unsure.contains(&u.object_id);
-        let believed = self.user_managers.get(&u.object_id).cloned().flatten();
-        (unsure || believed != want).then(|| ManagerWork {
-            source_id: u.object_id.clone(),
-            name: u.display_name.clone(),
-            target_id: target.to_string(),
-            manager: want,
-        })
-    }
-
-    /// The manager request of one user provisioned on demand (E-POD-01), if any.
-    pub(crate) fn manager_work_for(
-        &self,
-        u: &SourceUser,
-        scope: &ScopeView<'_>,
-    ) -> Option<ManagerWork> {
-        let mapping = self.config.mappings.user_references().next()?;
-        let target = self.user_links.get(&u.object_id)?;
-        if u.hard_deleted || !scope.user_entitled(u) {
-            return None;
-        }
-        self.manager_work(u, target, self.wanted_manager(mapping, u))
-    }
-
-    /// Applies one manager reference's result.
-    pub(crate) fn apply_manager(
-        &mut self,
-        m: ManagerWork,
-        status: Option<u16>,
-        failure: Option<Failure>,
-        number: u32,
-        start: DateTime<Utc>,
-        s: &mut CycleSummary,
-    ) -> Option<QuarantineReason> {
-        self.counters.reference_events += 1;
-        let mut verdict = None;
-        let (result, reason) = match failure {
-            None => {
-                s.manager_updates += 1;
-                self.manager_unsure.remove(&m.source_id);
-                self.manager_refused.remove(&m.source_id);
-                self.escrows.succeed(ObjectKind::User, &m.source_id, true);
-                self.user_managers
-                    .insert(m.source_id.clone(), m.manager.clone());
-                let reason = match &m.manager {
-                    Some(id) => format!("manager set to {id}"),
-                    None => "manager cleared".to_string(),
-                };
-                (Outcome::Success, reason)
-            }
-            Some(f) => {
-                s.failures += 1;
-                if matches!(f, Failure::Refused(_) | Failure::Conflict(_)) {
-                    self.manager_refused
-                        .insert(m.source_id.clone(), m.manager.clone());
-                } else {
-                    self.manager_unsure.insert(m.source_id.clone());
-                }
-                verdict = self.reference_failed(ObjectKind::User, &m.source_id, &f, status, number);
-                (Outcome::Failure, f.reason())
-            }
-        };
-        self.log(LogRecord {
-            cycle: number,
-            at: start,
-            kind: ObjectKind::User,
-            source_id: m.source_id,
-            name: m.name,
-            action: Action::Manager,
-            result,
-            reason,
-            status,
-            target_id: Some(m.target_id),
-        });
-        verdict
     }
 }

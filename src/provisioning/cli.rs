@@ -1,0 +1,198 @@
+//! `scim-harness simulate`: its flags, the options they make, and the dispatch to the source
+//! ([`simulate`]), which is the one place that knows both sources.
+
+use super::faulty_target::Faults;
+use super::requests::Compat;
+use super::scoping::Scoping;
+use super::sim::{
+    self, AdcOptions, EntraOptions, MAX_CYCLES, SimError, SimOptions, SimulationReport, Source,
+    SourceOptions, TenantSource,
+};
+use anyhow::Context;
+use std::path::PathBuf;
+
+/// Runs a simulation of the source the options name.
+pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
+    if opts.cycles > MAX_CYCLES {
+        return Err(SimError::Setup(format!(
+            "{} cycles is more than the {MAX_CYCLES} a simulation runs",
+            opts.cycles
+        )));
+    }
+    match &opts.source {
+        SourceOptions::Entra(entra) => super::entra::sim::simulate(opts, entra).await,
+        SourceOptions::Adc(adc) => super::adc::sim::simulate(opts, adc).await,
+    }
+}
+
+/// The flags of `simulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimulateArgs {
+    /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
+    #[arg(long, value_enum, ignore_case = true, default_value = "entra")]
+    pub source: Source,
+    /// SCIM base URL of the service to provision; without it, the embedded reference.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Bearer token for the target.
+    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// A tenant fixture (fixtures/tenants/*.json) instead of a generated one.
+    #[arg(long, conflicts_with_all = ["users", "groups"])]
+    pub tenant: Option<PathBuf>,
+    /// Users of a generated tenant.
+    #[arg(long, default_value_t = 1000)]
+    pub users: usize,
+    /// Groups of a generated tenant.
+    #[arg(long, default_value_t = 50)]
+    pub groups: usize,
+    /// Share of users changed per cycle (0.01 = 1 %).
+    #[arg(long, default_value_t = 0.01)]
+    pub churn: f64,
+    /// Cycles after the initial one (36 = 24 h).
+    #[arg(long, conflicts_with = "duration")]
+    pub cycles: Option<u32>,
+    /// Simulated duration, e.g. 24h, 90m, 2d (one cycle per 40 minutes).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// Request shapes: default or aadoptscim062020.
+    #[arg(long, value_enum, ignore_case = true, default_value = "default")]
+    pub compat: Compat,
+    /// Scoping file (JSON: scope, userFilters, groupFilters, skipOutOfScopeDeletions).
+    #[arg(long)]
+    pub scoping: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Folder for simulation.json, simulation.html and simulation-timeline.svg.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Inject 10 % faults (429, 5xx, resets) in front of the embedded reference.
+    #[arg(long)]
+    pub faults: bool,
+    /// Also map each user's manager (enterprise `manager`, set in the references phase
+    /// after creates). Entra's generic SCIM app maps it; this product's defaults do not.
+    #[arg(long)]
+    pub map_manager: bool,
+    /// (adc) Levels of nested groups under the selected top-level groups.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub levels: u32,
+    /// (adc) A verified domain of the organization (repeatable). Without it the domains
+    /// are read from the target's admin API; the embedded reference verifies the
+    /// tenant's own domain.
+    #[arg(long = "verified-domain")]
+    pub verified_domains: Vec<String>,
+    /// (adc) An organizational unit to sync, e.g. "OU=North,OU=People,DC=contoso,DC=example"
+    /// (repeatable; a user's OU must end with one). Without it, every OU.
+    #[arg(long = "ou")]
+    pub organizational_units: Vec<String>,
+    /// (adc) Minutes between two polls of the directory (unpublished; default 30).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub poll_minutes: u32,
+}
+
+impl SimulateArgs {
+    /// The Entra-only flag given, if any: the connector has its own mappings and pushes RFC
+    /// shapes, so these would be silently ignored.
+    fn entra_only_flag(&self) -> Option<&'static str> {
+        [
+            ("--map-manager", self.map_manager),
+            ("--scoping", self.scoping.is_some()),
+            ("--faults", self.faults),
+            ("--compat", self.compat != Compat::Default),
+        ]
+        .into_iter()
+        .find_map(|(flag, set)| set.then_some(flag))
+    }
+
+    /// The source's options. clap has no conflict that depends on another flag's value, so
+    /// the one conflict it cannot declare is raised here as its own usage error.
+    pub fn source_options(&self) -> Result<SourceOptions, clap::Error> {
+        Ok(match self.source {
+            Source::Entra => SourceOptions::Entra(EntraOptions {
+                compat: self.compat,
+                // Loaded in `options`: reading a file is not a usage error.
+                scoping: Scoping::default(),
+                map_manager: self.map_manager,
+                faults: self.faults.then(Faults::ten_percent),
+            }),
+            Source::Adc => {
+                if let Some(flag) = self.entra_only_flag() {
+                    use clap::Args as _;
+                    let mut cmd = SimulateArgs::augment_args(clap::Command::new("simulate"))
+                        .bin_name("scim-harness simulate");
+                    return Err(cmd.error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("the argument '{flag}' cannot be used with '--source adc': it applies to --source entra only"),
+                    ));
+                }
+                SourceOptions::Adc(AdcOptions {
+                    levels: self.levels as usize,
+                    verified_domains: (!self.verified_domains.is_empty())
+                        .then(|| self.verified_domains.clone()),
+                    organizational_units: (!self.organizational_units.is_empty())
+                        .then(|| self.organizational_units.clone()),
+                    interval_minutes: i64::from(self.poll_minutes),
+                })
+            }
+        })
+    }
+
+    /// The simulation these flags ask for.
+    pub fn options(&self, mut source: SourceOptions) -> anyhow::Result<SimOptions> {
+        let interval = source.interval_minutes();
+        let cycles = match (self.cycles, &self.duration) {
+            (Some(c), _) => c,
+            (None, Some(d)) => sim::minutes_in(d)
+                .and_then(|m| u32::try_from(m / interval).ok())
+                .with_context(|| format!("--duration '{d}': use e.g. 24h, 90m, 2d"))?,
+            (None, None) => u32::try_from(24 * 60 / interval).unwrap_or(36),
+        };
+        anyhow::ensure!(
+            cycles <= MAX_CYCLES,
+            "{cycles} cycles is more than the {MAX_CYCLES} a simulation runs; shorten --duration or --cycles",
+        );
+        if let (SourceOptions::Entra(e), Some(p)) = (&mut source, &self.scoping) {
+            e.scoping = Scoping::load(p)?;
+        }
+        Ok(SimOptions {
+            source,
+            target: self.target.clone(),
+            token: self.token.clone().filter(|t| !t.is_empty()),
+            tenant: match &self.tenant {
+                Some(p) => TenantSource::File(p.clone()),
+                None => TenantSource::Generate {
+                    users: self.users,
+                    groups: self.groups,
+                },
+            },
+            churn: self.churn,
+            cycles,
+            seed: self.seed,
+            ..Default::default()
+        })
+    }
+}
+
+/// Runs `simulate`: prints the cycle table, writes the report, exits 1 on divergence (and 2,
+/// as clap does, on an Entra-only flag with `--source adc`).
+pub async fn run(args: &SimulateArgs) -> anyhow::Result<()> {
+    let source = args.source_options().unwrap_or_else(|e| e.exit());
+    let opts = args.options(source)?;
+    let (opts, bar) = sim::with_progress(opts);
+    let result = simulate(&opts).await;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let result = result.context("simulation failed")?;
+    print!("{}", sim::report::table(&result));
+    if let Some(dir) = &args.report {
+        sim::report::write(&result, dir)
+            .map_err(anyhow::Error::msg)
+            .context("writing the report")?;
+        println!("report written to {}", dir.display());
+    }
+    if !result.converged() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
