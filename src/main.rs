@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use scim_harness::{bench, conformance, load, reference, run, verification};
+use scim_harness::{bench, conformance, features, load, reference, run, verification};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: the reference and the drivers allocate small JSON
@@ -50,6 +50,12 @@ enum Command {
     /// Start the fake name server and web server of the verification scenarios, print their
     /// addresses, and run until Ctrl-C.
     VerificationServers(verification::cli::VerificationServersArgs),
+    /// List the Gherkin scenarios (with tags and levels), or export the built-in features to a
+    /// folder to read and edit.
+    ///
+    /// The features are compiled into the binary: `conformance` and `run` use them from any
+    /// directory; `conformance --features DIR` runs an edited copy instead.
+    Features(features::cli::FeaturesArgs),
     /// Work with reports of earlier runs.
     Report(load::cli::ReportArgs),
     /// A trivial HTTP endpoint (GET / and /hello) for comparing the load driver with wrk.
@@ -110,6 +116,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             scim_harness::provisioning::cli::run(&args).await?;
         }
         Command::Serve(args) => reference::cli::serve(&args).await?,
+        Command::Features(args) => features::cli::run(&args)?,
     }
     Ok(ExitCode::SUCCESS)
 }

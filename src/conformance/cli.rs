@@ -25,7 +25,8 @@ pub struct ConformanceArgs {
     /// rfc: strict RFC 7643/7644; entra-compat: the identity provider's request shapes.
     #[arg(long, value_enum, default_value = "all")]
     pub profile: ProfileArg,
-    /// Folder of .feature files [default: features/scim].
+    /// Folder of .feature files to run instead of the built-in ones [default: the built-in
+    /// features/scim, compiled into the binary; see `scim-harness features`].
     #[arg(long)]
     pub features: Option<PathBuf>,
     /// JUnit XML report.

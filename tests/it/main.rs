@@ -9,6 +9,9 @@
 
 mod common;
 
+// The binary on its own, outside the build tree.
+mod standalone;
+
 // The codemap of ARCHITECTURE.md and its invariants.
 mod architecture;
 

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod cli;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/features.rs"));
 }
