@@ -1,6 +1,9 @@
 //! Compiles `features/` into the binary: writes `$OUT_DIR/features.rs`, a table of every file's
 //! path (relative to `features/`) and its text, so the suite runs from a binary copied
 //! anywhere. Cargo re-runs this when anything under `features/` changes.
+//!
+//! Also records the commit the binary was built from (`SCIM_HARNESS_COMMIT`, shown by
+//! `--version`), so a CI log says exactly which suite judged a server.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +21,31 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+fn git(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The short commit HEAD points to; "unknown" outside a git checkout (a crates.io source,
+/// say). Uncommitted changes are not detected: cargo would not re-run this for them.
+fn commit() -> String {
+    // Re-run when HEAD moves: the file HEAD, and the branch ref it points to.
+    if let Some(p) = git(&["rev-parse", "--git-path", "HEAD"]) {
+        println!("cargo:rerun-if-changed={p}");
+    }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
+        && let Some(p) = git(&["rev-parse", "--git-path", &branch])
+    {
+        println!("cargo:rerun-if-changed={p}");
+    }
+    git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into())
+}
+
 fn main() {
+    println!("cargo:rustc-env=SCIM_HARNESS_COMMIT={}", commit());
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()))
         .join("features");
     println!("cargo:rerun-if-changed=features");

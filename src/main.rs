@@ -17,7 +17,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// complete in-memory SCIM 2.0 service provider started on a loopback port.
 
 #[derive(Debug, Parser)]
-#[command(name = "scim-harness", version, propagate_version = true)]
+#[command(
+    name = "scim-harness",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SCIM_HARNESS_COMMIT"), ")"),
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

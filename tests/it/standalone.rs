@@ -79,3 +79,32 @@ fn a_copied_binary_works_from_an_empty_folder() {
     assert!(!again.status.success(), "an edited file is not overwritten");
     assert!(text(&again).contains("--force"), "{}", text(&again));
 }
+
+#[test]
+fn the_version_names_the_commit_it_was_built_from() {
+    let out = Command::new(env!("CARGO_BIN_EXE_scim-harness"))
+        .arg("--version")
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "scim-harness {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
+    // In a git checkout the commit is HEAD's; elsewhere "unknown".
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(c) => assert!(text.contains(&format!("(commit {c}")), "{text} vs {c}"),
+        None => assert!(text.contains("(commit unknown)"), "{text}"),
+    }
+}
