@@ -13,9 +13,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     };
     for e in entries.flatten() {
         let p = e.path();
+        // Editor and OS leftovers (.DS_Store, .swp, backups) are not part of the suite.
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
         if p.is_dir() {
             walk(&p, out);
-        } else {
+        } else if p.extension().is_some_and(|x| x == "feature" || x == "md") {
             out.push(p);
         }
     }
@@ -32,14 +37,17 @@ fn git(args: &[&str]) -> Option<String> {
 /// The short commit HEAD points to; "unknown" outside a git checkout (a crates.io source,
 /// say). Uncommitted changes are not detected: cargo would not re-run this for them.
 fn commit() -> String {
-    // Re-run when HEAD moves: the file HEAD, and the branch ref it points to.
-    if let Some(p) = git(&["rev-parse", "--git-path", "HEAD"]) {
-        println!("cargo:rerun-if-changed={p}");
+    // Re-run when HEAD moves: HEAD, the branch ref it points to, and packed-refs (after
+    // `git gc` the ref lives there). Only existing files: cargo re-runs forever for a missing one.
+    let mut watch = vec![git(&["rev-parse", "--git-path", "HEAD"])];
+    watch.push(git(&["rev-parse", "--git-path", "packed-refs"]));
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        watch.push(git(&["rev-parse", "--git-path", &branch]));
     }
-    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
-        && let Some(p) = git(&["rev-parse", "--git-path", &branch])
-    {
-        println!("cargo:rerun-if-changed={p}");
+    for p in watch.into_iter().flatten() {
+        if Path::new(&p).is_file() {
+            println!("cargo:rerun-if-changed={p}");
+        }
     }
     git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into())
 }
@@ -52,6 +60,15 @@ fn main() {
     let mut files = Vec::new();
     walk(&root, &mut files);
     files.sort();
+    if !files
+        .iter()
+        .any(|f| f.extension().is_some_and(|x| x == "feature"))
+    {
+        panic!(
+            "no .feature files under {}: the suite would be empty",
+            root.display()
+        );
+    }
     let mut table = String::from("pub static FILES: &[(&str, &str)] = &[\n");
     for f in &files {
         let rel = f

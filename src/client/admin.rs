@@ -145,7 +145,7 @@ pub const BOTH_ROLES: [&str; 2] = ["organizationAdmin", "productAdmin"];
 pub enum AdminError {
     #[error(transparent)]
     Client(#[from] ClientError),
-    #[error("{what}: {method} {path} answered HTTP {status}: {detail}")]
+    #[error("{what}: {method} {path} answered HTTP {status}: {detail}{}", unmet_text(.unmet))]
     Refused {
         what: &'static str,
         method: Method,
@@ -158,6 +158,14 @@ pub enum AdminError {
     },
     #[error("sequence {sequence} was not applied within {} s", .limit.as_secs())]
     NotApplied { sequence: u64, limit: Duration },
+}
+
+fn unmet_text(unmet: &[String]) -> String {
+    if unmet.is_empty() {
+        String::new()
+    } else {
+        format!(" (unmet: {})", unmet.join("; "))
+    }
 }
 
 impl AdminError {
@@ -295,8 +303,8 @@ impl AdminClient {
     }
 
     /// User Sync's organization prerequisites (S-US-10): an admin holding both roles, and
-    /// `domain` verified. On an external target these are the vendor's business; on the
-    /// embedded reference every setup calls this first.
+    /// `domain` verified. Every setup on the embedded reference calls this first; on an
+    /// external target that serves the admin API it adds that admin and domain there too.
     pub async fn prepare_org(&self, admin_email: &str, domain: &str) -> Result<(), AdminError> {
         self.add_admin(admin_email, &BOTH_ROLES).await?;
         self.set_domain_verified(domain, true).await

@@ -67,6 +67,7 @@ impl ConformanceArgs {
             target: self.target.clone(),
             token: self.token.clone(),
             features: self.features.clone(),
+            built_in: None,
             tags: self.tags.clone(),
             profile: match self.profile {
                 ProfileArg::Rfc => Profile::Rfc,

@@ -82,8 +82,10 @@ pub struct ConformanceOptions {
     /// SCIM base URL; `None` starts the embedded reference.
     pub target: Option<String>,
     pub token: Option<String>,
-    /// Folder of `.feature` files; default `features/scim`.
+    /// Folder of `.feature` files on disk; `None` runs the built-in ones.
     pub features: Option<PathBuf>,
+    /// Without `features`: which built-in folder runs (`scim` when `None`).
+    pub built_in: Option<String>,
     /// A cucumber tag expression, AND-ed with the profile.
     pub tags: Option<String>,
     pub profile: Profile,
@@ -113,12 +115,14 @@ pub fn embedded_limits() -> Limits {
     }
 }
 
-/// The features folder: the given one, or the built-in `scim/` features (compiled into the
-/// binary, so it works from any directory).
-fn features_dir(given: Option<&PathBuf>) -> Result<PathBuf, ConformanceError> {
-    if let Some(p) = given {
+/// The features folder: the given one, or the built-in `opts.built_in` folder (compiled into
+/// the binary, written to a private temporary folder that lives as long as the guard).
+fn features_dir(
+    opts: &ConformanceOptions,
+) -> Result<(PathBuf, Option<crate::features::BuiltIn>), ConformanceError> {
+    if let Some(p) = &opts.features {
         return if p.is_dir() {
-            Ok(p.clone())
+            Ok((p.clone(), None))
         } else {
             Err(ConformanceError::Config(format!(
                 "features folder {} does not exist",
@@ -126,9 +130,10 @@ fn features_dir(given: Option<&PathBuf>) -> Result<PathBuf, ConformanceError> {
             )))
         };
     }
-    crate::features::on_disk()
-        .map(|root| root.join("scim"))
-        .map_err(|e| ConformanceError::Config(format!("the built-in features: {e}")))
+    let built_in = crate::features::on_disk()
+        .map_err(|e| ConformanceError::Config(format!("the built-in features: {e}")))?;
+    let folder = opts.built_in.as_deref().unwrap_or("scim");
+    Ok((built_in.path().join(folder), Some(built_in)))
 }
 
 fn tag_filter(
@@ -163,7 +168,7 @@ fn all_tags<'a>(
 /// Runs the suite and writes the requested reports. The returned report says whether the run
 /// passed; [`exit_code`] maps it.
 pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceError> {
-    let dir = features_dir(opts.features.as_ref())?;
+    let (dir, built_in) = features_dir(opts)?;
     let filter = tag_filter(opts)?;
     let started = chrono::Utc::now().to_rfc3339();
     let clock = Instant::now();
@@ -285,6 +290,14 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         errors: recorder.errors,
     };
     report.features.retain(|f| !f.scenarios.is_empty());
+    // Built-in features are named as they are in the binary, not by the temporary folder.
+    if let Some(b) = &built_in {
+        for f in &mut report.features {
+            if let Some(name) = f.path.as_deref().and_then(|p| b.display_name(p)) {
+                f.path = Some(name);
+            }
+        }
+    }
     if let Ok(m) = flaky.lock() {
         for f in &mut report.features {
             for s in &mut f.scenarios {

@@ -23,7 +23,7 @@ pub enum FeaturesCommand {
         /// Read this folder instead of the built-in features.
         #[arg(long)]
         features: Option<PathBuf>,
-        /// Only scenarios of this level.
+        /// Only scenarios of this level (an untagged scenario is judged, and listed, as MUST).
         #[arg(long, value_parser = ["must", "should", "may"])]
         level: Option<String>,
         /// Only scenarios carrying this tag (with or without the @); repeatable, all must match.
@@ -46,7 +46,7 @@ pub enum FeaturesCommand {
 }
 
 fn keep(s: &ScenarioEntry, level: Option<&str>, tags: &[String]) -> bool {
-    level.is_none_or(|l| s.level.as_deref() == Some(l))
+    level.is_none_or(|l| s.level == l)
         && tags.iter().all(|t| {
             let t = format!("@{}", t.trim_start_matches('@'));
             s.tags.iter().any(|have| have.eq_ignore_ascii_case(&t))
@@ -83,7 +83,7 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
                         "{}:{}  {:<6}  {}: {}{examples}\n        {}",
                         s.file,
                         s.line,
-                        s.level.as_deref().unwrap_or("-"),
+                        s.level,
                         s.feature,
                         s.name,
                         s.tags.join(" ")

@@ -20,7 +20,10 @@ pub fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
 /// Why the features could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum FeaturesError {
-    #[error("cannot write {path}: {source}")]
+    #[error(
+        "cannot write {path}: {source} (the built-in features are written to the temporary \
+         folder: set TMPDIR to a writable one, or export them once and pass --features DIR)"
+    )]
     Write {
         path: PathBuf,
         #[source]
@@ -53,15 +56,16 @@ fn write(path: &Path, text: &str) -> Result<(), FeaturesError> {
 }
 
 /// Writes every built-in file under `dir`, keeping the folders; returns how many. A file that
-/// exists with other content is never overwritten unless `force`: nothing is lost.
+/// exists with other content (or cannot be read) is never overwritten unless `force`: nothing
+/// is lost.
 pub fn export(dir: &Path, force: bool) -> Result<usize, FeaturesError> {
     if !force {
         for (rel, text) in files() {
             let path = dir.join(rel);
-            if let Ok(existing) = std::fs::read_to_string(&path)
-                && existing != text
-            {
-                return Err(FeaturesError::Exists(path));
+            match std::fs::read(&path) {
+                Ok(existing) if existing == text.as_bytes() => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                _ => return Err(FeaturesError::Exists(path)),
             }
         }
     }
@@ -73,44 +77,37 @@ pub fn export(dir: &Path, force: bool) -> Result<usize, FeaturesError> {
     Ok(n)
 }
 
-/// The built-in features as a folder on disk (cucumber reads folders): written once per
-/// content under the system's temporary folder, and reused by later runs.
-pub fn on_disk() -> Result<PathBuf, FeaturesError> {
-    use std::hash::{Hash, Hasher};
-    // SipHash with fixed keys: the same content gives the same folder name.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for (rel, text) in files() {
-        (rel, text).hash(&mut h);
+/// The built-in features written out for one run (cucumber reads folders): a private folder
+/// (mode 0700 on Unix) removed when this is dropped, so no other user can change what runs.
+#[derive(Debug)]
+pub struct BuiltIn {
+    dir: tempfile::TempDir,
+}
+
+impl BuiltIn {
+    /// The folder holding `scim/`, `usersync/`, `provisioning/` and `verification/`.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
     }
-    let dir = std::env::temp_dir().join(format!(
-        "scim-harness-{}-features-{:016x}",
-        env!("CARGO_PKG_VERSION"),
-        h.finish()
-    ));
-    let done = dir.join(".complete");
-    if done.is_file() {
-        return Ok(dir);
+
+    /// `features/scim/x.feature` for a path inside this folder (the name a report shows).
+    pub fn display_name(&self, path: &str) -> Option<String> {
+        let rel = Path::new(path).strip_prefix(self.path()).ok()?;
+        Some(format!("features/{}", rel.display()).replace('\\', "/"))
     }
-    // Written aside, then renamed: a second process never sees half a folder.
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let tmp = dir.with_extension(format!("tmp-{}-{nanos}", std::process::id()));
-    export(&tmp, true)?;
-    write(&tmp.join(".complete"), "")?;
-    if std::fs::rename(&tmp, &dir).is_err() {
-        // Another process got there first (or a stale folder without the marker is in the
-        // way): use a complete one, else replace it.
-        if !done.is_file() {
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::rename(&tmp, &dir).map_err(|source| FeaturesError::Write {
-                path: dir.clone(),
-                source,
-            })?;
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    Ok(dir)
+}
+
+/// Writes the built-in features into a new private temporary folder.
+pub fn on_disk() -> Result<BuiltIn, FeaturesError> {
+    let dir = tempfile::Builder::new()
+        .prefix("scim-harness-features-")
+        .tempdir()
+        .map_err(|source| FeaturesError::Write {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    export(dir.path(), true)?;
+    Ok(BuiltIn { dir })
 }
 
 /// One scenario as `features list` prints it.
@@ -121,10 +118,11 @@ pub struct ScenarioEntry {
     pub line: usize,
     pub feature: String,
     pub name: String,
-    /// Its own tags and those it inherits from its feature and rule, in that order.
+    /// Its own tags, then those it inherits from its rule and its feature.
     pub tags: Vec<String>,
-    /// `must`, `should` or `may`, from the tags; `None` for a scenario with no level.
-    pub level: Option<String>,
+    /// `must`, `should` or `may`: the strongest level among its tags, and `must` when it has
+    /// none, exactly as `conformance` judges it.
+    pub level: String,
     /// Rows of its Examples tables (0 for a plain scenario).
     pub examples: usize,
 }
@@ -156,10 +154,14 @@ pub fn scenarios<'a>(
                 .chain(&f.tags)
                 .map(|t| format!("@{t}"))
                 .collect();
-            let level = ["must", "should", "may"]
-                .into_iter()
-                .find(|l| s.tags.iter().chain(&f.tags).any(|t| t == l))
-                .map(str::to_string);
+            let own = s
+                .tags
+                .iter()
+                .chain(rule.map_or(&[][..], |r| r.tags.as_slice()))
+                .chain(&f.tags);
+            let level = crate::report::Level::from_tags(own)
+                .as_str()
+                .to_ascii_lowercase();
             out.push(ScenarioEntry {
                 file: rel.clone(),
                 line: s.position.line,
@@ -204,7 +206,12 @@ pub fn scenarios_in(dir: &Path) -> Result<Vec<ScenarioEntry>, FeaturesError> {
             path: p.clone(),
             source,
         })?;
-        let rel = p.strip_prefix(dir).unwrap_or(p).display().to_string();
+        let rel = p
+            .strip_prefix(dir)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+            .replace('\\', "/");
         texts.push((rel, text));
     }
     scenarios(texts.iter().map(|(r, t)| (r.clone(), t.as_str())))
@@ -262,9 +269,10 @@ mod tests {
         let s = scenarios([("f.feature".to_string(), text)]).expect("parse");
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].tags, vec!["@must", "@R-1", "@part"]);
-        assert_eq!(s[0].level.as_deref(), Some("must"));
+        assert_eq!(s[0].level, "must");
         assert_eq!(s[0].line, 5);
-        assert_eq!(s[1].level, None);
+        // Untagged is judged as MUST by the suite, and listed so.
+        assert_eq!(s[1].level, "must");
         assert_eq!(s[1].examples, 2);
     }
 }

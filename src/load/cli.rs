@@ -12,9 +12,7 @@ use std::path::PathBuf;
 /// Operations are sent at their scheduled times whatever the target does (open loop), and
 /// latency is measured from that intended time, so queueing in the target shows in the
 /// percentiles (no coordinated omission). Without --target the embedded reference is started in
-/// this process. Note: entitlements-e2e changes entitlements by a direct PATCH (the User Sync
-/// rule engine is not driven yet), so it measures PATCH-of-entitlements -> visible on
-/// GET /Users/{id}.
+/// this process.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LoadArgs {
     /// What each operation does.

@@ -13,7 +13,7 @@ pub use super::op::{
 };
 use super::provider;
 use super::visibility::{VisibilityWait, WaitOutcome, entitlement_value};
-use crate::client::admin::AdminClient;
+use crate::client::admin::{AdminClient, AdminError};
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -162,17 +162,17 @@ async fn setup_rules(
         .set_switch(true)
         .await
         .map_err(|e| fail(e.to_string()))?;
-    let settled = admin
-        .wait_applied(None, Duration::from_secs(30))
+    // Long polls of 10 s, under the client's 30 s timeout, for 30 s in all.
+    admin
+        .settle(Duration::from_secs(30))
         .await
-        .map_err(|e| fail(e.to_string()))?;
-    if !settled {
-        return Err(SetupError {
-            what: "turning User Sync on".into(),
-            detail: "the engine did not apply the rules within 30 s".into(),
-        });
-    }
-    Ok(())
+        .map_err(|e| match e {
+            AdminError::NotApplied { .. } => SetupError {
+                what: "turning User Sync on".into(),
+                detail: "the engine did not apply the rules within 30 s".into(),
+            },
+            other => fail(other.to_string()),
+        })
 }
 
 /// Creates the scenario's users and groups on the target (outside the measured window) and

@@ -4,9 +4,11 @@
 //! A domain is *pending* from the moment an admin adds it: it gets a verification code (a
 //! UUID) and 10 days on the reference's [`Clock`]. *Verify* runs the
 //! [`verifier`](crate::verification::verifier) against the configured name server and web
-//! server; success makes the domain *verified* for good (it can no longer be deleted), and
-//! the first verified domain creates the organization, with the verifying account as its
-//! organization admin (E-DV-01). When the deadline passes the domain becomes *expired*: the
+//! server; success makes the domain *verified* for good (it can no longer be deleted or
+//! unmarked), and the first domain so verified creates the organization, with the verifying
+//! account as its organization admin (E-DV-01). The organization's admin API can also mark a
+//! domain verified without proof ([`DomainRegistry::set_verified`]); such a domain can be
+//! unmarked, and a later successful verification proves it. When the deadline passes the domain becomes *expired*: the
 //! old code is retired, a new one is issued with a fresh 10 days, and a record still
 //! holding the old code is answered `expired` rather than `wrong-code`, because that is
 //! what the admin needs to hear.
@@ -106,6 +108,11 @@ pub enum DomainError {
     Exists(String),
     #[error("the domain '{0}' is verified and cannot be deleted (E-DV-04)")]
     VerifiedCannotBeDeleted(String),
+    #[error(
+        "the domain '{0}' was proven by DNS or web verification and stays verified (E-DV-04); \
+         only a domain an administrator marked verified can be unmarked"
+    )]
+    Proven(String),
 }
 
 impl From<DomainError> for ApiError {
@@ -113,7 +120,9 @@ impl From<DomainError> for ApiError {
         let status = match e {
             DomainError::InvalidDomain(_) => 400,
             DomainError::NotFound(_) => 404,
-            DomainError::Exists(_) | DomainError::VerifiedCannotBeDeleted(_) => 409,
+            DomainError::Exists(_)
+            | DomainError::VerifiedCannotBeDeleted(_)
+            | DomainError::Proven(_) => 409,
         };
         ApiError(ScimError::status(status, e.to_string()))
     }
@@ -144,6 +153,24 @@ impl std::fmt::Debug for DomainRegistry {
 
 /// `verifiedBy` of a domain an administrator marked verified through the organization's API.
 pub const ADMIN_SETTING: &str = "(administrator setting)";
+
+/// A domain just added: pending, with a fresh code and 10 days.
+fn pending(name: &str, account: Option<&str>, now: DateTime<Utc>) -> Domain {
+    Domain {
+        name: name.to_string(),
+        state: DomainState::Pending,
+        code: new_code(),
+        retired_codes: Vec::new(),
+        added_at: now,
+        added_by: account.map(str::to_string),
+        started_at: now,
+        deadline: now + Duration::days(DEADLINE_DAYS),
+        verified_at: None,
+        verified_by: None,
+        verified_method: None,
+        last_outcome: None,
+    }
+}
 
 fn new_code() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string()
@@ -211,43 +238,31 @@ impl DomainRegistry {
         if inner.domains.contains_key(&name) {
             return Err(DomainError::Exists(name));
         }
-        let d = Domain {
-            name: name.clone(),
-            state: DomainState::Pending,
-            code: new_code(),
-            retired_codes: Vec::new(),
-            added_at: now,
-            added_by: account.map(str::to_string),
-            started_at: now,
-            deadline: now + Duration::days(DEADLINE_DAYS),
-            verified_at: None,
-            verified_by: None,
-            verified_method: None,
-            last_outcome: None,
-        };
+        let d = pending(&name, account, now);
         inner.domains.insert(name, d.clone());
         Ok(d)
     }
 
     /// An administrator sets a domain's state directly, adding it if needed: verified (no
-    /// method: nothing was checked), or back to pending with a fresh code and 10 days.
+    /// method: nothing was checked), or back to pending with a fresh code and 10 days. A domain
+    /// proven by DNS or web verification stays verified (E-DV-04).
     pub fn set_verified(&self, domain: &str, verified: bool) -> Result<Domain, DomainError> {
         let name = Self::key(domain)?;
-        if !self.inner.lock().domains.contains_key(&name) {
-            self.add(&name, None)?;
-        }
         let now = self.clock.now();
         let mut inner = self.inner.lock();
         let d = inner
             .domains
-            .get_mut(&name)
-            .ok_or_else(|| DomainError::NotFound(name.clone()))?;
+            .entry(name.clone())
+            .or_insert_with(|| pending(&name, None, now));
         match (verified, d.state == DomainState::Verified) {
             (true, false) => {
                 d.state = DomainState::Verified;
                 d.verified_at = Some(now);
                 d.verified_by = Some(ADMIN_SETTING.into());
                 d.verified_method = None;
+            }
+            (false, true) if d.verified_method.is_some() => {
+                return Err(DomainError::Proven(name));
             }
             (false, true) => {
                 let old = std::mem::replace(&mut d.code, new_code());
@@ -257,7 +272,6 @@ impl DomainRegistry {
                 d.deadline = now + Duration::days(DEADLINE_DAYS);
                 d.verified_at = None;
                 d.verified_by = None;
-                d.verified_method = None;
             }
             _ => {}
         }
@@ -327,8 +341,10 @@ impl DomainRegistry {
                 .domains
                 .get_mut(&name)
                 .ok_or_else(|| DomainError::NotFound(name.clone()))?;
-            if d.state == DomainState::Verified {
-                let method = d.verified_method.unwrap_or(Method::Dns);
+            // A domain an administrator marked verified is still checked: proof upgrades it.
+            if d.state == DomainState::Verified
+                && let Some(method) = d.verified_method
+            {
                 let mut v =
                     Verification::without_checks(&name, &d.code, Outcome::Verified { method });
                 v.explanation = format!(

@@ -55,6 +55,12 @@ pub enum OrgError {
     BadEmail(String),
     #[error("domain '{0}' is verified and cannot be deleted")]
     VerifiedDomain(String),
+    /// The registry's reason (`'a_b.example' contains '_'; ...`).
+    #[error("not a valid domain name: {0}")]
+    InvalidDomain(String),
+    /// A domain proven by DNS or web verification cannot be marked unverified.
+    #[error(transparent)]
+    Proven(DomainError),
 }
 
 impl From<DomainError> for OrgError {
@@ -62,7 +68,9 @@ impl From<DomainError> for OrgError {
         match e {
             DomainError::NotFound(d) => OrgError::NoDomain(d),
             DomainError::VerifiedCannotBeDeleted(d) => OrgError::VerifiedDomain(d),
-            DomainError::InvalidDomain(d) | DomainError::Exists(d) => OrgError::BadDomain(d),
+            DomainError::InvalidDomain(reason) => OrgError::InvalidDomain(reason),
+            // Neither is reachable from the organization's API (set_verified inserts).
+            e @ (DomainError::Proven(_) | DomainError::Exists(_)) => OrgError::Proven(e),
         }
     }
 }

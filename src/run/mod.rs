@@ -83,8 +83,6 @@ pub enum RunError {
     UserSync(#[from] usersync_bench::DemoError),
     #[error("load run: {0}")]
     Load(#[from] crate::load::LoadError),
-    #[error(transparent)]
-    Features(#[from] crate::features::FeaturesError),
 }
 
 /// The outcome of `run`.
@@ -243,7 +241,7 @@ async fn features_section(
 ) -> Result<Section, RunError> {
     let started = Instant::now();
     let opts = ConformanceOptions {
-        features: Some(features_root()?.join(folder)),
+        built_in: Some(folder.to_string()),
         junit: Some(reports.join(format!("{report}.xml"))),
         json: Some(reports.join(format!("{report}.json"))),
         html: Some(reports.join(format!("{report}.html"))),
@@ -266,11 +264,6 @@ async fn features_section(
         checks: rec.checks,
         report: Some(format!("{report}.html")),
     })
-}
-
-/// The built-in features (compiled into the binary), as a folder.
-fn features_root() -> Result<PathBuf, RunError> {
-    crate::features::on_disk().map_err(RunError::from)
 }
 
 /// The seed's throughput rule of thumb, measured: users joining ruled groups, and a single

@@ -65,12 +65,25 @@ fn imports(text: &str, own: &str) -> BTreeSet<String> {
     for (i, _) in text.match_indices("crate::") {
         // `scim_harness::` in doc examples is the binary's view; only `crate::` counts here.
         let rest = &text[i + "crate::".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-            .collect();
-        if !name.is_empty() && name != own {
-            out.insert(name);
+        // `crate::{a::x, b}` names several modules at once.
+        let heads: Vec<&str> = match rest.strip_prefix('{') {
+            Some(group) => group
+                .split('}')
+                .next()
+                .unwrap_or_default()
+                .split(',')
+                .collect(),
+            None => vec![rest],
+        };
+        for head in heads {
+            let name: String = head
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != own {
+                out.insert(name);
+            }
         }
     }
     out

@@ -117,6 +117,16 @@ async fn verifying_creates_the_organization_with_the_verifier_as_admin() {
         org["domains"],
         json!([{"name": "acme.example", "verified": true}])
     );
+    // Proven by DNS, it stays verified: the organization's API cannot unmark it (E-DV-04).
+    let (s, b) = env
+        .call(
+            "PUT",
+            "/admin/v1/org/domains/acme.example",
+            Some(json!({"verified": false})),
+        )
+        .await;
+    assert_eq!(s, 409, "{b}");
+    assert!(env.reference.domains.has_verified_domain());
     // Asking again verifies nothing new and adds no admin.
     let again = env.verify("acme.example", "eve@acme.example").await;
     assert_eq!(again["verification"]["code"], "verified");

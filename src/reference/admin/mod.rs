@@ -97,8 +97,10 @@ impl From<super::usersync::UserSyncError> for AdminError {
             E::Org(O::NoAdmin(_) | O::NoDomain(_)) | E::NoRule(_) | E::NoUser(_) => {
                 ScimError::not_found(detail)
             }
-            E::Org(O::BadDomain(_) | O::BadEmail(_)) => ScimError::invalid_value(detail),
-            E::Org(O::VerifiedDomain(_))
+            E::Org(O::BadDomain(_) | O::BadEmail(_) | O::InvalidDomain(_)) => {
+                ScimError::invalid_value(detail)
+            }
+            E::Org(O::VerifiedDomain(_) | O::Proven(_))
             | E::Prerequisites(_)
             | E::Off
             | E::NoAccount(_)
