@@ -214,17 +214,7 @@ impl AdminClient {
             .get("detail")
             .and_then(Value::as_str)
             .map_or_else(|| r.raw.chars().take(300).collect(), str::to_string);
-        let unmet = r
-            .body
-            .get("unmetPrerequisites")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let unmet = strings(r.body.get("unmetPrerequisites"));
         Err(AdminError::Refused {
             what,
             method,
@@ -343,16 +333,6 @@ impl AdminClient {
         if r.status == 404 {
             return Ok(None);
         }
-        let strings = |v: Option<&Value>| -> Vec<String> {
-            v.and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         Ok(Some(
             r.body
                 .get("rules")
@@ -465,7 +445,20 @@ impl AdminClient {
     }
 }
 
-fn id_of(r: &ScimResponse) -> String {
+/// The strings of a JSON array (none when it is absent or not an array).
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `id` of a created resource ("" when the body has none).
+pub(crate) fn id_of(r: &ScimResponse) -> String {
     r.body
         .get("id")
         .and_then(Value::as_str)

@@ -6,7 +6,7 @@
 //! - [`latency_probe`]: one membership change at a time, change -> entitlement visible on
 //!   the user (S-US-03), as percentiles.
 
-use crate::client::admin::{AdminClient, AdminError};
+use crate::client::admin::{AdminClient, AdminError, id_of};
 use crate::client::{ClientError, ScimClient, ScimResponse};
 use futures::StreamExt;
 use serde::Serialize;
@@ -74,14 +74,6 @@ async fn expect(
             body: r.raw.chars().take(500).collect(),
         })
     }
-}
-
-fn id_of(r: &ScimResponse) -> String {
-    r.body
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Makes the organization meet the prerequisites and returns a run tag.
