@@ -85,3 +85,12 @@ Feature: A domain is verified by a DNS TXT record
     When the admin deletes "beta.example"
     Then the response status is 204
     And "beta.example" is no longer listed
+
+  @must @E-DV-04 @usersync-api
+  Scenario: A domain proven by DNS cannot be marked unverified through the organization's admin API
+    Given "ann@acme.example" starts verifying "acme.example"
+    And the DNS zone has the verification record for "acme.example"
+    When "ann@acme.example" verifies "acme.example"
+    And the organization's admin marks "acme.example" unverified
+    Then the request is refused with status 409
+    And "acme.example" is verified

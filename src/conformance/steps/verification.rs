@@ -400,6 +400,17 @@ async fn deletes(w: &mut ScimWorld, domain: String) -> StepResult {
     w.call(Method::DELETE, &path, None, &[]).await.map(|_| ())
 }
 
+/// The User Sync admin API's domain setting (`PUT /admin/v1/org/domains/{d}`), which must not
+/// undo a verification proven by DNS or web (E-DV-04).
+#[when(regex = r#"^the organization's admin marks "([^"]+)" unverified$"#)]
+async fn marks_unverified(w: &mut ScimWorld, domain: String) -> StepResult {
+    let path = admin_path::org_domain(&w.domain(&domain));
+    let body = serde_json::json!({"verified": false});
+    w.call(Method::PUT, &path, Some(&body), &[])
+        .await
+        .map(|_| ())
+}
+
 fn last(w: &ScimWorld) -> Result<&Value, Failure> {
     w.verification
         .last
