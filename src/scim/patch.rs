@@ -36,7 +36,9 @@
 //!   operations: `invalidValue`; `add`/`replace` without `value`: `invalidValue` ("a required
 //!   value was missing", RFC 7644 §3.12); `remove` without `path`: `noTarget` (§3.5.2.2).
 //! - unknown attribute or sub-attribute (in a path, its filter, a path-less key, or inside a
-//!   complex value) and malformed paths: `invalidPath`; wrong type or shape: `invalidValue`.
+//!   complex value) and malformed paths: `invalidPath`; wrong type or shape: `invalidValue`;
+//!   a result whose `userName` or `displayName` is blank, or `externalId` is `""`:
+//!   `invalidValue` (`resource::check_identifiers`).
 //! - a path or key naming a readOnly attribute, changing or removing an assigned immutable
 //!   value, and a required attribute that is removed or "becomes unassigned" (`replace` with
 //!   `null`): `mutability`, as §3.5.2 and §3.5.2.2 say.
@@ -209,5 +211,8 @@ pub fn apply(
     rt: &super::schema::ResourceType,
     opts: PatchOptions,
 ) -> Result<Value, ScimError> {
-    apply::apply(resource, ops, rt, opts)
+    let out = apply::apply(resource, ops, rt, opts)?;
+    // A PATCH may not do what a POST may not: `replace userName "  "` is refused the same way.
+    super::resource::check_identifiers(&out, rt)?;
+    Ok(out)
 }

@@ -67,6 +67,7 @@ pub fn canonicalize(
             )));
         }
     }
+    identifiers_in(&out, rt)?;
     let mut schemas = vec![Value::String(rt.schema.id.to_string())];
     for (id, m) in exts {
         schemas.push(Value::String(id.to_string()));
@@ -76,6 +77,47 @@ pub fn canonicalize(
     result.insert("schemas".into(), Value::Array(schemas));
     result.extend(out);
     Ok(Value::Object(result))
+}
+
+/// Refuses values that cannot identify anything (400 `invalidValue`, naming the attribute), on
+/// every write: POST, PUT and the result of a PATCH.
+///
+/// - A required string of the core schema (User `userName`, Group `displayName`) must not be
+///   empty or whitespace only. RFC 7643 §4.1.1: "Each User MUST include a non-empty userName
+///   value. This identifier MUST be unique across the service provider's entire set of Users."
+///   §4.2 makes a Group's `displayName` REQUIRED. Whitespace alone is refused too (the
+///   project's choice: it is non-empty, but names no one and cannot be told apart by eye).
+/// - `externalId` must not be `""`. RFC 7643 §3.1: "Each resource MAY include a non-empty
+///   "externalId" value." Its value is the client's and caseExact, so only `""` is refused.
+pub fn check_identifiers(resource: &Value, rt: &ResourceType) -> Result<(), ScimError> {
+    match resource.as_object() {
+        Some(obj) => identifiers_in(obj, rt),
+        None => Ok(()),
+    }
+}
+
+fn identifiers_in(resource: &Map<String, Value>, rt: &ResourceType) -> Result<(), ScimError> {
+    let text = |name: &str| resource.get(name).and_then(Value::as_str);
+    for def in rt
+        .schema
+        .attributes
+        .iter()
+        .filter(|d| d.required && d.ty == AttrType::String && !d.multi_valued)
+    {
+        if text(def.name).is_some_and(|v| v.trim().is_empty()) {
+            return Err(ScimError::invalid_value(format!(
+                "'{}' must not be empty or whitespace only: it identifies the {}",
+                def.name,
+                rt.name.to_ascii_lowercase()
+            )));
+        }
+    }
+    if text("externalId") == Some("") {
+        return Err(ScimError::invalid_value(
+            "'externalId' must not be empty: leave it out when there is none",
+        ));
+    }
+    Ok(())
 }
 
 /// `schemas` is REQUIRED (RFC 7643 §3) and must name the core schema; unknown URNs are refused.
@@ -444,6 +486,73 @@ mod tests {
         )
         .expect_err("displayName required");
         assert!(e.detail.contains("displayName"));
+    }
+
+    #[test]
+    fn blank_identifiers_are_invalid_values_naming_the_attribute() {
+        let group = "urn:ietf:params:scim:schemas:core:2.0:Group";
+        for (body, rt, attr) in [
+            (
+                json!({"schemas": [USER_SCHEMA], "userName": ""}),
+                user_type(),
+                "userName",
+            ),
+            (
+                json!({"schemas": [USER_SCHEMA], "userName": " \t\n"}),
+                user_type(),
+                "userName",
+            ),
+            (
+                json!({"schemas": [USER_SCHEMA], "userName": "\u{3000}"}),
+                user_type(),
+                "userName",
+            ),
+            (
+                json!({"schemas": [USER_SCHEMA], "userName": "a", "externalId": ""}),
+                user_type(),
+                "externalId",
+            ),
+            (
+                json!({"schemas": [group], "displayName": ""}),
+                group_type(),
+                "displayName",
+            ),
+            (
+                json!({"schemas": [group], "displayName": "  "}),
+                group_type(),
+                "displayName",
+            ),
+            (
+                json!({"schemas": [group], "displayName": "g", "externalId": ""}),
+                group_type(),
+                "externalId",
+            ),
+        ] {
+            let e = canonicalize(&body, rt, InputOptions::default()).expect_err("refused");
+            assert_eq!(e.status, 400, "{body}");
+            assert_eq!(
+                e.scim_type,
+                Some(crate::scim::ScimType::InvalidValue),
+                "{body}"
+            );
+            assert!(
+                e.detail.contains(&format!("'{attr}'")),
+                "{body}: {}",
+                e.detail
+            );
+        }
+        // What is not blank stays accepted: surrounding spaces, a blank user displayName (not an
+        // identifier), and an externalId of spaces (the client's own caseExact value).
+        for body in [
+            json!({"schemas": [USER_SCHEMA], "userName": " ann "}),
+            json!({"schemas": [USER_SCHEMA], "userName": "ann", "displayName": " "}),
+            json!({"schemas": [USER_SCHEMA], "userName": "ann", "externalId": " "}),
+        ] {
+            assert!(
+                canonicalize(&body, user_type(), InputOptions::default()).is_ok(),
+                "{body}"
+            );
+        }
     }
 
     #[test]

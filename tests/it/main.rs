@@ -26,6 +26,7 @@ mod reference_etag;
 mod reference_filter;
 mod reference_filter_types;
 mod reference_groups;
+mod reference_identifiers;
 mod reference_paging;
 mod reference_patch;
 mod reference_patch_compat;

@@ -5,7 +5,7 @@
 use super::*;
 use crate::scim::ScimType;
 use crate::scim::schema::{
-    ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ResourceType, USER_SCHEMA, user_type,
+    ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ResourceType, USER_SCHEMA, group_type, user_type,
 };
 use serde_json::json;
 
@@ -521,5 +521,27 @@ fn unassigning_a_required_attribute_is_mutability() {
         json!({"op": "replace", "value": {"userName": null}}),
     ] {
         assert_eq!(user_err(json!([op])), ScimType::Mutability, "{op}");
+    }
+}
+
+#[test]
+fn a_blank_identifier_is_invalid_value_however_it_is_written() {
+    // RFC 7643 §4.1.1: "Each User MUST include a non-empty userName value"; the PATCH result
+    // is held to what a POST is.
+    for op in [
+        json!({"op": "replace", "path": "userName", "value": ""}),
+        json!({"op": "replace", "path": "userName", "value": "  "}),
+        json!({"op": "replace", "value": {"userName": "\t"}}),
+        json!({"op": "add", "path": "userName", "value": ""}),
+        json!({"op": "add", "path": "externalId", "value": ""}),
+    ] {
+        assert_eq!(user_err(json!([op])), ScimType::InvalidValue, "{op}");
+    }
+    for op in [
+        json!({"op": "replace", "path": "displayName", "value": " "}),
+        json!({"op": "replace", "value": {"displayName": ""}}),
+    ] {
+        let e = err_type(&group(), json!([op]), group_type(), PatchOptions::default());
+        assert_eq!(e, ScimType::InvalidValue, "{op}");
     }
 }
