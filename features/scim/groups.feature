@@ -25,6 +25,15 @@ Feature: Groups hold users, and users show their groups
     Then the replacement is accepted
     And reading group "team" back shows member bob
 
+  # RFC 7643 §4.2 makes displayName REQUIRED ("A human-readable name for the Group"); "" is
+  # present but names nothing. No sentence says "non-empty" here as §4.1.1 does for userName,
+  # hence a SHOULD.
+  @should @R-IDENT
+  Scenario: A group with an empty displayName is refused as an invalid value
+    Given the valid twin of "create a group with an empty displayName" is accepted
+    When I send the bad request "create a group with an empty displayName"
+    Then the request is refused because its displayName names nothing
+
   @should
   Scenario: A user's groups show the groups it belongs to
     Given a group "team" with member ann

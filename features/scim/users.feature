@@ -61,6 +61,42 @@ Feature: Users can be created, read, replaced and deleted
     When I create another user with the userName of "ann" in upper case
     Then the request is refused with status 409 and scimType "uniqueness"
 
+  # RFC 7643 §4.1.1: "Each User MUST include a non-empty userName value. This identifier MUST
+  # be unique across the service provider's entire set of Users." A server that stores "" holds
+  # a User the RFC says cannot exist: a MUST. 400 invalidValue is RFC 7644 §3.12's answer for a
+  # value that does not fit the schema (the keyword being OPTIONAL, a missing one is a SHOULD
+  # finding).
+  @must @R-IDENT
+  Scenario: A user with an empty userName is refused as an invalid value
+    Given the valid twin of "create a user with an empty userName" is accepted
+    When I send the bad request "create a user with an empty userName"
+    Then the request is refused because its userName names nothing
+
+  # Spaces are not empty, so no RFC sentence forbids them; but a userName is "typically used by
+  # the user to directly authenticate" (§4.1.1), and one of spaces names no one. The project's
+  # reading, hence a SHOULD.
+  @should @R-IDENT
+  Scenario: A user whose userName is whitespace only is refused as an invalid value
+    Given the valid twin of "create a user whose userName is whitespace only" is accepted
+    When I send the bad request "create a user whose userName is whitespace only"
+    Then the request is refused because its userName names nothing
+
+  @should @R-IDENT @needs-patch
+  Scenario: A PATCH cannot make a userName whitespace only
+    Given a user "ann"
+    And the valid twin of "patch a user's userName to whitespace only" is accepted
+    When I send the bad request "patch a user's userName to whitespace only"
+    Then the request is refused because its userName names nothing
+    And user "ann" keeps its userName
+
+  # RFC 7643 §3.1: "Each resource MAY include a non-empty "externalId" value." Sending none is
+  # how a client says it has none; "" is refused as a SHOULD, the sentence being a MAY.
+  @should @R-IDENT
+  Scenario: A user with an empty externalId is refused as an invalid value
+    Given the valid twin of "create a user with an empty externalId" is accepted
+    When I send the bad request "create a user with an empty externalId"
+    Then the request is refused because its externalId names nothing
+
   @must
   Scenario: A deleted user answers 404 to every later operation on its id
     A server may keep deleted users, but nothing of them may show (RFC 7644 §3.6).

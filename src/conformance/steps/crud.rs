@@ -536,3 +536,18 @@ async fn no_user_named(w: &mut ScimWorld, name: String) -> StepResult {
         ),
     )
 }
+
+#[then(regex = r#"^user "([^"]+)" keeps its userName$"#)]
+async fn keeps_user_name(w: &mut ScimWorld, name: String) -> StepResult {
+    let want = w.user(&name)?.real_name;
+    let body = fetch_user(w, &name).await?;
+    let got = get_ci(&body, "userName");
+    ensure(
+        got.and_then(Value::as_str) == Some(want.as_str()),
+        w.last.as_ref(),
+        "RFC 7644 §3.5.2",
+        "a refused PATCH changes nothing: the userName is the one it had",
+        &want,
+        show(got),
+    )
+}

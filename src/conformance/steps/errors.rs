@@ -6,7 +6,7 @@ use crate::client::encode;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Checks, Failure, StepResult};
 use crate::report::Level;
-use crate::scim::schema::{PATCH_OP, USER_SCHEMA};
+use crate::scim::schema::{GROUP_SCHEMA, PATCH_OP, USER_SCHEMA};
 use cucumber::{given, then, when};
 use reqwest::Method;
 use serde_json::json;
@@ -77,25 +77,47 @@ async fn refused_media_type(w: &mut ScimWorld) -> StepResult {
 /// filter, malformed or not).
 #[given(regex = r#"^the valid twin of "([^"]+)" is accepted$"#)]
 async fn valid_twin(w: &mut ScimWorld, which: String) -> StepResult {
-    let ann = w.user("ann")?;
+    // Only the probes on an existing user need "ann" (the scenario's background creates it).
+    let ann = w.user("ann");
     let active = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": true}]});
     let (method, path, body, accepted): (Method, String, Option<serde_json::Value>, &[u16]) =
         match which.as_str() {
             "create a user without a userName"
             | "create a user whose userName is a number"
+            | "create a user with an empty userName"
+            | "create a user whose userName is whitespace only"
+            | "create a user with an empty externalId"
             | "create a user with a body that is not JSON" => (
                 Method::POST,
                 "/Users".into(),
                 Some(w.user_body("twin", None)),
                 &[201],
             ),
+            "create a group with an empty displayName" => (
+                Method::POST,
+                "/Groups".into(),
+                Some(json!({"schemas": [GROUP_SCHEMA], "displayName": w.group_name("twin")})),
+                &[201],
+            ),
             "create a user with a duplicate userName" => return Ok(()), // ann was created
             "read a user that does not exist" | "read a user whose id is not a UUID" => {
-                (Method::GET, format!("/Users/{}", ann.id), None, &[200])
+                (Method::GET, format!("/Users/{}", ann?.id), None, &[200])
             }
             "replace a user that does not exist" => {
                 let b = w.user_body("ann", Some("ann@example.com"));
-                (Method::PUT, format!("/Users/{}", ann.id), Some(b), &[200])
+                (Method::PUT, format!("/Users/{}", ann?.id), Some(b), &[200])
+            }
+            // The twin sets the userName it already has.
+            "patch a user's userName to whitespace only" => {
+                let ann = ann?;
+                let same = json!({"schemas": [PATCH_OP], "Operations": [
+                    {"op": "replace", "path": "userName", "value": ann.real_name}]});
+                (
+                    Method::PATCH,
+                    format!("/Users/{}", ann.id),
+                    Some(same),
+                    &[200, 204],
+                )
             }
             "delete a user that does not exist" => {
                 let b = w.user_body("doomed", None);
@@ -108,7 +130,7 @@ async fn valid_twin(w: &mut ScimWorld, which: String) -> StepResult {
                 )
             }
             "search with an unknown operator" | "search with an unclosed parenthesis" => {
-                let f = format!("userName eq \"{}\"", ann.real_name);
+                let f = format!("userName eq \"{}\"", ann?.real_name);
                 (
                     Method::GET,
                     format!("/Users?filter={}", encode(&f)),
@@ -120,18 +142,14 @@ async fn valid_twin(w: &mut ScimWorld, which: String) -> StepResult {
             | "patch with an unknown op"
             | "patch without the PatchOp schema" => (
                 Method::PATCH,
-                format!("/Users/{}", ann.id),
+                format!("/Users/{}", ann?.id),
                 Some(active),
                 &[200, 204],
             ),
             other => return Err(Failure::suite(format!("no valid twin for \"{other}\""))),
         };
     let r = w.call(method, &path, body.as_ref(), &[]).await?;
-    if r.status == 201
-        && let Some(id) = r.body.get("id").and_then(|v| v.as_str())
-    {
-        w.cleanup.push(("Users".into(), id.to_string()));
-    }
+    track_created(w, &path, &r);
     super::expect_status(
         w,
         accepted,
@@ -162,6 +180,41 @@ async fn bad_request(w: &mut ScimWorld, which: String) -> StepResult {
                 o.insert("userName".into(), json!(42));
             }
             (Method::POST, "/Users".into(), Some(b))
+        }
+        // RFC 7643 §4.1.1: "Each User MUST include a non-empty userName value."
+        "create a user with an empty userName" => {
+            let mut b = w.user_body("blank", None);
+            if let Some(o) = b.as_object_mut() {
+                o.insert("userName".into(), json!(""));
+            }
+            (Method::POST, "/Users".into(), Some(b))
+        }
+        "create a user whose userName is whitespace only" => {
+            let mut b = w.user_body("spaces", None);
+            if let Some(o) = b.as_object_mut() {
+                o.insert("userName".into(), json!(" \t "));
+            }
+            (Method::POST, "/Users".into(), Some(b))
+        }
+        // RFC 7643 §3.1: "Each resource MAY include a non-empty "externalId" value."
+        "create a user with an empty externalId" => {
+            let mut b = w.user_body("no-external", None);
+            if let Some(o) = b.as_object_mut() {
+                o.insert("externalId".into(), json!(""));
+            }
+            (Method::POST, "/Users".into(), Some(b))
+        }
+        // RFC 7643 §4.2: a Group's displayName is REQUIRED.
+        "create a group with an empty displayName" => (
+            Method::POST,
+            "/Groups".into(),
+            Some(json!({"schemas": [GROUP_SCHEMA], "displayName": ""})),
+        ),
+        "patch a user's userName to whitespace only" => {
+            let ann = w.user("ann")?;
+            let b = json!({"schemas": [PATCH_OP], "Operations": [
+                {"op": "replace", "path": "userName", "value": "   "}]});
+            (Method::PATCH, format!("/Users/{}", ann.id), Some(b))
         }
         "create a user with a duplicate userName" => {
             let ann = w.user("ann")?;
@@ -213,11 +266,7 @@ async fn bad_request(w: &mut ScimWorld, which: String) -> StepResult {
         other => return Err(Failure::suite(format!("no bad request named \"{other}\""))),
     };
     let r = w.call(method, &path, body.as_ref(), &[]).await?;
-    if r.status == 201
-        && let Some(id) = r.body.get("id").and_then(|v| v.as_str())
-    {
-        w.cleanup.push(("Users".into(), id.to_string()));
-    }
+    track_created(w, &path, &r);
     Ok(())
 }
 
@@ -231,4 +280,41 @@ async fn not_json(w: &mut ScimWorld) -> StepResult {
     )
     .await
     .map(|_| ())
+}
+
+/// A blank identifier refused with 400 invalidValue (R-IDENT), citing the sentence that makes
+/// the value one that identifies nothing.
+#[then(
+    regex = r"^the request is refused because its (userName|displayName|externalId) names nothing$"
+)]
+async fn refused_blank(w: &mut ScimWorld, attr: String) -> StepResult {
+    let (source, statement) = match attr.as_str() {
+        "userName" => (
+            "RFC 7643 §4.1.1; R-IDENT",
+            "\"Each User MUST include a non-empty userName value\": an empty or blank one is refused with 400 invalidValue",
+        ),
+        "displayName" => (
+            "RFC 7643 §4.2; R-IDENT",
+            "a Group's displayName is REQUIRED: an empty one is refused with 400 invalidValue",
+        ),
+        _ => (
+            "RFC 7643 §3.1; R-IDENT",
+            "\"Each resource MAY include a non-empty externalId value\": \"\" is refused with 400 invalidValue",
+        ),
+    };
+    super::refusal_for(w, 400, Some("invalidValue"), source, statement)
+}
+
+/// Whatever a probe created is deleted after the scenario, whether or not it should have been.
+fn track_created(w: &mut ScimWorld, path: &str, r: &crate::client::ScimResponse) {
+    if r.status == 201
+        && let Some(id) = r.body.get("id").and_then(|v| v.as_str())
+    {
+        let endpoint = if path.starts_with("/Groups") {
+            "Groups"
+        } else {
+            "Users"
+        };
+        w.cleanup.push((endpoint.into(), id.to_string()));
+    }
 }
