@@ -74,3 +74,12 @@ Feature: Discovery: the service provider describes itself
     advertised with a maxPayloadSize above 0.
     When I send a bulk request larger than the advertised maxPayloadSize
     Then the bulk request is refused as too large
+
+  # Python's urllib and many SDKs write the whole body before they read. A server that answers
+  # 413 and closes with the body unread resets the connection under them: the answer is lost.
+  # RFC 9112 §9.6 describes closing "in stages" to avoid that; no MUST requires it, hence a
+  # SHOULD. Plain http:// targets only (the write-first client speaks no TLS).
+  @should @R-BULK @needs-bulk
+  Scenario: A client that writes its whole oversized bulk request before reading still reads the 413
+    When I send a bulk request larger than the advertised maxPayloadSize, writing all of it before reading the answer
+    Then the bulk request is refused as too large

@@ -2,6 +2,7 @@
 //! provider and the load drivers: one place that sends requests and keeps what came back.
 
 pub mod admin;
+pub mod write_first;
 
 use serde_json::Value;
 use std::time::Duration;

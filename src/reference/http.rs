@@ -68,11 +68,16 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .with_state(state.clone());
     let base = state.config().base_path.trim_end_matches('/').to_string();
-    if base.is_empty() {
+    let app = if base.is_empty() {
         scim
     } else {
         Router::new().nest(&base, scim).fallback(not_found)
-    }
+    };
+    // Outermost, so a body refused before any route reads it (401, 404) is drained too.
+    app.layer(middleware::from_fn_with_state(
+        state,
+        super::body::drain_unread,
+    ))
 }
 
 /// Serves until `shutdown` completes (so tests bind port 0 and stop cleanly).

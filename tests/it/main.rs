@@ -17,6 +17,7 @@ mod architecture;
 
 // The embedded reference over HTTP.
 mod reference_attributes;
+mod reference_body_limit;
 mod reference_bulk;
 mod reference_consistency;
 mod reference_crud;
