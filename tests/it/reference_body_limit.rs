@@ -252,3 +252,48 @@ async fn an_unauthenticated_upload_reads_its_401() {
     .unwrap_or_else(|e| panic!("the client could not read the answer: {e}"));
     assert_eq!(answer.status, 401, "{answer:?}");
 }
+
+/// Past the discard bound (64 MiB with the default 1 MiB limit) the server stops reading and
+/// closes: a client sending 200 MB is cut off well before its end, and others are served on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_past_the_discard_bound_is_cut_off_and_the_server_serves_on() {
+    const HUGE: usize = 200_000_000;
+    let (srv, c) = start().await;
+    let addr = srv.addr;
+    let sent = tokio::task::spawn_blocking(move || -> usize {
+        let Ok(stream) = TcpStream::connect(addr) else {
+            return 0;
+        };
+        stream
+            .set_write_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut w = stream;
+        if write!(
+            w,
+            "POST /Users HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer t\r\n\
+             Content-Type: application/scim+json\r\nContent-Length: {HUGE}\r\n\r\n"
+        )
+        .is_err()
+        {
+            return 0;
+        }
+        let chunk = vec![b' '; CHUNK];
+        let mut sent = 0;
+        while sent < HUGE {
+            if w.write_all(&chunk).is_err() {
+                break;
+            }
+            sent += CHUNK;
+        }
+        sent
+    })
+    .await
+    .unwrap();
+    assert!(
+        sent < HUGE / 2,
+        "the server stopped reading near 64 MiB, not after {sent} bytes"
+    );
+    assert!(sent >= 64 << 20, "it read up to the bound first: {sent}");
+    let r = c.get("/ServiceProviderConfig").await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.raw);
+}
