@@ -1,7 +1,7 @@
 //! Resource operations independent of HTTP (list, search, read, create, replace, patch), shared
 //! by the REST handlers and `/Bulk`.
 
-use super::store::{Kind, MemberChange, Selection, Snapshot, Store, parse_id};
+use super::store::{Kind, MemberChange, Members, Selection, Snapshot, Store, parse_id};
 use crate::scim::ScimError;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::patch::{self, PatchOp, PatchOpKind, PatchOptions};
@@ -387,23 +387,17 @@ pub fn replace(store: &Store, w: &WriteRequest<'_>) -> Result<(u64, Value), Scim
     } = *w;
     let rt = kind.resource_type();
     let body = canonicalize(input, rt, input_options(store))?;
-    let snap = store.update(
-        kind,
-        id,
-        if_match,
-        kind == Kind::Group,
-        &|current: &Snapshot| {
-            check_immutable(&current.to_value(base), &body, rt)?;
-            let mut b = body.clone();
-            if kind == Kind::Group
-                && b.get("members").is_none()
-                && let Some(o) = b.as_object_mut()
-            {
-                o.insert("members".into(), Value::Array(vec![]));
-            }
-            Ok((b, vec![]))
-        },
-    )?;
+    let snap = store.update(kind, id, if_match, whole(kind), &|current: &Snapshot| {
+        check_immutable(&current.to_value(base), &body, rt)?;
+        let mut b = body.clone();
+        if kind == Kind::Group
+            && b.get("members").is_none()
+            && let Some(o) = b.as_object_mut()
+        {
+            o.insert("members".into(), Value::Array(vec![]));
+        }
+        Ok((b, vec![]))
+    })?;
     Ok((
         snap.version,
         project(kind, &snap.to_value(base), attrs, excl),
@@ -514,8 +508,9 @@ pub fn patch(store: &Store, w: &WriteRequest<'_>) -> Result<(u64, Option<Value>)
             }
         }
     }
+    let wants_body = kind == Kind::User || attrs.is_some() || excl.is_some();
     let snap = if general {
-        store.update(kind, id, if_match, kind == Kind::Group, &|current| {
+        store.update(kind, id, if_match, whole(kind), &|current| {
             let new = patch::apply(&current.to_value(base), &ops, rt, opts)?;
             let mut new = strip_derived(new);
             if kind == Kind::Group
@@ -527,7 +522,14 @@ pub fn patch(store: &Store, w: &WriteRequest<'_>) -> Result<(u64, Option<Value>)
             Ok((new, vec![]))
         })?
     } else {
-        store.update(kind, id, if_match, false, &|current| {
+        // The members are copied only into the answer, when one is wanted: reading them
+        // afterwards could show (and version) another client's later write.
+        let members = if wants_body {
+            Members::InAnswer
+        } else {
+            Members::None
+        };
+        store.update(kind, id, if_match, members, &|current| {
             let cur = current.to_value(base);
             let new = if rest.is_empty() {
                 cur
@@ -537,17 +539,19 @@ pub fn patch(store: &Store, w: &WriteRequest<'_>) -> Result<(u64, Option<Value>)
             Ok((strip_derived(new), changes.clone()))
         })?
     };
-    let wants_body = kind == Kind::User || attrs.is_some() || excl.is_some();
     if !wants_body {
         return Ok((snap.version, None));
     }
-    let full = if kind == Kind::Group && snap.members.is_none() {
-        store.get(kind, id, true)?
-    } else {
-        snap
-    };
     Ok((
-        full.version,
-        Some(project(kind, &full.to_value(base), attrs, excl)),
+        snap.version,
+        Some(project(kind, &snap.to_value(base), attrs, excl)),
     ))
+}
+
+/// A group is read and answered with its members when it is written whole.
+fn whole(kind: Kind) -> Members {
+    match kind {
+        Kind::User => Members::None,
+        Kind::Group => Members::Everywhere,
+    }
 }

@@ -19,6 +19,7 @@ mod architecture;
 mod reference_attributes;
 mod reference_body_limit;
 mod reference_bulk;
+mod reference_concurrency;
 mod reference_consistency;
 mod reference_crud;
 mod reference_discovery;

@@ -102,6 +102,15 @@ pub fn parse_id(s: &str) -> Option<Uuid> {
     (id.hyphenated().encode_lower(&mut buf) == s).then_some(id)
 }
 
+/// Which member lists a group update copies: none, only into the resource it answers with, or
+/// also into the snapshot `prepare` reads (a PUT, a PATCH applied to the whole resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    None,
+    InAnswer,
+    Everywhere,
+}
+
 /// Turns the current resource into its new canonical body plus member changes, or refuses.
 pub type Prepare<'a> = dyn Fn(&Snapshot) -> Result<(Value, Vec<MemberChange>), ScimError> + 'a;
 
@@ -329,17 +338,19 @@ impl Store {
 
     /// Replaces a resource's writable content (PUT). `prepare` turns the current full resource
     /// into the new canonical body, or refuses; it may run more than once under contention.
+    /// The answer is the resource as this write left it, taken under the same lock, so its
+    /// version is this write's own.
     pub fn update(
         &self,
         kind: Kind,
         id: &str,
         if_match: Option<&str>,
-        with_members: bool,
+        members: Members,
         prepare: &Prepare<'_>,
     ) -> Result<Snapshot, ScimError> {
         let uid = parse_id(id).ok_or_else(|| not_found(kind, id))?;
         for _ in 0..64 {
-            let current = self.get(kind, id, with_members)?;
+            let current = self.get(kind, id, members == Members::Everywhere)?;
             if !if_match_ok(if_match, current.version) {
                 return Err(precondition_failed(current.version));
             }
@@ -397,7 +408,7 @@ impl Store {
                 }
             }
             inner.index(kind, uid, &keys);
-            let snap = inner.snapshot(kind, uid, with_members);
+            let snap = inner.snapshot(kind, uid, members != Members::None);
             drop(inner);
             match kind {
                 Kind::User => self.notify(StoreChange::UserUpdated(uid)),
