@@ -90,3 +90,19 @@ pub fn assert_error(r: &ScimResponse, status: u16, scim_type: Option<&str>) {
     let ct = r.content_type.as_deref().unwrap_or("");
     assert!(ct.starts_with("application/scim+json"), "content-type {ct}");
 }
+
+/// The property tests' long mode, their `#[ignore]`d twins (`cargo test -- --ignored`): a
+/// million cases per property, or `SCIM_HARNESS_PROP_CASES`. Rejections are not capped, since
+/// filtered strategies (finite floats) reject a share of a million draws.
+pub fn long_mode() -> proptest::test_runner::Config {
+    let cases = std::env::var("SCIM_HARNESS_PROP_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1_000_000);
+    proptest::test_runner::Config {
+        cases,
+        max_local_rejects: u32::MAX,
+        max_global_rejects: u32::MAX,
+        ..proptest::test_runner::Config::default()
+    }
+}

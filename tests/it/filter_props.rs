@@ -163,6 +163,24 @@ fn exercise(s: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A printed filter tree parses back to itself.
+fn round_trips(f: Filter) -> Result<(), TestCaseError> {
+    let printed = f.to_string();
+    prop_assert_eq!(Filter::parse(&printed), Ok(f), "printed: {}", printed);
+    Ok(())
+}
+
+/// A printed PATCH path with a value filter parses back to itself.
+fn path_round_trips(attr: AttrPath, inner: Filter, sub: Option<&str>) -> Result<(), TestCaseError> {
+    let p = PatchPath {
+        attr,
+        filter: Some(inner),
+        sub: sub.map(str::to_string),
+    };
+    prop_assert_eq!(PatchPath::parse(&p.to_string()), Ok(p));
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -178,8 +196,7 @@ proptest! {
 
     #[test]
     fn printed_filters_parse_back_to_the_same_tree(f in filter()) {
-        let printed = f.to_string();
-        prop_assert_eq!(Filter::parse(&printed), Ok(f), "printed: {}", printed);
+        round_trips(f)?;
     }
 
     #[test]
@@ -188,7 +205,39 @@ proptest! {
         inner in logic(leaf(sub_path()).boxed(), 3),
         sub in prop::option::of(prop::sample::select(vec!["value", "type", "$ref"])),
     ) {
-        let p = PatchPath { attr, filter: Some(inner), sub: sub.map(str::to_string) };
-        prop_assert_eq!(PatchPath::parse(&p.to_string()), Ok(p));
+        path_round_trips(attr, inner, sub)?;
+    }
+}
+
+// The long mode: the same properties, a million cases each.
+proptest! {
+    #![proptest_config(crate::common::long_mode())]
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn arbitrary_strings_never_panic_long(s in any::<String>()) {
+        exercise(&s)?;
+    }
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn filter_like_strings_never_panic_long(s in filterish()) {
+        exercise(&s)?;
+    }
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn printed_filters_parse_back_to_the_same_tree_long(f in filter()) {
+        round_trips(f)?;
+    }
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn printed_patch_paths_parse_back_long(
+        attr in complex_path(),
+        inner in logic(leaf(sub_path()).boxed(), 3),
+        sub in prop::option::of(prop::sample::select(vec!["value", "type", "$ref"])),
+    ) {
+        path_round_trips(attr, inner, sub)?;
     }
 }

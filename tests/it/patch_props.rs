@@ -161,6 +161,113 @@ fn client_view(res: &Value) -> Value {
     v
 }
 
+type Ops = Vec<(Value, bool)>;
+
+fn check_one_bad_operation_fails_the_whole_request(
+    before: Ops,
+    bad: Value,
+    after: Ops,
+    compat: bool,
+) -> Result<(), TestCaseError> {
+    let before = pick(&before, compat);
+    prop_assert!(run(&before, compat).is_ok());
+    let mut ops = before;
+    ops.push(bad);
+    ops.extend(pick(&after, compat));
+    prop_assert!(run(&ops, compat).is_err());
+    Ok(())
+}
+
+fn check_valid_sequences_stay_canonical(ops: Ops, compat: bool) -> Result<(), TestCaseError> {
+    let ops = pick(&ops, compat);
+    let res = run(&ops, compat).expect("valid ops apply");
+    // At most one primary and no duplicate values in every multi-valued attribute.
+    for values in multi_values(&res) {
+        let primaries = values.iter().filter(|v| v["primary"] == true).count();
+        prop_assert!(primaries <= 1, "{res}");
+        for (i, a) in values.iter().enumerate() {
+            prop_assert!(!values[i + 1..].contains(a), "duplicate in {res}");
+            prop_assert!(
+                a.as_object().is_none_or(|o| !o.is_empty()),
+                "empty value in {res}"
+            );
+        }
+        prop_assert!(!values.is_empty(), "empty array stored in {res}");
+    }
+    // `schemas` lists the extension exactly when its object is present.
+    let has_ext = res.get(ENTERPRISE_USER_SCHEMA).is_some();
+    let listed = res["schemas"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|u| u == ENTERPRISE_USER_SCHEMA));
+    prop_assert_eq!(has_ext, listed);
+    // The result is a fixed point of canonicalization (ignoring server-managed attributes).
+    let view = client_view(&res);
+    let again = canonicalize(&view, user_type(), InputOptions::default())
+        .expect("PATCH output is a valid resource");
+    prop_assert_eq!(again, view);
+    // The server-managed attributes are untouched.
+    prop_assert_eq!(&res["id"], &base()["id"]);
+    prop_assert_eq!(&res["meta"], &base()["meta"]);
+    Ok(())
+}
+
+fn check_adding_the_same_values_twice_is_adding_them_once(
+    ops: Ops,
+    e: Value,
+    compat: bool,
+) -> Result<(), TestCaseError> {
+    let add = json!({"op": "add", "path": "emails", "value": [e]});
+    let mut once = pick(&ops, compat);
+    once.push(add.clone());
+    let mut twice = once.clone();
+    twice.push(add);
+    prop_assert_eq!(
+        run(&once, compat).expect("once"),
+        run(&twice, compat).expect("twice")
+    );
+    Ok(())
+}
+
+fn check_replacing_with_the_current_value_changes_nothing(
+    ops: Ops,
+    compat: bool,
+) -> Result<(), TestCaseError> {
+    let ops = pick(&ops, compat);
+    let res = run(&ops, compat).expect("valid ops apply");
+    let mut same = ops.clone();
+    same.push(json!({"op": "replace", "path": "userName", "value": res["userName"].clone()}));
+    if let Some(emails) = res.get("emails") {
+        same.push(json!({"op": "replace", "path": "emails", "value": emails.clone()}));
+    }
+    prop_assert_eq!(run(&same, compat).expect("same"), res);
+    Ok(())
+}
+
+fn check_compat_filtered_ops_never_fail_for_missing_targets(
+    ops: Ops,
+    t: &str,
+    v: String,
+) -> Result<(), TestCaseError> {
+    let mut more = pick(&ops, true);
+    more.push(json!({"op": "Remove", "path": format!("emails[type eq \"{t}\"]")}));
+    more.push(json!({"op": "Replace", "path": format!("emails[type eq \"{t}\"].value"), "value": format!("{v}@x.example")}));
+    let res = run(&more, true).expect("compat filtered ops");
+    let want = format!("{v}@x.example");
+    let emails = res["emails"].as_array().cloned().unwrap_or_default();
+    prop_assert!(
+        emails
+            .iter()
+            .any(|e| e["type"] == t && e["value"] == want.as_str())
+    );
+    // Strict mode: the same remove after the values are gone is noTarget.
+    let mut strict = pick(&ops, false);
+    strict.push(json!({"op": "remove", "path": "emails"}));
+    strict.push(json!({"op": "remove", "path": format!("emails[type eq \"{t}\"]")}));
+    let e = run(&strict, false).expect_err("noTarget");
+    prop_assert_eq!(e.scim_type, Some(scim_harness::scim::ScimType::NoTarget));
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -171,12 +278,7 @@ proptest! {
         after in prop::collection::vec(any_op(), 0..3),
         compat in any::<bool>(),
     ) {
-        let before = pick(&before, compat);
-        prop_assert!(run(&before, compat).is_ok());
-        let mut ops = before;
-        ops.push(bad);
-        ops.extend(pick(&after, compat));
-        prop_assert!(run(&ops, compat).is_err());
+        check_one_bad_operation_fails_the_whole_request(before, bad, after, compat)?;
     }
 
     #[test]
@@ -184,32 +286,7 @@ proptest! {
         ops in prop::collection::vec(any_op(), 1..10),
         compat in any::<bool>(),
     ) {
-        let ops = pick(&ops, compat);
-        let res = run(&ops, compat).expect("valid ops apply");
-        // At most one primary and no duplicate values in every multi-valued attribute.
-        for values in multi_values(&res) {
-            let primaries = values.iter().filter(|v| v["primary"] == true).count();
-            prop_assert!(primaries <= 1, "{res}");
-            for (i, a) in values.iter().enumerate() {
-                prop_assert!(!values[i + 1..].contains(a), "duplicate in {res}");
-                prop_assert!(a.as_object().is_none_or(|o| !o.is_empty()), "empty value in {res}");
-            }
-            prop_assert!(!values.is_empty(), "empty array stored in {res}");
-        }
-        // `schemas` lists the extension exactly when its object is present.
-        let has_ext = res.get(ENTERPRISE_USER_SCHEMA).is_some();
-        let listed = res["schemas"]
-            .as_array()
-            .is_some_and(|s| s.iter().any(|u| u == ENTERPRISE_USER_SCHEMA));
-        prop_assert_eq!(has_ext, listed);
-        // The result is a fixed point of canonicalization (ignoring server-managed attributes).
-        let view = client_view(&res);
-        let again = canonicalize(&view, user_type(), InputOptions::default())
-            .expect("PATCH output is a valid resource");
-        prop_assert_eq!(again, view);
-        // The server-managed attributes are untouched.
-        prop_assert_eq!(&res["id"], &base()["id"]);
-        prop_assert_eq!(&res["meta"], &base()["meta"]);
+        check_valid_sequences_stay_canonical(ops, compat)?;
     }
 
     #[test]
@@ -218,12 +295,7 @@ proptest! {
         e in email(),
         compat in any::<bool>(),
     ) {
-        let add = json!({"op": "add", "path": "emails", "value": [e]});
-        let mut once = pick(&ops, compat);
-        once.push(add.clone());
-        let mut twice = once.clone();
-        twice.push(add);
-        prop_assert_eq!(run(&once, compat).expect("once"), run(&twice, compat).expect("twice"));
+        check_adding_the_same_values_twice_is_adding_them_once(ops, e, compat)?;
     }
 
     #[test]
@@ -231,14 +303,7 @@ proptest! {
         ops in prop::collection::vec(any_op(), 0..6),
         compat in any::<bool>(),
     ) {
-        let ops = pick(&ops, compat);
-        let res = run(&ops, compat).expect("valid ops apply");
-        let mut same = ops.clone();
-        same.push(json!({"op": "replace", "path": "userName", "value": res["userName"].clone()}));
-        if let Some(emails) = res.get("emails") {
-            same.push(json!({"op": "replace", "path": "emails", "value": emails.clone()}));
-        }
-        prop_assert_eq!(run(&same, compat).expect("same"), res);
+        check_replacing_with_the_current_value_changes_nothing(ops, compat)?;
     }
 
     #[test]
@@ -247,18 +312,60 @@ proptest! {
         t in prop::sample::select(vec!["work", "home", "other"]),
         v in word(),
     ) {
-        let mut more = pick(&ops, true);
-        more.push(json!({"op": "Remove", "path": format!("emails[type eq \"{t}\"]")}));
-        more.push(json!({"op": "Replace", "path": format!("emails[type eq \"{t}\"].value"), "value": format!("{v}@x.example")}));
-        let res = run(&more, true).expect("compat filtered ops");
-        let want = format!("{v}@x.example");
-        let emails = res["emails"].as_array().cloned().unwrap_or_default();
-        prop_assert!(emails.iter().any(|e| e["type"] == t && e["value"] == want.as_str()));
-        // Strict mode: the same remove after the values are gone is noTarget.
-        let mut strict = pick(&ops, false);
-        strict.push(json!({"op": "remove", "path": "emails"}));
-        strict.push(json!({"op": "remove", "path": format!("emails[type eq \"{t}\"]")}));
-        let e = run(&strict, false).expect_err("noTarget");
-        prop_assert_eq!(e.scim_type, Some(scim_harness::scim::ScimType::NoTarget));
+        check_compat_filtered_ops_never_fail_for_missing_targets(ops, t, v)?;
+    }
+}
+
+// The long mode: the same properties, a million cases each.
+proptest! {
+    #![proptest_config(crate::common::long_mode())]
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn one_bad_operation_fails_the_whole_request_long(
+        before in prop::collection::vec(any_op(), 0..6),
+        bad in bad_op(),
+        after in prop::collection::vec(any_op(), 0..3),
+        compat in any::<bool>(),
+    ) {
+        check_one_bad_operation_fails_the_whole_request(before, bad, after, compat)?;
+    }
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn valid_sequences_stay_canonical_long(
+        ops in prop::collection::vec(any_op(), 1..10),
+        compat in any::<bool>(),
+    ) {
+        check_valid_sequences_stay_canonical(ops, compat)?;
+    }
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn adding_the_same_values_twice_is_adding_them_once_long(
+        ops in prop::collection::vec(any_op(), 0..6),
+        e in email(),
+        compat in any::<bool>(),
+    ) {
+        check_adding_the_same_values_twice_is_adding_them_once(ops, e, compat)?;
+    }
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn replacing_with_the_current_value_changes_nothing_long(
+        ops in prop::collection::vec(any_op(), 0..6),
+        compat in any::<bool>(),
+    ) {
+        check_replacing_with_the_current_value_changes_nothing(ops, compat)?;
+    }
+
+    #[test]
+    #[ignore = "long mode: a million cases (cargo test -- --ignored)"]
+    fn compat_filtered_ops_never_fail_for_missing_targets_long(
+        ops in prop::collection::vec(any_op(), 0..6),
+        t in prop::sample::select(vec!["work", "home", "other"]),
+        v in word(),
+    ) {
+        check_compat_filtered_ops_never_fail_for_missing_targets(ops, t, v)?;
     }
 }
