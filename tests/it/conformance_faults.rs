@@ -144,7 +144,12 @@ async fn run_with(fault: Fault) -> RunReport {
         requests: Default::default(),
         failed_once: Default::default(),
     };
-    let app = Router::new().fallback(forward).with_state(proxy);
+    // Faithful for big bodies too: axum's own 2 MB extractor limit would answer the suite's
+    // 20 MB write-first request itself (and close under it) before the reference saw it.
+    let app = Router::new()
+        .fallback(forward)
+        .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
+        .with_state(proxy);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let opts = ConformanceOptions {
         target: Some(format!("http://{addr}")),
