@@ -97,6 +97,8 @@ pub struct ConformanceOptions {
     pub concurrency: usize,
     /// Print one line per scenario as it finishes.
     pub echo: bool,
+    /// Deviations the configuration accepts (scim-harness.toml's `[[accepted]]`).
+    pub accepted: Vec<crate::report::Acceptance>,
 }
 
 /// Scenarios in flight at once unless told otherwise: low, so the suite's own load does not
@@ -288,6 +290,7 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         findings: Vec::new(),
         features: recorder.features,
         errors: recorder.errors,
+        accepted: Vec::new(),
     };
     report.features.retain(|f| !f.scenarios.is_empty());
     // Built-in features are named as they are in the binary, not by the temporary folder.
@@ -308,7 +311,7 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         }
     }
     report.features.sort_by(|a, b| a.path.cmp(&b.path));
-    report.finish();
+    report.finish_accepting(&opts.accepted, chrono::Utc::now().date_naive());
     if let Some(p) = &opts.junit {
         crate::report::junit::write(&report, p)?;
     }
@@ -368,12 +371,16 @@ pub fn summary(report: &RunReport) -> String {
                 out.push_str(&format!("   expected: {}\n", assert::cut(&f.expected)));
             }
             out.push_str(&format!("   observed: {}\n", assert::cut(&f.observed)));
+            if let Some(why) = &f.accepted {
+                out.push_str(&format!("   accepted: {why} (does not fail the run)\n"));
+            }
             out.push_str(&format!(
-                "   affects {} scenario{} ({} failed or warned, {} blocked):\n",
+                "   affects {} scenario{} ({} failed or warned, {} blocked), finding key {}:\n",
                 f.reach(),
                 if f.reach() == 1 { "" } else { "s" },
                 f.failed,
-                f.blocked
+                f.blocked,
+                f.key
             ));
             for a in f.scenarios.iter().take(LISTED) {
                 out.push_str(&format!(
@@ -389,9 +396,15 @@ pub fn summary(report: &RunReport) -> String {
     for e in &report.errors {
         out.push_str(&format!("\nERROR {e}\n"));
     }
+    if !report.accepted.is_empty() {
+        out.push_str("\n== accepted deviations (scim-harness.toml)\n");
+        for a in &report.accepted {
+            out.push_str(&format!("   {}\n", a.describe()));
+        }
+    }
     let c = report.counts;
     out.push_str(&format!(
-        "\ntarget {} ({}), {:.1} s: {} warnings, {} blocked, {} not offered (MAY), {} not applicable, {} skipped, {} flaky\n",
+        "\ntarget {} ({}), {:.1} s: {} warnings, {} accepted, {} blocked, {} not offered (MAY), {} not applicable, {} skipped, {} flaky\n",
         report.target,
         if report.embedded {
             "embedded reference"
@@ -400,6 +413,7 @@ pub fn summary(report: &RunReport) -> String {
         },
         report.duration_ms as f64 / 1000.0,
         c.warnings,
+        c.accepted,
         c.blocked,
         c.not_offered,
         c.not_applicable,

@@ -18,8 +18,8 @@ fn steps_text(s: &ScenarioReport) -> String {
 
 /// Renders the report as JUnit XML: `<failure>` for a failed MUST (or SHOULD under
 /// `--fail-on should`), `<error>` for a blocked scenario (it could not run), `<skipped>` for
-/// not advertised, not applicable and not offered; a warning passes with its text in
-/// `<system-out>`.
+/// not advertised, not applicable and not offered; a warning, and an accepted deviation, pass
+/// with their text in `<system-out>`.
 pub fn render(report: &RunReport) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let c = &report.counts;
@@ -84,6 +84,16 @@ pub fn render(report: &RunReport) -> String {
                         ">\n      <system-out>{}</system-out>\n    </testcase>",
                         escape(&format!(
                             "WARNING {findings}(not failing the run):\n{reason}"
+                        ))
+                    );
+                }
+                Verdict::Accepted => {
+                    let why = s.accepted.as_deref().unwrap_or("");
+                    let _ = writeln!(
+                        x,
+                        ">\n      <system-out>{}</system-out>\n    </testcase>",
+                        escape(&format!(
+                            "ACCEPTED {findings}(accepted: {why}; not failing the run):\n{reason}"
                         ))
                     );
                 }

@@ -38,6 +38,7 @@ mod paging_props;
 mod patch_props;
 
 // The conformance suite itself: against broken servers and the independent peers.
+mod conformance_accepted;
 mod conformance_faults;
 mod peer_panel;
 
