@@ -14,10 +14,6 @@ use std::process::ExitCode;
 /// scim-harness.toml (in the working directory, or --config FILE): target, token_env, profile,
 /// tags, concurrency, fail_on, and the accepted deviations; a flag given here wins over the
 /// file.
-///
-/// Exit code 0: every MUST passed, or failed under an accepted deviation; 1: a MUST failed (or
-/// a SHOULD, with --fail-on should), including one whose accepted deviation expired; 2: the target is unreachable or
-/// misconfigured, the configuration file is wrong, or the features cannot be read.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConformanceArgs {
     /// SCIM base URL of the service to test, e.g. https://host/scim/v2.

@@ -3,11 +3,11 @@
 //! tests can build the same options.
 
 use super::scenarios::ScenarioName;
-use super::schedule::{RateProfile, Shard, parse_duration};
+use super::schedule::{RateProfile, Shard, parse_duration, parse_rate};
 use super::{LoadError, LoadOptions, LoadReport, ScenarioConfigOptions};
 use std::path::PathBuf;
 
-/// `scim-harness load`: an open-loop load run.
+/// Open-loop load run: entitlements per minute and latency without coordinated omission.
 ///
 /// Operations are sent at their scheduled times whatever the target does (open loop), and
 /// latency is measured from that intended time, so queueing in the target shows in the
@@ -25,14 +25,16 @@ pub struct LoadArgs {
     /// Bearer token for the target.
     #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Constant target rate, operations per second (whole schedule, all shards together).
-    #[arg(long, default_value_t = 100.0)]
-    pub rate: f64,
-    /// Linear ramp FROM:TO operations per second over --duration (instead of --rate).
+    /// Constant target rate for the whole schedule, all shards together: operations per second
+    /// (2000), or a count per unit as vegeta and k6 write it: 2000/s, 120000/m, 50/100ms.
+    #[arg(long, default_value = "100/s")]
+    pub rate: String,
+    /// Linear ramp FROM:TO over --duration (instead of --rate), each a rate as for --rate,
+    /// e.g. 100:5000 or 6000/m:300000/m.
     #[arg(long, conflicts_with = "steps")]
     pub ramp: Option<String>,
-    /// Steps RATE@DURATION,... e.g. 100@10s,500@10s (instead of --rate); the run lasts their
-    /// sum unless --duration is given.
+    /// Steps RATE@DURATION,... e.g. 100@10s,30000/m@10s (instead of --rate); the run lasts
+    /// their sum unless --duration is given.
     #[arg(long)]
     pub steps: Option<String>,
     /// Run length: 30s, 2m, 1500ms [default: 10s, or the sum of --steps].
@@ -102,7 +104,7 @@ impl LoadArgs {
                 let d = parse_duration(self.duration.as_deref().unwrap_or("10s"))?;
                 (RateProfile::parse_ramp(ramp, d)?, None)
             }
-            (None, None) => (RateProfile::constant(self.rate)?, None),
+            (None, None) => (RateProfile::constant(parse_rate(&self.rate)?)?, None),
         };
         let duration = match (&self.duration, natural) {
             (Some(d), _) => parse_duration(d)?,
@@ -169,8 +171,7 @@ pub fn merge(
     Ok(merged)
 }
 
-/// `scim-harness report`: work with reports of earlier runs (today the load's HdrHistogram
-/// logs, hence here).
+/// Work with reports of earlier runs (today: merge the load's HdrHistogram logs).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
     #[command(subcommand)]
@@ -180,6 +181,9 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum ReportAction {
     /// Merge HdrHistogram interval logs (e.g. of load shards) into exact combined percentiles.
+    #[command(
+        after_help = "Exit codes:\n  0  merged\n  2  a log could not be read, the logs do not fit together, the JSON could not be\n     written, or the command line is wrong"
+    )]
     Merge {
         /// Interval log files written by `load --hdr-log`.
         #[arg(required = true)]

@@ -209,3 +209,52 @@ fn the_gate_runs_from_a_configuration_file_and_honours_an_accepted_deviation() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("tokn_env"), "{}", text(&out));
 }
+
+/// Every command, and every subcommand, says in its --help what its exit codes mean; a command
+/// that could not run exits 2, apart from "judged and failed" (1).
+#[test]
+fn every_command_documents_its_exit_codes() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_scim-harness"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let top = text(&run(bin, dir.path(), &["--help"]));
+    let commands: Vec<&str> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 10, "{top}");
+    let mut all: Vec<Vec<&str>> = commands.iter().map(|c| vec![*c]).collect();
+    all.extend([
+        vec!["features", "list"],
+        vec!["features", "export"],
+        vec!["report", "merge"],
+    ]);
+    for c in &all {
+        let mut args = c.clone();
+        args.push("--help");
+        let help = text(&run(bin, dir.path(), &args));
+        assert!(
+            help.contains("\nExit codes:\n  0  "),
+            "`{}` does not document its exit codes:\n{help}",
+            c.join(" ")
+        );
+    }
+    let missing = run(bin, dir.path(), &["report", "merge", "no-such.hlog"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert!(
+        text(&missing).contains("no-such.hlog"),
+        "{}",
+        text(&missing)
+    );
+    let refused = run(
+        bin,
+        dir.path(),
+        &["load", "--scenario", "hello", "--rate", "fast"],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("120000/m"), "{}", text(&refused));
+}
