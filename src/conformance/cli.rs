@@ -2,6 +2,8 @@
 //! here.
 
 use super::{ConformanceOptions, Profile};
+use crate::client::ConnectionError;
+use crate::client::cli::TargetArgs;
 use crate::report::FailOn;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,12 +15,8 @@ use std::process::ExitCode;
 /// misconfigured, or the features cannot be read.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConformanceArgs {
-    /// SCIM base URL of the service to test, e.g. https://host/scim/v2.
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Bearer token for the target.
-    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub target_args: TargetArgs,
     /// Cucumber tag expression selecting scenarios, e.g. "@R-FILTER and not @should".
     #[arg(long)]
     pub tags: Option<String>,
@@ -61,11 +59,12 @@ pub enum FailOnArg {
 }
 
 impl ConformanceArgs {
-    /// The run options these flags describe (reports on, progress echoed).
-    pub fn options(&self) -> ConformanceOptions {
-        ConformanceOptions {
-            target: self.target.clone(),
-            token: self.token.clone(),
+    /// The run options these flags describe (reports on, progress echoed); fails when the
+    /// connection options do not fit together.
+    pub fn options(&self) -> Result<ConformanceOptions, ConnectionError> {
+        Ok(ConformanceOptions {
+            target: self.target_args.target.clone(),
+            connection: self.target_args.connection()?,
             features: self.features.clone(),
             built_in: None,
             tags: self.tags.clone(),
@@ -83,14 +82,24 @@ impl ConformanceArgs {
             },
             concurrency: self.concurrency.max(1),
             echo: true,
-        }
+        })
     }
 }
 
 /// Runs `scim-harness conformance`: prints the summary; exit code as documented above (2 when
 /// the run could not start).
 pub async fn run(args: &ConformanceArgs) -> ExitCode {
-    match super::run(&args.options()).await {
+    let opts = match args.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("scim-harness conformance: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if opts.target.is_some() && opts.connection.is_insecure() {
+        eprintln!("warning: {}", crate::report::INSECURE_NOTE);
+    }
+    match super::run(&opts).await {
         Ok(report) => {
             print!("{}", super::summary(&report));
             // exit_code is 0, 1 or 2.

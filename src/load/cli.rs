@@ -18,13 +18,8 @@ pub struct LoadArgs {
     /// What each operation does.
     #[arg(long, value_enum)]
     pub scenario: ScenarioName,
-    /// SCIM base URL of the service to load, e.g. https://host/scim/v2 [default: the embedded
-    /// reference].
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Bearer token for the target.
-    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub target_args: crate::client::cli::TargetArgs,
     /// Constant target rate, operations per second (whole schedule, all shards together).
     #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
@@ -78,7 +73,10 @@ pub struct LoadArgs {
     #[arg(long, default_value = "5s")]
     pub drain: String,
     /// HTTP engine: auto = one keep-alive connection per worker for http://, reqwest (HTTP/2
-    /// via ALPN) for https://; reqwest = reqwest's shared pool for every target.
+    /// via ALPN) for https://; reqwest = reqwest's shared pool for every target. The lanes
+    /// connect directly, so when a proxy from the environment applies to the target
+    /// (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not excluded by NO_PROXY; lower case too), auto
+    /// uses reqwest, through the proxy, and the report says so.
     #[arg(long, value_enum, default_value = "auto")]
     pub http_engine: super::http::HttpEngine,
     /// No live progress line (it is also off when not on a terminal or when CI is set).
@@ -111,8 +109,8 @@ impl LoadArgs {
         };
         Ok(LoadOptions {
             scenario: self.scenario,
-            target: self.target.clone(),
-            token: self.token.clone().filter(|t| !t.is_empty()),
+            target: self.target_args.target.clone(),
+            connection: self.target_args.connection()?,
             profile,
             duration,
             max_ops: self.max_ops,
@@ -139,6 +137,9 @@ impl LoadArgs {
 /// Runs `scim-harness load` and prints the summary table.
 pub async fn run(args: &LoadArgs) -> Result<LoadReport, LoadError> {
     let opts = args.options()?;
+    if opts.target.is_some() && opts.connection.is_insecure() {
+        eprintln!("warning: {}", crate::report::INSECURE_NOTE);
+    }
     let report = super::run(&opts).await?;
     print!("{}", super::report::summary(&report));
     if let Some(dir) = &opts.report_dir {

@@ -31,12 +31,8 @@ pub struct SimulateArgs {
     /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
     #[arg(long, value_enum, ignore_case = true, default_value = "entra")]
     pub source: Source,
-    /// SCIM base URL of the service to provision; without it, the embedded reference.
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Bearer token for the target.
-    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub target_args: crate::client::cli::TargetArgs,
     /// A tenant fixture (fixtures/tenants/*.json) instead of a generated one.
     #[arg(long, conflicts_with_all = ["users", "groups"])]
     pub tenant: Option<PathBuf>,
@@ -156,8 +152,8 @@ impl SimulateArgs {
         }
         Ok(SimOptions {
             source,
-            target: self.target.clone(),
-            token: self.token.clone().filter(|t| !t.is_empty()),
+            target: self.target_args.target.clone(),
+            connection: self.target_args.connection()?,
             tenant: match &self.tenant {
                 Some(p) => TenantSource::File(p.clone()),
                 None => TenantSource::Generate {
@@ -178,6 +174,9 @@ impl SimulateArgs {
 pub async fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     let source = args.source_options().unwrap_or_else(|e| e.exit());
     let opts = args.options(source)?;
+    if opts.target.is_some() && opts.connection.is_insecure() {
+        eprintln!("warning: {}", crate::report::INSECURE_NOTE);
+    }
     let (opts, bar) = sim::with_progress(opts);
     let result = simulate(&opts).await;
     if let Some(b) = bar {
