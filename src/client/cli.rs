@@ -17,7 +17,9 @@ use std::time::Duration;
 #[command(next_help_heading = "Target and connection")]
 pub struct TargetArgs {
     /// SCIM base URL of the target, e.g. https://host/scim/v2 [default: the embedded
-    /// reference, started in this process on a loopback port].
+    /// reference, started in this process on a loopback port]. The options below apply to
+    /// it; the proxy environment variables (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY, in
+    /// upper or lower case) are honoured for it and for the token endpoint.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
     /// Bearer token for the target (RFC 6750), sent as `Authorization: Bearer TOKEN`.
@@ -61,7 +63,8 @@ pub struct TargetArgs {
     #[arg(long)]
     pub insecure: bool,
     /// How long to wait for a TCP and TLS connection to the target (and to the token
-    /// endpoint), e.g. 10s, 1500ms, 1m [default: 10s]. Request timeouts are separate.
+    /// endpoint), e.g. 10s, 1500ms, 1m [default: 10s]. Each request has its own bound too:
+    /// 30 s in conformance and simulate, --timeout in load.
     #[arg(long, value_name = "DURATION")]
     pub connect_timeout: Option<String>,
 }

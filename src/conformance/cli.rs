@@ -15,8 +15,6 @@ use std::process::ExitCode;
 /// misconfigured, or the features cannot be read.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConformanceArgs {
-    #[command(flatten)]
-    pub target_args: TargetArgs,
     /// Cucumber tag expression selecting scenarios, e.g. "@R-FILTER and not @should".
     #[arg(long)]
     pub tags: Option<String>,
@@ -43,6 +41,9 @@ pub struct ConformanceArgs {
     /// concurrent creates with resets and 500s, which would be findings the suite caused.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Where the target is and how to reach it (a heading of its own in --help).
+    #[command(flatten)]
+    pub target_args: TargetArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -18,8 +18,6 @@ pub struct LoadArgs {
     /// What each operation does.
     #[arg(long, value_enum)]
     pub scenario: ScenarioName,
-    #[command(flatten)]
-    pub target_args: crate::client::cli::TargetArgs,
     /// Constant target rate, operations per second (whole schedule, all shards together).
     #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
@@ -82,6 +80,9 @@ pub struct LoadArgs {
     /// No live progress line (it is also off when not on a terminal or when CI is set).
     #[arg(long)]
     pub quiet: bool,
+    /// Where the target is and how to reach it (a heading of its own in --help).
+    #[command(flatten)]
+    pub target_args: crate::client::cli::TargetArgs,
 }
 
 impl LoadArgs {

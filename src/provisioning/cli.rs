@@ -31,8 +31,6 @@ pub struct SimulateArgs {
     /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
     #[arg(long, value_enum, ignore_case = true, default_value = "entra")]
     pub source: Source,
-    #[command(flatten)]
-    pub target_args: crate::client::cli::TargetArgs,
     /// A tenant fixture (fixtures/tenants/*.json) instead of a generated one.
     #[arg(long, conflicts_with_all = ["users", "groups"])]
     pub tenant: Option<PathBuf>,
@@ -84,6 +82,9 @@ pub struct SimulateArgs {
     /// (adc) Minutes between two polls of the directory (unpublished; default 30).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]
     pub poll_minutes: u32,
+    /// Where the target is and how to reach it (a heading of its own in --help).
+    #[command(flatten)]
+    pub target_args: crate::client::cli::TargetArgs,
 }
 
 impl SimulateArgs {
