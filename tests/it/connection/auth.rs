@@ -114,6 +114,7 @@ async fn an_oauth_token_is_shared_and_renewed_before_it_expires() {
     );
     // Renewed about every second (half of 2 s), not once per request.
     let fetched = issuer.issued();
+    eprintln!("4 s run: {fetched} tokens for {} requests", stats.requests);
     assert!(
         (3..=12).contains(&fetched),
         "{fetched} tokens for a 4 s run"
@@ -160,6 +161,7 @@ async fn a_refused_oauth_token_is_fetched_again_once() {
     assert_eq!(stats.refused, stats.overused, "{stats:?}");
     // One new token per revoked one, not one per refused request.
     let issued = issuer.issued();
+    eprintln!("revoked after 8 uses: {issued} tokens, {stats:?}");
     assert!(issued >= 4, "new tokens after the 401s: {issued}");
     assert!(
         issued <= stats.overused + 1,
