@@ -6,6 +6,8 @@
 //! file, and a key the file does not know is an error naming the key, so a typo never silently
 //! changes what is tested.
 
+use crate::client::ConnectionError;
+use crate::client::cli::TargetArgs;
 use crate::report::Acceptance;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -39,6 +41,9 @@ pub enum ConfigError {
         key: String,
         var: String,
     },
+    /// The options, from the command line and the file together, do not fit.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
 }
 
 /// HTTP Basic: the user, and the variable that holds the password.
@@ -157,6 +162,17 @@ pub fn parse(path: &Path, text: &str) -> Result<GateConfig, ConfigError> {
     {
         return Err(invalid("fail_on", "must be must or should"));
     }
+    let kinds = [
+        config.token_env.is_some(),
+        config.basic.is_some(),
+        config.oauth.is_some(),
+    ];
+    if kinds.iter().filter(|k| **k).count() > 1 {
+        return Err(invalid(
+            "token_env",
+            "and [basic] and [oauth] are three kinds of credentials: give one",
+        ));
+    }
     if config.concurrency == Some(0) {
         return Err(invalid("concurrency", "must be at least 1"));
     }
@@ -245,6 +261,80 @@ impl Loaded {
             })
             .collect()
     }
+}
+
+/// The command line's target options, with what they leave unset filled from the
+/// configuration file (`--config`, or ./scim-harness.toml when it exists), and that file.
+///
+/// Credentials come from the command line or from the file, never half from each: any
+/// credential option on the command line (or SCIM_HARNESS_TOKEN) sets the file's aside. A
+/// header given on the command line replaces the file's header of the same name.
+pub fn target_args(cli: &TargetArgs) -> Result<(Option<Loaded>, TargetArgs), ConfigError> {
+    let Some(file) = load(cli.config.as_deref())? else {
+        return Ok((None, cli.clone()));
+    };
+    let c = &file.config;
+    let mut out = cli.clone();
+    out.target = cli.target.clone().or_else(|| file.target());
+    let cli_auth = cli.token.as_deref().is_some_and(|t| !t.is_empty())
+        || cli.basic_user.is_some()
+        || cli.basic_password_env.is_some()
+        || cli.oauth_token_url.is_some()
+        || cli.oauth_client_id.is_some()
+        || cli.oauth_client_secret_env.is_some()
+        || cli
+            .header
+            .iter()
+            .any(|h| header_name(h).eq_ignore_ascii_case("authorization"));
+    // The embedded reference needs no credentials: a file's token variable matters only when
+    // there is a target.
+    if !cli_auth && out.target.is_some() {
+        if c.token_env.is_some() {
+            out.token = file.token()?;
+        }
+        if let Some(b) = &c.basic {
+            out.basic_user = Some(b.user.clone());
+            out.basic_password_env = Some(b.password_env.clone());
+        }
+        if let Some(o) = &c.oauth {
+            out.oauth_token_url = Some(o.token_url.clone());
+            out.oauth_client_id = Some(o.client_id.clone());
+            out.oauth_client_secret_env = Some(o.client_secret_env.clone());
+            out.oauth_scope = o.scope.clone();
+        }
+    }
+    let given: Vec<String> = cli
+        .header
+        .iter()
+        .map(|h| header_name(h).to_ascii_lowercase())
+        .collect();
+    let mut headers: Vec<String> = Vec::new();
+    for (name, value) in &c.headers {
+        if !given.contains(&name.to_ascii_lowercase()) {
+            headers.push(format!("{name}: {value}"));
+        }
+    }
+    for (name, var) in &c.header_env {
+        if !given.contains(&name.to_ascii_lowercase()) {
+            let value = file.env(&format!("header_env.{name}"), var)?;
+            headers.push(format!("{name}: {value}"));
+        }
+    }
+    headers.extend(cli.header.iter().cloned());
+    out.header = headers;
+    out.ca_cert = cli.ca_cert.clone().or_else(|| file.ca_cert());
+    out.insecure = cli.insecure || c.insecure.unwrap_or(false);
+    out.connect_timeout = cli
+        .connect_timeout
+        .clone()
+        .or_else(|| c.connect_timeout.clone());
+    out.timeout = cli.timeout.clone().or_else(|| c.timeout.clone());
+    Ok((Some(file), out))
+}
+
+/// The name part of a `Name: value` header option (all of it when there is no colon).
+fn header_name(h: &str) -> &str {
+    h.split_once(':').map_or(h, |(n, _)| n).trim()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! here.
 
 use super::{ConformanceOptions, Profile};
+use crate::client::cli::TargetArgs;
 use crate::config::{self, ConfigError};
 use crate::report::FailOn;
 use clap::ValueEnum;
@@ -16,15 +17,6 @@ use std::process::ExitCode;
 /// file.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConformanceArgs {
-    /// SCIM base URL of the service to test, e.g. https://host/scim/v2.
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Bearer token for the target [default: the variable the configuration's token_env names].
-    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// The gate's configuration file [default: ./scim-harness.toml when it exists].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
     /// Cucumber tag expression selecting scenarios, e.g. "@R-FILTER and not @should".
     #[arg(long)]
     pub tags: Option<String>,
@@ -52,6 +44,9 @@ pub struct ConformanceArgs {
     /// concurrent creates with resets and 500s, which would be findings the suite caused.
     #[arg(long)]
     pub concurrency: Option<usize>,
+    /// Where the target is and how to reach it (a heading of its own in --help).
+    #[command(flatten)]
+    pub target_args: TargetArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -71,7 +66,7 @@ impl ConformanceArgs {
     /// The run options these flags describe (reports on, progress echoed), with what they
     /// leave unset taken from the configuration file, if there is one.
     pub fn options(&self) -> Result<ConformanceOptions, ConfigError> {
-        let file = config::load(self.config.as_deref())?;
+        let (file, target_args) = config::target_args(&self.target_args)?;
         let cfg = file.as_ref().map(|l| &l.config);
         let named = |key: &str, value: &str| ConfigError::Invalid {
             path: file.as_ref().map(|l| l.path.clone()).unwrap_or_default(),
@@ -88,19 +83,9 @@ impl ConformanceArgs {
             (None, Some(f)) => FailOnArg::from_str(f, true).map_err(|_| named("fail_on", f))?,
             (None, None) => FailOnArg::Must,
         };
-        let target = self
-            .target
-            .clone()
-            .or_else(|| file.as_ref().and_then(config::Loaded::target));
-        // The file's token only matters for the file's target or one given here.
-        let token = match (&self.token, &file) {
-            (Some(t), _) => Some(t.clone()),
-            (None, Some(l)) if target.is_some() => l.token()?,
-            _ => None,
-        };
         Ok(ConformanceOptions {
-            target,
-            token,
+            target: target_args.target.clone(),
+            connection: target_args.connection()?,
             features: self.features.clone(),
             built_in: None,
             tags: self
@@ -136,14 +121,17 @@ impl ConformanceArgs {
 /// Runs `scim-harness conformance`: prints the summary; exit code as documented above (2 when
 /// the run could not start).
 pub async fn run(args: &ConformanceArgs) -> ExitCode {
-    let options = match args.options() {
+    let opts = match args.options() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("scim-harness conformance: {e}");
             return ExitCode::from(2);
         }
     };
-    match super::run(&options).await {
+    if opts.target.is_some() && opts.connection.is_insecure() {
+        eprintln!("warning: {}", crate::report::INSECURE_NOTE);
+    }
+    match super::run(&opts).await {
         Ok(report) => {
             print!("{}", super::summary(&report));
             // exit_code is 0, 1 or 2.

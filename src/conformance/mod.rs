@@ -81,7 +81,8 @@ impl Profile {
 pub struct ConformanceOptions {
     /// SCIM base URL; `None` starts the embedded reference.
     pub target: Option<String>,
-    pub token: Option<String>,
+    /// How to reach `target` (credentials, headers, TLS); unused for the embedded reference.
+    pub connection: crate::client::Connection,
     /// Folder of `.feature` files on disk; `None` runs the built-in ones.
     pub features: Option<PathBuf>,
     /// Without `features`: which built-in folder runs (`scim` when `None`).
@@ -177,10 +178,7 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
 
     let mut embedded = None;
     let ctx = match &opts.target {
-        Some(url) => {
-            let token = opts.token.clone().filter(|t| !t.is_empty());
-            RunContext::connect(url, token, false).await?
-        }
+        Some(url) => RunContext::connect(url, opts.connection.clone(), false).await?,
         None => {
             let token = uuid::Uuid::new_v4().simple().to_string();
             // A simulated clock (starting now) enables the reference's test-only endpoints,
@@ -198,7 +196,8 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
             .map_err(|e| ConformanceError::Target(format!("cannot start the reference: {e}")))?;
             let url = server.base_url.clone();
             embedded = Some(server);
-            RunContext::connect(&url, Some(token), true).await?
+            let connection = crate::client::Connection::bearer(token).direct();
+            RunContext::connect(&url, connection, true).await?
         }
     };
     let ctx = Arc::new(ctx);
@@ -291,6 +290,7 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         features: recorder.features,
         errors: recorder.errors,
         accepted: Vec::new(),
+        insecure: ctx.connection.is_insecure(),
     };
     report.features.retain(|f| !f.scenarios.is_empty());
     // Built-in features are named as they are in the binary, not by the temporary folder.
@@ -348,6 +348,9 @@ pub fn summary(report: &RunReport) -> String {
     let mut out = String::new();
     if !report.findings.is_empty() {
         out.push_str(&format!("\n{}\n", report.headline()));
+    }
+    if report.insecure {
+        out.push_str(&format!("\n{}\n", crate::report::INSECURE_NOTE));
     }
     for area in [Area::Rfc, Area::Entra, Area::Suite] {
         let here: Vec<_> = report.findings.iter().filter(|f| f.area == area).collect();

@@ -327,6 +327,9 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
         c.not_applicable,
         c.skipped
     );
+    if report.insecure {
+        h.push_str(&super::insecure_banner());
+    }
     h.push_str("<p>A failed <b>MUST</b> fails the run; a failed <b>SHOULD</b> is a warning; a <b>MAY</b> the service explicitly declines is <i>not offered</i>. A scenario whose setup failed is <i>blocked</i> (it never tested its subject) and is listed under the finding that blocked it. Scenarios for features the service does not advertise are skipped; those about attributes its own schema does not declare are <i>not applicable</i>.</p>");
     findings(&mut h, report);
     accepted(&mut h, report);

@@ -261,6 +261,22 @@ pub struct RunReport {
     pub errors: Vec<String>,
     /// The configuration's accepted deviations and what became of each.
     pub accepted: Vec<AcceptanceResult>,
+    /// The run accepted any TLS certificate (`--insecure`): every page says so.
+    pub insecure: bool,
+}
+
+/// What every report of an `--insecure` run (conformance, load, simulation) and the terminal
+/// say about it.
+pub const INSECURE_NOTE: &str = "INSECURE: TLS certificate checks were off (--insecure), so \
+the target's identity was not verified and anyone on the path could read or change this \
+run's traffic, credentials included";
+
+/// The warning as an HTML paragraph, for the top of a page.
+pub fn insecure_banner() -> String {
+    format!(
+        "<p class=insecure style=\"background:#b00020;color:#fff;padding:8px 12px;font-weight:bold\">{}</p>",
+        html::escape(INSECURE_NOTE)
+    )
 }
 
 impl RunReport {

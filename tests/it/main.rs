@@ -63,6 +63,9 @@ mod verification_dns;
 mod verification_reference;
 mod verification_web;
 
+// Reaching real servers: TLS, Basic, OAuth, headers, proxies.
+mod connection;
+
 // The mock identity provider.
 mod provisioning_external;
 mod provisioning_requests;
