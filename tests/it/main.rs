@@ -17,6 +17,7 @@ mod architecture;
 
 // What users put in their CI: the examples, the Dockerfile, the manifest, the report schemas.
 mod ci_files;
+mod report_schemas;
 
 // The embedded reference over HTTP.
 mod reference_attributes;
