@@ -78,3 +78,15 @@ fn a_token_variable_that_is_not_set_is_named() {
         "{e}"
     );
 }
+
+#[test]
+fn the_ci_example_is_a_valid_configuration() {
+    let text = include_str!("../../examples/ci/scim-harness.toml");
+    let l = loaded(text);
+    assert_eq!(l.target().as_deref(), Some("http://127.0.0.1:8080/scim/v2"));
+    assert_eq!(l.config.token_env.as_deref(), Some("SCIM_TOKEN"));
+    let a = l.accepted();
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].id, "Errors use the SCIM media type");
+    assert!(a[0].expires.is_some());
+}

@@ -13,7 +13,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acceptance {
     /// A finding key (as in the JSON report), a statement id tag (`R-ERR`, `E-DV-04`), or a
-    /// scenario name.
+    /// scenario name (an outline's name covers all its rows).
     pub id: String,
     pub reason: String,
     /// Last day the acceptance holds; from the day after it fails the run again.
@@ -87,6 +87,15 @@ fn is_finding_key(id: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// True when `id` names the scenario: its name, or the name of the outline it is a row of
+/// (rows are named "<outline name> (<example>)").
+fn names(scenario: &str, id: &str) -> bool {
+    scenario == id
+        || scenario
+            .strip_prefix(id)
+            .is_some_and(|rest| rest.starts_with(" (") && rest.ends_with(')'))
+}
+
 /// Verdicts an acceptance may turn into "accepted".
 fn acceptable(v: Verdict) -> bool {
     matches!(v, Verdict::Fail | Verdict::Warn | Verdict::Blocked)
@@ -115,7 +124,7 @@ pub fn apply(report: &mut RunReport, list: &[Acceptance], today: NaiveDate) {
         let mut acceptable_any = false;
         for f in &mut report.features {
             for s in &mut f.scenarios {
-                let by_name = s.name == id || s.tags.iter().any(|t| t == id);
+                let by_name = names(&s.name, id) || s.tags.iter().any(|t| t == id);
                 let by_finding = keyed.iter().any(|&i| {
                     report.findings[i]
                         .scenarios
@@ -219,6 +228,18 @@ pub fn apply(report: &mut RunReport, list: &[Acceptance], today: NaiveDate) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_outline_name_names_every_row() {
+        let outline = "Errors use the SCIM media type";
+        assert!(names(
+            "Errors use the SCIM media type (read a user)",
+            outline
+        ));
+        assert!(names(outline, outline));
+        assert!(!names("Errors use the SCIM media type everywhere", outline));
+        assert!(!names("Errors use the SCIM", outline));
+    }
 
     #[test]
     fn finding_keys_are_twelve_hex_digits() {

@@ -66,6 +66,9 @@ async fn a_statement_accepted_until_a_later_date_does_not_fail_the_run() {
     assert!(html.contains("accepted: we decided about E-U-03"));
     let json = serde_json::to_value(&r).expect("json");
     assert_eq!(json["accepted"][0]["status"], "applied");
+    // The published schema knows every field an accepted run adds.
+    let schema = crate::report_schemas::validator("conformance-report");
+    crate::report_schemas::assert_valid(&schema, &json, "a report with accepted deviations");
     assert!(
         r.findings.iter().all(|f| f.accepted.is_some()),
         "every finding of those scenarios is accepted with them"
@@ -121,5 +124,8 @@ async fn an_acceptance_that_is_no_longer_needed_or_matches_nothing_says_so() {
     assert_eq!(r.accepted[2].status, AcceptanceStatus::NoLongerNeeded);
     assert!(text.contains("no longer needed"), "{text}");
     assert!(text.contains("unmatched: Scenario nobody wrote"), "{text}");
+    let schema = crate::report_schemas::validator("conformance-report");
+    let json = serde_json::to_value(&r).expect("json");
+    crate::report_schemas::assert_valid(&schema, &json, "a report with unneeded acceptances");
     assert_eq!(conformance::exit_code(&r), 0);
 }

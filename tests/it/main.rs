@@ -15,6 +15,10 @@ mod standalone;
 // The codemap of ARCHITECTURE.md and its invariants.
 mod architecture;
 
+// What users put in their CI: the examples, the Dockerfile, the manifest, the report schemas.
+mod ci_files;
+mod report_schemas;
+
 // The embedded reference over HTTP.
 mod reference_attributes;
 mod reference_bulk;
