@@ -12,9 +12,10 @@ use std::process::ExitCode;
 /// Run the Gherkin conformance suite (features/scim) against a SCIM service.
 ///
 /// Without --target it tests the embedded reference. Settings can also come from a
-/// scim-harness.toml (in the working directory, or --config FILE): target, token_env, profile,
-/// tags, concurrency, fail_on, and the accepted deviations; a flag given here wins over the
-/// file.
+/// scim-harness.toml (in the working directory, or --config FILE): the target and how to
+/// reach it, profile, tags, concurrency, fail_on, and the accepted deviations (failures that
+/// are shown but do not fail the run, until their expiry date); a flag given here wins over
+/// the file.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConformanceArgs {
     /// Cucumber tag expression selecting scenarios, e.g. "@R-FILTER and not @should".
