@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod client;
 pub mod clock;
+pub mod config;
 pub mod conformance;
 pub mod features;
 pub mod load;

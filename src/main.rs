@@ -27,60 +27,45 @@ struct Cli {
     command: Command,
 }
 
+/// What each exit code means, per command: a CI step branches on these. Usage errors (an
+/// unknown flag, a bad value) are clap's and exit 2 everywhere.
+mod exit {
+    pub const RUN: &str = "Exit codes:\n  0  every check passed\n  1  a check failed (the summary says which)\n  2  the run could not start, or the command line is wrong";
+    pub const BENCH: &str = "Exit codes:\n  0  the benchmarks ran and their reports were written\n  2  they could not run or the reports could not be written, or the command line is wrong";
+    pub const CONFORMANCE: &str = "Exit codes:\n  0  every MUST passed (failures covered by an accepted deviation aside)\n  1  a MUST failed (or a SHOULD, with --fail-on should), including one whose accepted\n     deviation has expired\n  2  the suite could not run: the target is unreachable or refuses the credentials,\n     scim-harness.toml is wrong, the features cannot be read, or the command line is wrong";
+    pub const LOAD: &str = "Exit codes:\n  0  the run completed (the target's errors are counted in the report, not here)\n  2  it could not run: bad options, the target unreachable or refusing the setup,\n     or a report that could not be written";
+    pub const VERIFY_DOMAIN: &str = "Exit codes:\n  0  verified\n  1  not verified (the outcome says why)\n  2  the input is invalid or no server was given";
+    pub const SERVERS: &str = "Exit codes:\n  0  stopped with Ctrl-C\n  2  could not start (e.g. a port in use), or the command line is wrong";
+    pub const FEATURES: &str = "Exit codes:\n  0  listed or exported\n  2  the features could not be read or written (export never overwrites an edited\n     file without --force), or the command line is wrong";
+    pub const REPORT: &str = "Exit codes:\n  0  merged\n  2  a log could not be read, the logs do not fit together, the JSON could not be\n     written, or the command line is wrong";
+    pub const SIMULATE: &str = "Examples:\n  scim-harness simulate --users 10000 --groups 500 --duration 24h\n  scim-harness simulate --source adc --users 50000 --groups 2500 --duration 24h\n  scim-harness simulate --target https://app.example/scim/v2 --token T --cycles 3\n\nExit codes:\n  0  the target converged to what the directory says\n  1  it diverged (the convergence check says where)\n  2  the simulation could not run (target unreachable, bad options, report not\n     written), or the command line is wrong";
+    pub const SERVE: &str = "Exit codes:\n  0  stopped with Ctrl-C\n  2  could not start (e.g. the port is in use, a bad base path), or the command line\n     is wrong";
+}
+
+/// Each command's description is the doc comment of its Args struct, beside its flags.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Start the embedded reference, exercise it end to end, and print a summary.
-    ///
-    /// Exits non-zero if any check fails.
+    #[command(after_help = exit::RUN)]
     Run(run::cli::RunArgs),
-    /// Benchmark the reference: GET by id, filter by userName, member PATCH on a huge group,
-    /// memory per user. Writes reports/bench-reference.json and .md.
+    #[command(after_help = exit::BENCH)]
     Bench(bench::cli::BenchArgs),
-    /// Run the Gherkin conformance suite (features/scim) against a SCIM service.
-    ///
-    /// Without --target it tests the embedded reference. Exit code 0: every MUST passed;
-    /// 1: a MUST failed (or a SHOULD, with --fail-on should); 2: the target is unreachable or
-    /// misconfigured, or the features cannot be read.
+    #[command(after_help = exit::CONFORMANCE)]
     Conformance(Box<conformance::cli::ConformanceArgs>),
-    /// Open-loop load run: entitlements per minute and latency without coordinated omission.
-    ///
-    /// Operations are sent at their scheduled times whatever the target does, and latency is
-    /// measured from that intended time. Without --target it loads the embedded reference.
+    #[command(after_help = exit::LOAD)]
     Load(Box<load::cli::LoadArgs>),
-    /// Verify a domain (E-DV-02/03) against a given name server and/or web server, as the
-    /// reference's verifier does; prints the outcome and why. Exit 0: verified; 1: not
-    /// verified; 2: invalid input or no server given.
+    #[command(after_help = exit::VERIFY_DOMAIN)]
     VerifyDomain(verification::cli::VerifyDomainArgs),
-    /// Start the fake name server and web server of the verification scenarios, print their
-    /// addresses, and run until Ctrl-C.
+    #[command(after_help = exit::SERVERS)]
     VerificationServers(verification::cli::VerificationServersArgs),
-    /// List the Gherkin scenarios (with tags and levels), or export the built-in features to a
-    /// folder to read and edit.
-    ///
-    /// The features are compiled into the binary: `conformance` and `run` use them from any
-    /// directory; `conformance --features DIR` runs an edited copy instead.
+    #[command(after_help = exit::FEATURES)]
     Features(features::cli::FeaturesArgs),
-    /// Work with reports of earlier runs.
+    #[command(after_help = exit::REPORT)]
     Report(load::cli::ReportArgs),
-    /// A trivial HTTP endpoint (GET / and /hello) for comparing the load driver with wrk.
     #[command(hide = true)]
     HelloServer(load::cli::HelloServerArgs),
-    /// Simulate a provisioning source against a SCIM target on a simulated clock (a day runs
-    /// in seconds): Microsoft Entra ID's provisioning service (an initial cycle, then one every
-    /// 40 minutes), or with --source adc the Active Directory Connector v2 (a poll every 30
-    /// minutes, nested groups, custom attributes, User Sync behind it). Directory churn comes
-    /// between cycles. Ends with a per-cycle table and a convergence check; exits 1 when the
-    /// target diverges from what the directory says.
-    #[command(after_help = "Examples:\n  \
-        scim-harness simulate --users 10000 --groups 500 --duration 24h\n  \
-        scim-harness simulate --source adc --users 50000 --groups 2500 --duration 24h\n  \
-        scim-harness simulate --target https://app.example/scim/v2 --token T --cycles 3")]
+    #[command(after_help = exit::SIMULATE)]
     Simulate(Box<scim_harness::provisioning::cli::SimulateArgs>),
-    /// Serve the reference SCIM 2.0 service provider.
-    ///
-    /// The SCIM endpoints are at http://HOST:PORT/BASE-PATH, by default at the root:
-    /// http://127.0.0.1:8080/Users, /Groups, /ServiceProviderConfig, /Schemas,
-    /// /ResourceTypes, /Bulk, /.search. Stop with Ctrl-C.
+    #[command(after_help = exit::SERVE)]
     Serve(Box<reference::cli::ServeArgs>),
 }
 
@@ -94,33 +79,56 @@ fn init_tracing() {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+async fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
-    match cli.command {
-        Command::Run(args) => return run::cli::run(&args).await,
-        Command::Bench(args) => bench::cli::run(&args).await?,
-        Command::Conformance(args) => return Ok(conformance::cli::run(&args).await),
+    let done: anyhow::Result<()> = match cli.command {
+        Command::Run(args) => match run::cli::run(&args).await {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
+        Command::Bench(args) => bench::cli::run(&args).await,
+        Command::Conformance(args) => return conformance::cli::run(&args).await,
         Command::VerifyDomain(args) => {
             // 0, 1 or 2.
             let code = verification::cli::verify_domain(&args).await;
-            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
-        Command::VerificationServers(args) => {
-            verification::cli::verification_servers(&args)
-                .await
-                .context("verification-servers")?;
+        Command::VerificationServers(args) => verification::cli::verification_servers(&args)
+            .await
+            .context("verification-servers"),
+        Command::Load(args) => load::cli::run(&args)
+            .await
+            .map(|_| ())
+            .context("load run failed"),
+        Command::Report(args) => load::cli::report(&args),
+        Command::HelloServer(args) => load::cli::hello_server(&args).await,
+        Command::Simulate(args) => scim_harness::provisioning::cli::run(&args).await,
+        Command::Serve(args) => reference::cli::serve(&args).await,
+        Command::Features(args) => features::cli::run(&args),
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        // Could not run: 2, as documented in each command's help (1 means "judged and failed").
+        Err(e) => {
+            eprintln!("Error: {}", explain(&e));
+            ExitCode::from(2)
         }
-        Command::Load(args) => {
-            load::cli::run(&args).await.context("load run failed")?;
-        }
-        Command::Report(args) => load::cli::report(&args)?,
-        Command::HelloServer(args) => load::cli::hello_server(&args).await?,
-        Command::Simulate(args) => {
-            scim_harness::provisioning::cli::run(&args).await?;
-        }
-        Command::Serve(args) => reference::cli::serve(&args).await?,
-        Command::Features(args) => features::cli::run(&args)?,
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// The error and its causes on one line, each cause once: many of our errors already quote
+/// their source in their own message.
+fn explain(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
 }

@@ -46,12 +46,12 @@ pub struct WriteFirstAnswer {
     pub body: String,
 }
 
-/// Sends `method url` with `body` (and the bearer token), writing all of it before reading;
-/// the whole exchange is bounded by `timeout`.
+/// Sends `method url` with `body` and `headers` (credentials among them), writing all of it
+/// before reading; the whole exchange is bounded by `timeout`.
 pub async fn send(
     method: &str,
     url: &str,
-    token: Option<&str>,
+    headers: &[(String, String)],
     content_type: &str,
     body: &[u8],
     timeout: Duration,
@@ -72,8 +72,8 @@ pub async fn send(
          Content-Length: {}\r\nAccept: application/scim+json\r\nConnection: close\r\n",
         body.len()
     );
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     let exchange = async {
@@ -220,7 +220,7 @@ mod tests {
             .block_on(send(
                 "POST",
                 "https://example.com/Bulk",
-                None,
+                &[],
                 "application/json",
                 b"{}",
                 Duration::from_secs(1),

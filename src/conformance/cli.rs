@@ -2,29 +2,29 @@
 //! here.
 
 use super::{ConformanceOptions, Profile};
+use crate::client::cli::TargetArgs;
+use crate::config::{self, ConfigError};
 use crate::report::FailOn;
+use clap::ValueEnum;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Run the Gherkin conformance suite (features/scim) against a SCIM service.
 ///
-/// Without --target it tests the embedded reference. Exit code 0: every MUST passed;
-/// 1: a MUST failed (or a SHOULD, with --fail-on should); 2: the target is unreachable or
-/// misconfigured, or the features cannot be read.
+/// Without --target it tests the embedded reference. Settings can also come from a
+/// scim-harness.toml (in the working directory, or --config FILE): the target and how to
+/// reach it, profile, tags, concurrency, fail_on, and the accepted deviations (failures that
+/// are shown but do not fail the run, until their expiry date); a flag given here wins over
+/// the file.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConformanceArgs {
-    /// SCIM base URL of the service to test, e.g. https://host/scim/v2.
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Bearer token for the target.
-    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
     /// Cucumber tag expression selecting scenarios, e.g. "@R-FILTER and not @should".
     #[arg(long)]
     pub tags: Option<String>,
-    /// rfc: strict RFC 7643/7644; entra-compat: the identity provider's request shapes.
-    #[arg(long, value_enum, default_value = "all")]
-    pub profile: ProfileArg,
+    /// rfc: strict RFC 7643/7644; entra-compat: the identity provider's request shapes; all:
+    /// both [default: all].
+    #[arg(long, value_enum)]
+    pub profile: Option<ProfileArg>,
     /// Folder of .feature files to run instead of the built-in ones [default: the built-in
     /// features/scim, compiled into the binary; see `scim-harness features`].
     #[arg(long)]
@@ -38,13 +38,16 @@ pub struct ConformanceArgs {
     /// HTML living-documentation report.
     #[arg(long, default_value = "reports/conformance.html")]
     pub html: PathBuf,
-    /// Which failures fail the run.
-    #[arg(long, value_enum, default_value = "must")]
-    pub fail_on: FailOnArg,
-    /// Scenarios run at once. Kept low by default: a server that is not thread-safe answers
+    /// Which failures fail the run [default: must].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    /// Scenarios run at once [default: 4]. Kept low: a server that is not thread-safe answers
     /// concurrent creates with resets and 500s, which would be findings the suite caused.
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Where the target is and how to reach it (a heading of its own in --help).
+    #[command(flatten)]
+    pub target_args: TargetArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -61,15 +64,36 @@ pub enum FailOnArg {
 }
 
 impl ConformanceArgs {
-    /// The run options these flags describe (reports on, progress echoed).
-    pub fn options(&self) -> ConformanceOptions {
-        ConformanceOptions {
-            target: self.target.clone(),
-            token: self.token.clone(),
+    /// The run options these flags describe (reports on, progress echoed), with what they
+    /// leave unset taken from the configuration file, if there is one.
+    pub fn options(&self) -> Result<ConformanceOptions, ConfigError> {
+        let (file, target_args) = config::target_args(&self.target_args)?;
+        let cfg = file.as_ref().map(|l| &l.config);
+        let named = |key: &str, value: &str| ConfigError::Invalid {
+            path: file.as_ref().map(|l| l.path.clone()).unwrap_or_default(),
+            key: key.to_string(),
+            reason: format!("'{value}' is not one of its values"),
+        };
+        let profile = match (self.profile, cfg.and_then(|c| c.profile.as_deref())) {
+            (Some(p), _) => p,
+            (None, Some(p)) => ProfileArg::from_str(p, true).map_err(|_| named("profile", p))?,
+            (None, None) => ProfileArg::All,
+        };
+        let fail_on = match (self.fail_on, cfg.and_then(|c| c.fail_on.as_deref())) {
+            (Some(f), _) => f,
+            (None, Some(f)) => FailOnArg::from_str(f, true).map_err(|_| named("fail_on", f))?,
+            (None, None) => FailOnArg::Must,
+        };
+        Ok(ConformanceOptions {
+            target: target_args.target.clone(),
+            connection: target_args.connection()?,
             features: self.features.clone(),
             built_in: None,
-            tags: self.tags.clone(),
-            profile: match self.profile {
+            tags: self
+                .tags
+                .clone()
+                .or_else(|| cfg.and_then(|c| c.tags.clone())),
+            profile: match profile {
                 ProfileArg::Rfc => Profile::Rfc,
                 ProfileArg::EntraCompat => Profile::EntraCompat,
                 ProfileArg::All => Profile::All,
@@ -77,20 +101,38 @@ impl ConformanceArgs {
             junit: Some(self.junit.clone()),
             json: Some(self.json.clone()),
             html: Some(self.html.clone()),
-            fail_on: match self.fail_on {
+            fail_on: match fail_on {
                 FailOnArg::Must => FailOn::Must,
                 FailOnArg::Should => FailOn::Should,
             },
-            concurrency: self.concurrency.max(1),
+            concurrency: self
+                .concurrency
+                .or_else(|| cfg.and_then(|c| c.concurrency))
+                .unwrap_or(super::DEFAULT_CONCURRENCY)
+                .max(1),
             echo: true,
-        }
+            accepted: file
+                .as_ref()
+                .map(config::Loaded::accepted)
+                .unwrap_or_default(),
+        })
     }
 }
 
 /// Runs `scim-harness conformance`: prints the summary; exit code as documented above (2 when
 /// the run could not start).
 pub async fn run(args: &ConformanceArgs) -> ExitCode {
-    match super::run(&args.options()).await {
+    let opts = match args.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("scim-harness conformance: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if opts.target.is_some() && opts.connection.is_insecure() {
+        eprintln!("warning: {}", crate::report::INSECURE_NOTE);
+    }
+    match super::run(&opts).await {
         Ok(report) => {
             print!("{}", super::summary(&report));
             // exit_code is 0, 1 or 2.

@@ -81,7 +81,8 @@ impl Profile {
 pub struct ConformanceOptions {
     /// SCIM base URL; `None` starts the embedded reference.
     pub target: Option<String>,
-    pub token: Option<String>,
+    /// How to reach `target` (credentials, headers, TLS); unused for the embedded reference.
+    pub connection: crate::client::Connection,
     /// Folder of `.feature` files on disk; `None` runs the built-in ones.
     pub features: Option<PathBuf>,
     /// Without `features`: which built-in folder runs (`scim` when `None`).
@@ -97,6 +98,8 @@ pub struct ConformanceOptions {
     pub concurrency: usize,
     /// Print one line per scenario as it finishes.
     pub echo: bool,
+    /// Deviations the configuration accepts (scim-harness.toml's `[[accepted]]`).
+    pub accepted: Vec<crate::report::Acceptance>,
 }
 
 /// Scenarios in flight at once unless told otherwise: low, so the suite's own load does not
@@ -175,10 +178,7 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
 
     let mut embedded = None;
     let ctx = match &opts.target {
-        Some(url) => {
-            let token = opts.token.clone().filter(|t| !t.is_empty());
-            RunContext::connect(url, token, false).await?
-        }
+        Some(url) => RunContext::connect(url, opts.connection.clone(), false).await?,
         None => {
             let token = uuid::Uuid::new_v4().simple().to_string();
             // A simulated clock (starting now) enables the reference's test-only endpoints,
@@ -196,7 +196,8 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
             .map_err(|e| ConformanceError::Target(format!("cannot start the reference: {e}")))?;
             let url = server.base_url.clone();
             embedded = Some(server);
-            RunContext::connect(&url, Some(token), true).await?
+            let connection = crate::client::Connection::bearer(token).direct();
+            RunContext::connect(&url, connection, true).await?
         }
     };
     let ctx = Arc::new(ctx);
@@ -288,6 +289,8 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         findings: Vec::new(),
         features: recorder.features,
         errors: recorder.errors,
+        accepted: Vec::new(),
+        insecure: ctx.connection.is_insecure(),
     };
     report.features.retain(|f| !f.scenarios.is_empty());
     // Built-in features are named as they are in the binary, not by the temporary folder.
@@ -308,7 +311,7 @@ pub async fn run(opts: &ConformanceOptions) -> Result<RunReport, ConformanceErro
         }
     }
     report.features.sort_by(|a, b| a.path.cmp(&b.path));
-    report.finish();
+    report.finish_accepting(&opts.accepted, chrono::Utc::now().date_naive());
     if let Some(p) = &opts.junit {
         crate::report::junit::write(&report, p)?;
     }
@@ -346,6 +349,9 @@ pub fn summary(report: &RunReport) -> String {
     if !report.findings.is_empty() {
         out.push_str(&format!("\n{}\n", report.headline()));
     }
+    if report.insecure {
+        out.push_str(&format!("\n{}\n", crate::report::INSECURE_NOTE));
+    }
     for area in [Area::Rfc, Area::Entra, Area::Suite] {
         let here: Vec<_> = report.findings.iter().filter(|f| f.area == area).collect();
         if here.is_empty() {
@@ -368,12 +374,16 @@ pub fn summary(report: &RunReport) -> String {
                 out.push_str(&format!("   expected: {}\n", assert::cut(&f.expected)));
             }
             out.push_str(&format!("   observed: {}\n", assert::cut(&f.observed)));
+            if let Some(why) = &f.accepted {
+                out.push_str(&format!("   accepted: {why} (does not fail the run)\n"));
+            }
             out.push_str(&format!(
-                "   affects {} scenario{} ({} failed or warned, {} blocked):\n",
+                "   affects {} scenario{} ({} failed or warned, {} blocked), finding key {}:\n",
                 f.reach(),
                 if f.reach() == 1 { "" } else { "s" },
                 f.failed,
-                f.blocked
+                f.blocked,
+                f.key
             ));
             for a in f.scenarios.iter().take(LISTED) {
                 out.push_str(&format!(
@@ -389,9 +399,15 @@ pub fn summary(report: &RunReport) -> String {
     for e in &report.errors {
         out.push_str(&format!("\nERROR {e}\n"));
     }
+    if !report.accepted.is_empty() {
+        out.push_str("\n== accepted deviations (scim-harness.toml)\n");
+        for a in &report.accepted {
+            out.push_str(&format!("   {}\n", a.describe()));
+        }
+    }
     let c = report.counts;
     out.push_str(&format!(
-        "\ntarget {} ({}), {:.1} s: {} warnings, {} blocked, {} not offered (MAY), {} not applicable, {} skipped, {} flaky\n",
+        "\ntarget {} ({}), {:.1} s: {} warnings, {} accepted, {} blocked, {} not offered (MAY), {} not applicable, {} skipped, {} flaky\n",
         report.target,
         if report.embedded {
             "embedded reference"
@@ -400,6 +416,7 @@ pub fn summary(report: &RunReport) -> String {
         },
         report.duration_ms as f64 / 1000.0,
         c.warnings,
+        c.accepted,
         c.blocked,
         c.not_offered,
         c.not_applicable,

@@ -232,6 +232,7 @@ impl Recorder {
                     verdict: Verdict::Pass,
                     duration_ms: 0,
                     flaky: Vec::new(),
+                    accepted: None,
                     steps,
                 };
                 self.running.insert(

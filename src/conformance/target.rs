@@ -6,10 +6,9 @@
 //! feature, so an honest server that omits an optional part of SCIM is never failed for it.
 
 use super::ConformanceError;
-use crate::client::ScimClient;
 use crate::client::admin::path as admin_path;
+use crate::client::{Connection, REQUEST_TIMEOUT, ScimClient};
 use serde_json::Value;
-use std::time::Duration;
 
 /// The schema of the document in which the reference advertises limits RFC 7643 has no field
 /// for (`maxFilterMatches`, `entraCompatibility`). It is read from `/admin/v1/limits` (or, for
@@ -116,11 +115,12 @@ impl Discovery {
 pub struct RunContext {
     pub client: ScimClient,
     /// A plain HTTP client for what `ScimClient` does not send: requests without or with a
-    /// wrong token, non-JSON bodies, other media types.
+    /// wrong token, non-JSON bodies, other media types. It has the connection's TLS settings
+    /// and extra headers; the credentials come from `connection` per request.
     pub raw: reqwest::Client,
     pub base_url: String,
-    /// Kept only to send it and to redact it from every message; never printed.
-    pub token: Option<String>,
+    /// How the target is reached; its secrets are sent and redacted from every message.
+    pub connection: Connection,
     pub discovery: Discovery,
     /// The target's published User schema, which shapes every user body the suite sends.
     pub schema: super::schema::TargetSchema,
@@ -132,27 +132,29 @@ impl RunContext {
     /// target cannot be reached, rejects the credentials, or does not serve a configuration.
     pub async fn connect(
         base_url: &str,
-        token: Option<String>,
+        connection: Connection,
         embedded: bool,
     ) -> Result<RunContext, ConformanceError> {
         let base = base_url.trim_end_matches('/').to_string();
-        let client = ScimClient::new(&base, token.clone())
-            .map_err(|e| ConformanceError::Target(e.to_string()))?;
-        let raw = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+        let client = ScimClient::new(&base, connection.clone())
+            .map_err(|e| ConformanceError::Target(connection.redact(&e.to_string())))?;
+        let raw = connection
+            .client_builder()
+            .timeout(connection.request_timeout_or(REQUEST_TIMEOUT))
             .build()
             .map_err(|e| ConformanceError::Target(format!("cannot build an HTTP client: {e}")))?;
         let resp = client
             .get("/ServiceProviderConfig")
             .await
-            .map_err(|e| ConformanceError::Target(format!("{e}")))?;
+            .map_err(|e| ConformanceError::Target(connection.redact(&e.to_string())))?;
         let url = client.url("/ServiceProviderConfig");
         match resp.status {
             200 => {}
             401 | 403 => {
                 return Err(ConformanceError::Target(format!(
-                    "{url} answered {}: the token is missing or not accepted (use --token or SCIM_HARNESS_TOKEN)",
-                    resp.status
+                    "{url} answered {}: {}",
+                    resp.status,
+                    connection.rejection_hint()
                 )));
             }
             s => {
@@ -194,21 +196,19 @@ impl RunContext {
             client,
             raw,
             base_url: base,
-            token,
+            connection,
             discovery,
             schema,
             embedded,
         })
     }
 
-    /// Replaces the token (and nothing else) in text that goes into a message or a report. The
-    /// Authorization header is never shown at all; a token shorter than 4 characters is not
-    /// searched for in bodies, where replacing every "T" would garble the text and hide nothing.
+    /// Replaces every secret of the connection (token, password, client secret, access
+    /// tokens, header values) in text that goes into a message or a report. The Authorization
+    /// header is never shown at all; a secret shorter than 4 characters is not searched for in
+    /// bodies, where replacing every "T" would garble the text and hide nothing.
     pub fn redact(&self, text: &str) -> String {
-        match &self.token {
-            Some(t) if t.chars().count() >= 4 => text.replace(t.as_str(), "[REDACTED]"),
-            _ => text.to_string(),
-        }
+        self.connection.redact(text)
     }
 }
 

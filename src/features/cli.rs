@@ -4,7 +4,11 @@
 use super::{ScenarioEntry, export, files, scenarios, scenarios_in};
 use std::path::PathBuf;
 
-/// `scim-harness features`: list or export the Gherkin features.
+/// List the Gherkin scenarios (with tags and levels), or export the built-in features to a
+/// folder to read and edit.
+///
+/// The features are compiled into the binary: `conformance` and `run` use them from any
+/// directory; `conformance --features DIR` runs an edited copy instead.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FeaturesArgs {
     #[command(subcommand)]
@@ -18,7 +22,8 @@ pub enum FeaturesCommand {
     #[command(after_help = "Examples:\n  \
         scim-harness features list\n  \
         scim-harness features list --level must --tag @entra-compat\n  \
-        scim-harness features list --features my-features --json")]
+        scim-harness features list --features my-features --json\n\n\
+        Exit codes:\n  0  listed\n  2  the features could not be read, or the command line is wrong")]
     List {
         /// Read this folder instead of the built-in features.
         #[arg(long)]
@@ -36,6 +41,9 @@ pub enum FeaturesCommand {
     /// Write the built-in features (and the statement inventory) into DIR, keeping the
     /// folders (scim/, usersync/, provisioning/, verification/). A file that exists with other
     /// content is left alone unless --force.
+    #[command(
+        after_help = "Exit codes:\n  0  exported (or already there, unchanged)\n  2  a file could not be written, or one differs from the built-in copy and --force\n     was not given, or the command line is wrong"
+    )]
     Export {
         /// The folder to write into (created if missing).
         dir: PathBuf,

@@ -3,11 +3,11 @@
 //! tests can build the same options.
 
 use super::scenarios::ScenarioName;
-use super::schedule::{RateProfile, Shard, parse_duration};
+use super::schedule::{RateProfile, Shard, parse_duration, parse_rate};
 use super::{LoadError, LoadOptions, LoadReport, ScenarioConfigOptions};
 use std::path::PathBuf;
 
-/// `scim-harness load`: an open-loop load run.
+/// Open-loop load run: entitlements per minute and latency without coordinated omission.
 ///
 /// Operations are sent at their scheduled times whatever the target does (open loop), and
 /// latency is measured from that intended time, so queueing in the target shows in the
@@ -18,21 +18,16 @@ pub struct LoadArgs {
     /// What each operation does.
     #[arg(long, value_enum)]
     pub scenario: ScenarioName,
-    /// SCIM base URL of the service to load, e.g. https://host/scim/v2 [default: the embedded
-    /// reference].
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Bearer token for the target.
-    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// Constant target rate, operations per second (whole schedule, all shards together).
-    #[arg(long, default_value_t = 100.0)]
-    pub rate: f64,
-    /// Linear ramp FROM:TO operations per second over --duration (instead of --rate).
+    /// Constant target rate for the whole schedule, all shards together: operations per second
+    /// (2000), or a count per unit as vegeta and k6 write it: 2000/s, 120000/m, 50/100ms.
+    #[arg(long, default_value = "100/s")]
+    pub rate: String,
+    /// Linear ramp FROM:TO over --duration (instead of --rate), each a rate as for --rate,
+    /// e.g. 100:5000 or 6000/m:300000/m.
     #[arg(long, conflicts_with = "steps")]
     pub ramp: Option<String>,
-    /// Steps RATE@DURATION,... e.g. 100@10s,500@10s (instead of --rate); the run lasts their
-    /// sum unless --duration is given.
+    /// Steps RATE@DURATION,... e.g. 100@10s,30000/m@10s (instead of --rate); the run lasts
+    /// their sum unless --duration is given.
     #[arg(long)]
     pub steps: Option<String>,
     /// Run length: 30s, 2m, 1500ms [default: 10s, or the sum of --steps].
@@ -71,24 +66,30 @@ pub struct LoadArgs {
     /// entitlements-e2e: polling interval when the target has no applied-sequence wait.
     #[arg(long, default_value = "5ms")]
     pub poll_interval: String,
-    /// Bound of each HTTP request.
-    #[arg(long, default_value = "10s")]
-    pub timeout: String,
     /// How long after the schedule ends in-flight operations may still finish.
     #[arg(long, default_value = "5s")]
     pub drain: String,
     /// HTTP engine: auto = one keep-alive connection per worker for http://, reqwest (HTTP/2
-    /// via ALPN) for https://; reqwest = reqwest's shared pool for every target.
+    /// via ALPN) for https://; reqwest = reqwest's shared pool for every target. The lanes
+    /// connect directly, so when a proxy from the environment applies to the target
+    /// (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not excluded by NO_PROXY; lower case too), auto
+    /// uses reqwest, through the proxy, and the report says so.
     #[arg(long, value_enum, default_value = "auto")]
     pub http_engine: super::http::HttpEngine,
     /// No live progress line (it is also off when not on a terminal or when CI is set).
     #[arg(long)]
     pub quiet: bool,
+    /// Where the target is and how to reach it (a heading of its own in --help).
+    #[command(flatten)]
+    pub target_args: crate::client::cli::TargetArgs,
 }
 
 impl LoadArgs {
     /// The run options these flags describe.
     pub fn options(&self) -> Result<LoadOptions, LoadError> {
+        let (_, target_args) = crate::config::target_args(&self.target_args)?;
+        let connection = target_args.connection()?;
+        let request_timeout = connection.request_timeout_or(std::time::Duration::from_secs(10));
         let (profile, natural) = match (&self.ramp, &self.steps) {
             (_, Some(steps)) => {
                 let p = RateProfile::parse_steps(steps)?;
@@ -102,7 +103,7 @@ impl LoadArgs {
                 let d = parse_duration(self.duration.as_deref().unwrap_or("10s"))?;
                 (RateProfile::parse_ramp(ramp, d)?, None)
             }
-            (None, None) => (RateProfile::constant(self.rate)?, None),
+            (None, None) => (RateProfile::constant(parse_rate(&self.rate)?)?, None),
         };
         let duration = match (&self.duration, natural) {
             (Some(d), _) => parse_duration(d)?,
@@ -111,8 +112,8 @@ impl LoadArgs {
         };
         Ok(LoadOptions {
             scenario: self.scenario,
-            target: self.target.clone(),
-            token: self.token.clone().filter(|t| !t.is_empty()),
+            target: target_args.target.clone(),
+            connection,
             profile,
             duration,
             max_ops: self.max_ops,
@@ -128,7 +129,7 @@ impl LoadArgs {
                 visibility_timeout: parse_duration(&self.visibility_timeout)?,
                 poll_interval: parse_duration(&self.poll_interval)?,
             },
-            request_timeout: parse_duration(&self.timeout)?,
+            request_timeout,
             drain: parse_duration(&self.drain)?,
             progress: !self.quiet,
             http: self.http_engine,
@@ -139,6 +140,9 @@ impl LoadArgs {
 /// Runs `scim-harness load` and prints the summary table.
 pub async fn run(args: &LoadArgs) -> Result<LoadReport, LoadError> {
     let opts = args.options()?;
+    if opts.target.is_some() && opts.connection.is_insecure() {
+        eprintln!("warning: {}", crate::report::INSECURE_NOTE);
+    }
     let report = super::run(&opts).await?;
     print!("{}", super::report::summary(&report));
     if let Some(dir) = &opts.report_dir {
@@ -169,8 +173,7 @@ pub fn merge(
     Ok(merged)
 }
 
-/// `scim-harness report`: work with reports of earlier runs (today the load's HdrHistogram
-/// logs, hence here).
+/// Work with reports of earlier runs (today: merge the load's HdrHistogram logs).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
     #[command(subcommand)]
@@ -180,6 +183,9 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum ReportAction {
     /// Merge HdrHistogram interval logs (e.g. of load shards) into exact combined percentiles.
+    #[command(
+        after_help = "Exit codes:\n  0  merged\n  2  a log could not be read, the logs do not fit together, the JSON could not be\n     written, or the command line is wrong"
+    )]
     Merge {
         /// Interval log files written by `load --hdr-log`.
         #[arg(required = true)]

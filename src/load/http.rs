@@ -7,12 +7,18 @@
 //!   connector clones per request) cost about half the achievable rate; see
 //!   `reports/load-driver-vs-wrk.md`.
 //! - **reqwest** (`https://` targets, or on request): one shared pooled client with keep-alive,
-//!   HTTP/2 when the server offers it via ALPN, rustls.
+//!   HTTP/2 when the server offers it via ALPN, rustls. Also every target a proxy from the
+//!   environment applies to (HTTP_PROXY, NO_PROXY, ...): the lanes connect directly.
+//!
+//! Both send the run's [`Connection`]: its credentials (an OAuth token is fetched again once
+//! after a 401), its extra headers, and (reqwest) its TLS trust; its connect timeout bounds
+//! every connection either way.
 //!
 //! Either way the hot path does not parse JSON it does not need, and transport failures are
 //! classified (connect, timeout, other) for the error table.
 
 use super::metrics::{OpStatus, TransportFailure};
+use crate::client::Connection;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
@@ -29,19 +35,24 @@ const SCIM_JSON: &str = "application/scim+json";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HttpEngine {
-    /// Per-worker keep-alive connections for http://, reqwest for https://.
+    /// Per-worker keep-alive connections for http:// (unless a proxy applies), reqwest for
+    /// https://.
     #[default]
     Auto,
     /// reqwest's shared pool for every target (HTTP/2 via ALPN on https).
     Reqwest,
 }
 
-/// A load target: base URL, optional bearer token, and the connections.
+/// A load target: base URL, how to reach it, and the connections.
 #[derive(Clone)]
 pub struct Target {
     base: String,
-    auth: Option<HeaderValue>,
+    connection: Connection,
     timeout: Duration,
+    /// The lanes' bound on connecting (the connection's, at most the request timeout).
+    connect_timeout: Duration,
+    /// A proxy from the environment applies to the target.
+    proxied: bool,
     engine: Engine,
 }
 
@@ -61,9 +72,12 @@ struct Lanes {
 }
 
 impl std::fmt::Debug for Target {
-    // Hand-written so the token can never end up in a log or a report.
+    // Hand-written so the credentials can never end up in a log or a report.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target").field("base", &self.base).finish()
+        f.debug_struct("Target")
+            .field("base", &self.base)
+            .field("engine", &self.engine_name())
+            .finish()
     }
 }
 
@@ -95,35 +109,27 @@ impl Reply {
 pub enum TargetError {
     #[error("invalid target URL '{0}': expected http:// or https://")]
     BadUrl(String),
-    #[error("the bearer token is not a valid header value")]
-    BadToken,
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
 }
 
 impl Target {
-    /// A target at `base` (e.g. `http://127.0.0.1:8080/scim/v2`) with up to `lanes` keep-alive
-    /// connections, each request bounded by `timeout`.
+    /// A target at `base` (e.g. `http://127.0.0.1:8080/scim/v2`) reached through
+    /// `connection`, with up to `lanes` keep-alive connections, each request bounded by
+    /// `timeout`.
     pub fn new(
         base: &str,
-        token: Option<&str>,
+        connection: Connection,
         lanes: usize,
         timeout: Duration,
         engine: HttpEngine,
     ) -> Result<Target, TargetError> {
         let bad = || TargetError::BadUrl(base.into());
         let url = reqwest::Url::parse(base).map_err(|_| bad())?;
-        let auth = match token {
-            Some(t) => {
-                let mut v = HeaderValue::from_str(&format!("Bearer {t}"))
-                    .map_err(|_| TargetError::BadToken)?;
-                v.set_sensitive(true);
-                Some(v)
-            }
-            None => None,
-        };
+        let proxied = connection.proxied(&url);
+        let connect_timeout = connection.connect_timeout().min(timeout);
         let engine = match (url.scheme(), engine) {
-            ("http", HttpEngine::Auto) => {
+            ("http", HttpEngine::Auto) if !proxied => {
                 let host = url.host_str().ok_or_else(bad)?;
                 let port = url.port_or_known_default().ok_or_else(bad)?;
                 let authority = match url.port() {
@@ -138,10 +144,11 @@ impl Target {
                 }))
             }
             ("http" | "https", _) => Engine::Reqwest(
-                reqwest::Client::builder()
+                connection
+                    .client_builder()
                     .pool_max_idle_per_host(lanes.max(1))
                     .timeout(timeout)
-                    .connect_timeout(timeout.min(Duration::from_secs(5)))
+                    .connect_timeout(connect_timeout)
                     .tcp_nodelay(true)
                     .build()
                     .map_err(TargetError::Client)?,
@@ -150,22 +157,31 @@ impl Target {
         };
         Ok(Target {
             base: base.trim_end_matches('/').to_string(),
-            auth,
+            connection,
             timeout,
+            connect_timeout,
+            proxied,
             engine,
         })
     }
 
-    /// A SCIM client for the same base URL and token, for setup outside the measured
-    /// window (the admin API's typed client runs over it).
+    /// A SCIM client for the same base URL and connection (one OAuth token cache), for setup
+    /// outside the measured window (the admin API's typed client runs over it).
     pub fn scim_client(&self) -> Result<crate::client::ScimClient, crate::client::ClientError> {
-        let token = self
-            .auth
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_string);
-        crate::client::ScimClient::new(&self.base, token)
+        crate::client::ScimClient::new(&self.base, self.connection.clone())
+    }
+
+    /// The engine that sends the requests: "lanes" or "reqwest".
+    pub fn engine_name(&self) -> &'static str {
+        match self.engine {
+            Engine::Lanes(_) => "lanes",
+            Engine::Reqwest(_) => "reqwest",
+        }
+    }
+
+    /// Whether a proxy from the environment applies to the target.
+    pub fn proxied(&self) -> bool {
+        self.proxied
     }
 
     /// The base URL (never with the token).
@@ -182,10 +198,40 @@ impl Target {
         path: &str,
         body: Option<String>,
     ) -> Result<Reply, TransportFailure> {
-        match &self.engine {
+        // Kept only when a refused OAuth token may be replaced and the request sent again.
+        let again = matches!(
+            self.connection.auth(),
+            crate::client::connection::Auth::OAuth(_)
+        )
+        .then(|| (method.clone(), body.clone()));
+        let (reply, sent) = self.send_once(lane, method, path, body).await?;
+        if reply.status == 401
+            && let Some((method, body)) = again
+            && self.connection.rejected(sent.as_ref()).await
+        {
+            return self.send_once(lane, method, path, body).await.map(|r| r.0);
+        }
+        Ok(reply)
+    }
+
+    /// One request with the current credentials; also returns the `Authorization` sent.
+    async fn send_once(
+        &self,
+        lane: usize,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(Reply, Option<HeaderValue>), TransportFailure> {
+        // A token endpoint that fails mid-run fails the operation, as a transport would.
+        let auth = self
+            .connection
+            .authorization()
+            .await
+            .map_err(|_| TransportFailure::Other)?;
+        let reply = match &self.engine {
             Engine::Reqwest(client) => {
                 let mut req = client.request(method, format!("{}{path}", self.base));
-                if let Some(a) = &self.auth {
+                if let Some(a) = &auth {
                     req = req.header(AUTHORIZATION, a.clone());
                 }
                 if let Some(b) = body {
@@ -196,20 +242,21 @@ impl Target {
                 let resp = req.send().await.map_err(classify)?;
                 let status = resp.status().as_u16();
                 let body = resp.bytes().await.map_err(classify)?;
-                Ok(Reply { status, body })
+                Reply { status, body }
             }
             Engine::Lanes(lanes) => {
                 match tokio::time::timeout(
                     self.timeout,
-                    self.send_lane(lanes, lane, method, path, body),
+                    self.send_lane(lanes, lane, method, path, body, auth.as_ref()),
                 )
                 .await
                 {
-                    Ok(r) => r,
-                    Err(_) => Err(TransportFailure::Timeout),
+                    Ok(r) => r?,
+                    Err(_) => return Err(TransportFailure::Timeout),
                 }
             }
-        }
+        };
+        Ok((reply, auth))
     }
 
     async fn send_lane(
@@ -219,6 +266,7 @@ impl Target {
         method: Method,
         path: &str,
         body: Option<String>,
+        auth: Option<&HeaderValue>,
     ) -> Result<Reply, TransportFailure> {
         let slot = &lanes.slots[lane % lanes.slots.len()];
         let taken = slot.lock().take();
@@ -226,9 +274,9 @@ impl Target {
             Some(mut s) => match s.ready().await {
                 Ok(()) => s,
                 // Closed by the server while idle: nothing was sent on it, so reconnecting is safe.
-                Err(_) => connect(&lanes.authority).await?,
+                Err(_) => connect(&lanes.authority, self.connect_timeout).await?,
             },
-            None => connect(&lanes.authority).await?,
+            None => connect(&lanes.authority, self.connect_timeout).await?,
         };
         let mut req = hyper::Request::builder()
             .method(method)
@@ -237,7 +285,10 @@ impl Target {
                 p => p,
             })
             .header(HOST, lanes.host.clone());
-        if let Some(a) = &self.auth {
+        for (name, value) in self.connection.headers() {
+            req = req.header(name, value);
+        }
+        if let Some(a) = auth {
             req = req.header(AUTHORIZATION, a.clone());
         }
         let body = match body {
@@ -270,9 +321,13 @@ impl Target {
     }
 }
 
-async fn connect(authority: &str) -> Result<SendRequest<Full<Bytes>>, TransportFailure> {
-    let stream = tokio::net::TcpStream::connect(authority)
+async fn connect(
+    authority: &str,
+    timeout: Duration,
+) -> Result<SendRequest<Full<Bytes>>, TransportFailure> {
+    let stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(authority))
         .await
+        .map_err(|_| TransportFailure::Connect)?
         .map_err(|_| TransportFailure::Connect)?;
     let _ = stream.set_nodelay(true);
     let (sender, conn) =

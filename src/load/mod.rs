@@ -40,6 +40,10 @@ pub enum LoadError {
     #[error(transparent)]
     Target(#[from] http::TargetError),
     #[error(transparent)]
+    Connection(#[from] crate::client::ConnectionError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
     Setup(#[from] scenarios::SetupError),
     #[error("cannot start the embedded reference: {0}")]
     Embedded(#[source] std::io::Error),
@@ -57,8 +61,9 @@ pub struct LoadOptions {
     pub scenario: ScenarioName,
     /// SCIM base URL; `None` starts the embedded reference in this process.
     pub target: Option<String>,
-    /// Bearer token; never printed nor written to a report.
-    pub token: Option<String>,
+    /// How to reach `target` (credentials, headers, TLS); its secrets are never printed nor
+    /// written to a report. Unused for the embedded reference.
+    pub connection: crate::client::Connection,
     pub profile: RateProfile,
     pub duration: Duration,
     pub max_ops: Option<u64>,
@@ -111,7 +116,7 @@ impl LoadOptions {
         LoadOptions {
             scenario,
             target: None,
-            token: None,
+            connection: crate::client::Connection::default(),
             profile: RateProfile::Constant { per_second: rate },
             duration,
             max_ops: None,
@@ -154,6 +159,10 @@ pub struct LoadReport {
     pub vs_baseline: f64,
     /// Which latency the summaries show, and why.
     pub latency_shown: String,
+    /// The HTTP engine that sent the requests: "lanes" or "reqwest".
+    pub http_engine: String,
+    /// The run accepted any TLS certificate (`--insecure`).
+    pub insecure: bool,
     pub notes: Vec<String>,
 }
 
@@ -182,9 +191,15 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
             return Err(LoadError::Embedded(std::io::Error::other("not started")));
         }
     };
+    let connection = match &embedded {
+        // On loopback in this process: no credentials of the user's, and never a proxy.
+        Some(_) => crate::client::Connection::default().direct(),
+        None => opts.connection.clone(),
+    };
+    let insecure = connection.is_insecure();
     let target = http::Target::new(
         &base,
-        opts.token.as_deref(),
+        connection,
         opts.connections,
         opts.request_timeout,
         opts.http,
@@ -196,6 +211,18 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
         opts.shard,
     ));
     let mut notes = Vec::new();
+    if insecure {
+        notes.push(crate::report::INSECURE_NOTE.into());
+    }
+    if target.proxied() {
+        notes.push(format!(
+            "a proxy from the environment (HTTP_PROXY/HTTPS_PROXY, not excluded by NO_PROXY) \
+             applies to the target, so the {} engine sent every request through it (the lanes \
+             engine connects directly); latency includes the proxy",
+            target.engine_name()
+        ));
+    }
+    let http_engine = target.engine_name().to_string();
     let mut rules = false;
     let visibility = if opts.scenario == ScenarioName::EntitlementsE2e {
         let choice = visibility::choose(&target, opts.sizes.poll_interval).await;
@@ -283,6 +310,8 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
         baseline_entitlements_per_minute: BASELINE_ENTITLEMENTS_PER_MINUTE,
         vs_baseline: per_minute / BASELINE_ENTITLEMENTS_PER_MINUTE,
         latency_shown: LATENCY_SHOWN.into(),
+        http_engine,
+        insecure,
         metrics: summary,
         notes,
     };

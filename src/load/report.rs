@@ -142,13 +142,17 @@ fn html(r: &LoadReport, stem: &str) -> String {
         &format!("scim-harness load: {scenario}"),
         &format!("Load run: {scenario}"),
     );
+    if r.insecure {
+        page.html(&crate::report::insecure_banner());
+    }
     page.html(&format!(
-        r#"<p>Target: {target}<br>Schedule: open loop, {profile}, {duration:.1} s, shard {si}/{sn}, at most {conn} in flight. Started {started}.</p>
+        r#"<p>Target: {target} (HTTP engine: {engine})<br>Schedule: open loop, {profile}, {duration:.1} s, shard {si}/{sn}, at most {conn} in flight. Started {started}.</p>
 <p class="head">{epm:.0} entitlements per minute ({vs:.1}x the seed baseline of {base:.0}/min)</p>
 <p>{completed} operations completed ({achieved:.1}/s), {errs} errors; {scheduled} scheduled, {sent} sent, {not_sent} not sent, {cut} cut at the deadline.</p>
 <p><b>Latency shown:</b> {shown}.</p>
 "#,
         target = escape(&r.target),
+        engine = escape(&r.http_engine),
         profile = escape(&r.profile),
         duration = r.duration_s,
         si = r.shard.index,

@@ -12,9 +12,13 @@ use std::time::Duration;
 pub enum ScheduleError {
     #[error("rate must be a positive, finite number of operations per second, got {0}")]
     BadRate(f64),
-    #[error("bad ramp '{0}': expected FROM:TO in operations per second, e.g. 100:5000")]
+    #[error(
+        "bad rate '{0}': expected operations per second (2000), or a count per unit as vegeta and k6 write it: 2000/s, 120000/m, 50/100ms"
+    )]
+    BadRateText(String),
+    #[error("bad ramp '{0}': expected FROM:TO rates, e.g. 100:5000 or 6000/m:300000/m")]
     BadRamp(String),
-    #[error("bad steps '{0}': expected RATE@SECONDS,... e.g. 100@10,500@10,1000@20")]
+    #[error("bad steps '{0}': expected RATE@DURATION,... e.g. 100@10s,500/s@10s,60000/m@20s")]
     BadSteps(String),
     #[error("bad shard '{0}': expected i/N with 0 <= i < N, e.g. 3/16")]
     BadShard(String),
@@ -167,8 +171,8 @@ impl RateProfile {
     pub fn parse_ramp(s: &str, over: Duration) -> Result<RateProfile, ScheduleError> {
         let bad = || ScheduleError::BadRamp(s.to_string());
         let (a, b) = s.split_once(':').ok_or_else(bad)?;
-        let from: f64 = a.trim().parse().map_err(|_| bad())?;
-        let to: f64 = b.trim().parse().map_err(|_| bad())?;
+        let from = parse_rate(a).map_err(|_| bad())?;
+        let to = parse_rate(b).map_err(|_| bad())?;
         let p = RateProfile::Ramp { from, to, over };
         p.check().map_err(|_| bad())?;
         Ok(p)
@@ -180,7 +184,7 @@ impl RateProfile {
         let mut steps = Vec::new();
         for part in s.split(',').filter(|p| !p.trim().is_empty()) {
             let (r, d) = part.split_once('@').ok_or_else(bad)?;
-            let rate: f64 = r.trim().parse().map_err(|_| bad())?;
+            let rate = parse_rate(r).map_err(|_| bad())?;
             let dur = parse_duration(d).map_err(|_| bad())?;
             steps.push((rate, dur));
         }
@@ -195,6 +199,29 @@ impl RateProfile {
         p.check()?;
         Ok(p)
     }
+}
+
+/// A rate in operations per second: `2000`, or a count per unit as vegeta (`50/1s`) and k6
+/// (`rate` per `timeUnit`) users write it: `2000/s`, `120000/m`, `7200000/h`, `50/100ms`.
+pub fn parse_rate(s: &str) -> Result<f64, ScheduleError> {
+    let bad = || ScheduleError::BadRateText(s.to_string());
+    let (count, per) = match s.trim().split_once('/') {
+        Some((c, u)) => (c, u.trim()),
+        None => (s.trim(), "s"),
+    };
+    let count: f64 = count.trim().parse().map_err(|_| bad())?;
+    // A bare unit means one of it: "/m" is "/1m".
+    let per = if per.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        format!("1{per}")
+    } else {
+        per.to_string()
+    };
+    let secs = parse_duration(&per).map_err(|_| bad())?.as_secs_f64();
+    let rate = count / secs;
+    if !rate.is_finite() || rate <= 0.0 || secs == 0.0 {
+        return Err(bad());
+    }
+    Ok(rate)
 }
 
 /// `30s`, `2m`, `1500ms`, `1h` or plain seconds (`2.5`).
@@ -354,6 +381,35 @@ mod tests {
             .collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..250).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn rates_take_the_units_vegeta_and_k6_users_write() {
+        assert_eq!(parse_rate("2000"), Ok(2000.0));
+        assert_eq!(parse_rate("2000/s"), Ok(2000.0));
+        assert_eq!(parse_rate("120000/m"), Ok(2000.0));
+        assert_eq!(parse_rate("7200000/h"), Ok(2000.0));
+        assert_eq!(parse_rate("50/100ms"), Ok(500.0));
+        assert_eq!(parse_rate(" 30 / 1m "), Ok(0.5));
+        for bad in ["", "0/s", "-5/s", "fast", "10/0s", "10/fortnight", "10/"] {
+            let e = parse_rate(bad).expect_err(bad);
+            assert!(e.to_string().contains("120000/m"), "{e}");
+        }
+        assert_eq!(
+            RateProfile::parse_ramp("6000/m:300000/m", Duration::from_secs(10)),
+            Ok(RateProfile::Ramp {
+                from: 100.0,
+                to: 5000.0,
+                over: Duration::from_secs(10)
+            })
+        );
+        assert_eq!(
+            RateProfile::parse_steps("60000/m@2s,500@3s"),
+            Ok(RateProfile::Steps(vec![
+                (1000.0, Duration::from_secs(2)),
+                (500.0, Duration::from_secs(3))
+            ]))
+        );
     }
 
     #[test]

@@ -25,18 +25,16 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     }
 }
 
-/// The flags of `simulate`.
+/// Simulate a provisioning source against a SCIM target on a simulated clock (a day runs
+/// in seconds): Microsoft Entra ID's provisioning service (an initial cycle, then one every
+/// 40 minutes), or with --source adc the Active Directory Connector v2 (a poll every 30
+/// minutes, nested groups, custom attributes, User Sync behind it). Directory churn comes
+/// between cycles. Ends with a per-cycle table and a convergence check.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimulateArgs {
     /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
     #[arg(long, value_enum, ignore_case = true, default_value = "entra")]
     pub source: Source,
-    /// SCIM base URL of the service to provision; without it, the embedded reference.
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Bearer token for the target.
-    #[arg(long, env = "SCIM_HARNESS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
     /// A tenant fixture (fixtures/tenants/*.json) instead of a generated one.
     #[arg(long, conflicts_with_all = ["users", "groups"])]
     pub tenant: Option<PathBuf>,
@@ -88,6 +86,9 @@ pub struct SimulateArgs {
     /// (adc) Minutes between two polls of the directory (unpublished; default 30).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]
     pub poll_minutes: u32,
+    /// Where the target is and how to reach it (a heading of its own in --help).
+    #[command(flatten)]
+    pub target_args: crate::client::cli::TargetArgs,
 }
 
 impl SimulateArgs {
@@ -154,10 +155,11 @@ impl SimulateArgs {
         if let (SourceOptions::Entra(e), Some(p)) = (&mut source, &self.scoping) {
             e.scoping = Scoping::load(p)?;
         }
+        let (_, target_args) = crate::config::target_args(&self.target_args)?;
         Ok(SimOptions {
             source,
-            target: self.target.clone(),
-            token: self.token.clone().filter(|t| !t.is_empty()),
+            target: target_args.target.clone(),
+            connection: target_args.connection()?,
             tenant: match &self.tenant {
                 Some(p) => TenantSource::File(p.clone()),
                 None => TenantSource::Generate {
@@ -178,6 +180,9 @@ impl SimulateArgs {
 pub async fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     let source = args.source_options().unwrap_or_else(|e| e.exit());
     let opts = args.options(source)?;
+    if opts.target.is_some() && opts.connection.is_insecure() {
+        eprintln!("warning: {}", crate::report::INSECURE_NOTE);
+    }
     let (opts, bar) = sim::with_progress(opts);
     let result = simulate(&opts).await;
     if let Some(b) = bar {

@@ -165,7 +165,7 @@ pub struct Affected {
     pub feature: String,
     pub scenario: String,
     pub line: usize,
-    /// "failed", "warning" or "blocked".
+    /// "failed", "warning", "blocked" or "accepted".
     pub effect: &'static str,
     pub level: Level,
 }
@@ -190,6 +190,9 @@ pub struct Finding {
     /// One exchange that shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
+    /// The reason of the accepted deviation that covers it: it no longer fails the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
 }
 
 impl Finding {
@@ -278,6 +281,7 @@ pub fn group(features: &[FeatureReport]) -> Vec<Finding> {
                         blocked: 0,
                         scenarios: Vec::new(),
                         example: c.exchange.clone(),
+                        accepted: None,
                     }
                 });
                 entry.level = entry.level.max(level);

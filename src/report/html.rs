@@ -17,7 +17,8 @@ section.feature{background:#fff;border:1px solid #dde1e7;border-radius:8px;margi
 section.feature h2{font-size:18px;margin:10px 0 4px}.desc{color:#555;white-space:pre-wrap;margin:0 0 8px}
 details.sc{border-top:1px solid #eceef2;padding:6px 0}details.sc summary{cursor:pointer}
 .badge{display:inline-block;min-width:74px;text-align:center;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:700;color:#fff;margin-right:8px}
-.pass{background:#2e8540}.fail{background:#c62828}.warn{background:#d98200}.may{background:#6a6fb5}.skip{background:#8a8f98}.blocked{background:#7b3f99}.na{background:#5f8a8b}
+.pass{background:#2e8540}.fail{background:#c62828}.warn{background:#d98200}.may{background:#6a6fb5}.skip{background:#8a8f98}.blocked{background:#7b3f99}.na{background:#5f8a8b}.accepted{background:#3f6fa8}
+.accepted-why{margin:4px 0 4px 14px;color:#3f6fa8;font-weight:600}
 section.findings{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:18px 0;padding:8px 18px}
 details.finding{border-top:1px solid #eceef2;padding:8px 0}details.finding summary{cursor:pointer;font-weight:600}
 .sumobs{display:block;font-weight:400;font-size:13px;color:#555;margin:2px 0 0 84px;font-family:ui-monospace,monospace}
@@ -63,6 +64,7 @@ fn badge(v: Verdict) -> (&'static str, &'static str) {
         Verdict::NotApplicable => ("na", "not applicable"),
         Verdict::Skip => ("skip", "skipped"),
         Verdict::Blocked => ("blocked", "BLOCKED"),
+        Verdict::Accepted => ("accepted", "accepted"),
     }
 }
 
@@ -107,10 +109,11 @@ fn findings(h: &mut String, report: &RunReport) {
         }
         let _ = write!(h, "<h3>{} ({})</h3>", escape(area.title()), here.len());
         for f in here {
-            let class = match f.level {
-                Level::Must => "fail",
-                Level::Should => "warn",
-                Level::May => "may",
+            let class = match (f.level, f.accepted.is_some()) {
+                (_, true) => "accepted",
+                (Level::Must, _) => "fail",
+                (Level::Should, _) => "warn",
+                (Level::May, _) => "may",
             };
             let _ = write!(
                 h,
@@ -123,12 +126,16 @@ fn findings(h: &mut String, report: &RunReport) {
                 f.blocked,
                 escape(&short(&f.observed, 160))
             );
+            if let Some(why) = &f.accepted {
+                let _ = write!(h, "<div class=accepted-why>accepted: {}</div>", escape(why));
+            }
             let _ = write!(
                 h,
-                "<div class=obs><b>source</b> {}</div><div class=obs><b>expected</b> {}</div><div class=obs><b>observed</b> {}</div><ul class=affected>",
+                "<div class=obs><b>source</b> {}</div><div class=obs><b>expected</b> {}</div><div class=obs><b>observed</b> {}</div><div class=obs><b>key</b> <code>{}</code> (the same across runs; an <code>[[accepted]]</code> id in scim-harness.toml)</div><ul class=affected>",
                 escape(&f.source),
                 escape(&f.expected),
-                escape(&f.observed)
+                escape(&f.observed),
+                escape(&f.key)
             );
             for a in &f.scenarios {
                 let _ = write!(
@@ -150,6 +157,18 @@ fn findings(h: &mut String, report: &RunReport) {
     h.push_str("</section>");
 }
 
+/// The configuration's accepted deviations and what became of each.
+fn accepted(h: &mut String, report: &RunReport) {
+    if report.accepted.is_empty() {
+        return;
+    }
+    h.push_str("<section class=findings><h2>Accepted deviations</h2><p>Written in scim-harness.toml. An accepted scenario still runs and is shown, but does not fail the run; one past its expiry date fails again.</p><ul>");
+    for a in &report.accepted {
+        let _ = write!(h, "<li>{}</li>", escape(&a.describe()));
+    }
+    h.push_str("</ul></section>");
+}
+
 fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
     let (class, label) = badge(s.verdict);
     let _ = write!(
@@ -169,7 +188,11 @@ fn scenario(h: &mut String, feature: &str, s: &ScenarioReport) {
     if let Outcome::Skipped(why) | Outcome::NotApplicable(why) = &s.outcome {
         let _ = write!(h, " <i>{}</i>", escape(why));
     }
-    h.push_str("</summary><ol class=steps>");
+    h.push_str("</summary>");
+    if let Some(why) = &s.accepted {
+        let _ = write!(h, "<div class=accepted-why>accepted: {}</div>", escape(why));
+    }
+    h.push_str("<ol class=steps>");
     for st in &s.steps {
         let class = match st.status {
             StepStatus::Passed => "passed",
@@ -281,7 +304,7 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
     let c = &report.counts;
     let _ = write!(
         h,
-        "<header><h1>SCIM 2.0 conformance</h1><div>Target {} ({}) &middot; started {} &middot; {:.1} s{}</div><div class=counts><span>{} passed</span><span>{} failed</span><span>{} warnings</span><span>{} blocked</span><span>{} not offered (MAY)</span><span>{} not applicable</span><span>{} skipped</span></div></header><main>",
+        "<header><h1>SCIM 2.0 conformance</h1><div>Target {} ({}) &middot; started {} &middot; {:.1} s{}</div><div class=counts><span>{} passed</span><span>{} failed</span><span>{} warnings</span><span>{} accepted</span><span>{} blocked</span><span>{} not offered (MAY)</span><span>{} not applicable</span><span>{} skipped</span></div></header><main>",
         escape(&report.target),
         if report.embedded {
             "embedded reference"
@@ -298,13 +321,18 @@ pub fn render(report: &RunReport, behaviour_ids: &[(String, String)]) -> String 
         c.passed,
         c.failed,
         c.warnings,
+        c.accepted,
         c.blocked,
         c.not_offered,
         c.not_applicable,
         c.skipped
     );
+    if report.insecure {
+        h.push_str(&super::insecure_banner());
+    }
     h.push_str("<p>A failed <b>MUST</b> fails the run; a failed <b>SHOULD</b> is a warning; a <b>MAY</b> the service explicitly declines is <i>not offered</i>. A scenario whose setup failed is <i>blocked</i> (it never tested its subject) and is listed under the finding that blocked it. Scenarios for features the service does not advertise are skipped; those about attributes its own schema does not declare are <i>not applicable</i>.</p>");
     findings(&mut h, report);
+    accepted(&mut h, report);
     for e in &report.errors {
         let _ = write!(h, "<pre class=err>{}</pre>", escape(e));
     }

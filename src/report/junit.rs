@@ -18,8 +18,8 @@ fn steps_text(s: &ScenarioReport) -> String {
 
 /// Renders the report as JUnit XML: `<failure>` for a failed MUST (or SHOULD under
 /// `--fail-on should`), `<error>` for a blocked scenario (it could not run), `<skipped>` for
-/// not advertised, not applicable and not offered; a warning passes with its text in
-/// `<system-out>`.
+/// not advertised, not applicable and not offered; a warning, and an accepted deviation, pass
+/// with their text in `<system-out>`.
 pub fn render(report: &RunReport) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let c = &report.counts;
@@ -32,6 +32,14 @@ pub fn render(report: &RunReport) -> String {
         c.skipped + c.not_offered + c.not_applicable,
         report.duration_ms as f64 / 1000.0
     );
+    if report.insecure {
+        // One suite of its own: JUnit readers show suite properties and output inconsistently.
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"connection\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n    <properties><property name=\"insecure\" value=\"true\"/></properties>\n    <system-out>{}</system-out>\n  </testsuite>",
+            escape(super::INSECURE_NOTE)
+        );
+    }
     for f in &report.features {
         let count =
             |pred: fn(Verdict) -> bool| f.scenarios.iter().filter(|s| pred(s.verdict)).count();
@@ -84,6 +92,16 @@ pub fn render(report: &RunReport) -> String {
                         ">\n      <system-out>{}</system-out>\n    </testcase>",
                         escape(&format!(
                             "WARNING {findings}(not failing the run):\n{reason}"
+                        ))
+                    );
+                }
+                Verdict::Accepted => {
+                    let why = s.accepted.as_deref().unwrap_or("");
+                    let _ = writeln!(
+                        x,
+                        ">\n      <system-out>{}</system-out>\n    </testcase>",
+                        escape(&format!(
+                            "ACCEPTED {findings}(accepted: {why}; not failing the run):\n{reason}"
                         ))
                     );
                 }

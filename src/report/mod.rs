@@ -6,11 +6,13 @@
 //! warning. Every writer reads the same verdicts, so the exit code, the JUnit file and the HTML
 //! page never disagree.
 
+pub mod accepted;
 pub mod findings;
 pub mod html;
 pub mod junit;
 pub mod page;
 
+pub use accepted::{Acceptance, AcceptanceResult, AcceptanceStatus};
 pub use findings::{Area, CheckKind, CheckRecord, Finding};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -141,6 +143,9 @@ pub enum Verdict {
     Skip,
     /// A setup step failed: the scenario never tested its subject.
     Blocked,
+    /// It failed (or warned, or was blocked), and the configuration accepts that deviation:
+    /// shown with its reason, does not fail the run.
+    Accepted,
 }
 
 impl Verdict {
@@ -153,6 +158,7 @@ impl Verdict {
             Verdict::NotApplicable => "not applicable",
             Verdict::Skip => "skipped",
             Verdict::Blocked => "blocked",
+            Verdict::Accepted => "accepted",
         }
     }
 }
@@ -174,6 +180,9 @@ pub struct ScenarioReport {
     /// is unreliable under the suite's load, and the verdict rests on the second answer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flaky: Vec<String>,
+    /// The reason of the accepted deviation that covers it, when its verdict is `accepted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
     pub steps: Vec<StepReport>,
 }
 
@@ -215,6 +224,8 @@ pub struct Counts {
     pub not_applicable: usize,
     pub skipped: usize,
     pub blocked: usize,
+    /// Failures, warnings or blocked scenarios that an accepted deviation covers.
+    pub accepted: usize,
     /// Scenarios with at least one request that only succeeded when sent again.
     pub flaky: usize,
 }
@@ -228,6 +239,7 @@ impl Counts {
             + self.not_applicable
             + self.skipped
             + self.blocked
+            + self.accepted
     }
 }
 
@@ -247,40 +259,74 @@ pub struct RunReport {
     pub features: Vec<FeatureReport>,
     /// Problems that are not scenario results: unparsable features, hook failures.
     pub errors: Vec<String>,
+    /// The configuration's accepted deviations and what became of each.
+    pub accepted: Vec<AcceptanceResult>,
+    /// The run accepted any TLS certificate (`--insecure`): every page says so.
+    pub insecure: bool,
+}
+
+/// What every report of an `--insecure` run (conformance, load, simulation) and the terminal
+/// say about it.
+pub const INSECURE_NOTE: &str = "INSECURE: TLS certificate checks were off (--insecure), so \
+the target's identity was not verified and anyone on the path could read or change this \
+run's traffic, credentials included";
+
+/// The warning as an HTML paragraph, for the top of a page.
+pub fn insecure_banner() -> String {
+    format!(
+        "<p class=insecure style=\"background:#b00020;color:#fff;padding:8px 12px;font-weight:bold\">{}</p>",
+        html::escape(INSECURE_NOTE)
+    )
 }
 
 impl RunReport {
     /// Applies levels to outcomes, groups failures into findings and recounts. Call once
     /// every scenario has finished.
     pub fn finish(&mut self) {
-        let mut c = Counts::default();
         for f in &mut self.features {
             f.scenarios.sort_by_key(|s| s.line);
             for s in &mut f.scenarios {
                 s.verdict = verdict_of(s, self.fail_on);
-                match s.verdict {
-                    Verdict::Pass => c.passed += 1,
-                    Verdict::Fail => c.failed += 1,
-                    Verdict::Warn => c.warnings += 1,
-                    Verdict::NotOffered => c.not_offered += 1,
-                    Verdict::NotApplicable => c.not_applicable += 1,
-                    Verdict::Skip => c.skipped += 1,
-                    Verdict::Blocked => c.blocked += 1,
-                }
-                if !s.flaky.is_empty() {
-                    c.flaky += 1;
-                }
+            }
+        }
+        self.findings = findings::group(&self.features);
+        self.recount();
+    }
+
+    /// [`finish`](Self::finish), then the accepted deviations (judged on `today`).
+    pub fn finish_accepting(&mut self, list: &[Acceptance], today: chrono::NaiveDate) {
+        self.finish();
+        if !list.is_empty() {
+            accepted::apply(self, list, today);
+        }
+    }
+
+    /// Counts the scenarios by verdict.
+    fn recount(&mut self) {
+        let mut c = Counts::default();
+        for s in self.features.iter().flat_map(|f| f.scenarios.iter()) {
+            match s.verdict {
+                Verdict::Pass => c.passed += 1,
+                Verdict::Fail => c.failed += 1,
+                Verdict::Warn => c.warnings += 1,
+                Verdict::NotOffered => c.not_offered += 1,
+                Verdict::NotApplicable => c.not_applicable += 1,
+                Verdict::Skip => c.skipped += 1,
+                Verdict::Blocked => c.blocked += 1,
+                Verdict::Accepted => c.accepted += 1,
+            }
+            if !s.flaky.is_empty() {
+                c.flaky += 1;
             }
         }
         self.counts = c;
-        self.findings = findings::group(&self.features);
     }
 
     /// Findings at MUST level (a finding that only blocks other scenarios included).
     pub fn must_findings(&self) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.level == Level::Must && f.area != Area::Suite)
+            .filter(|f| f.level == Level::Must && f.area != Area::Suite && f.accepted.is_none())
             .count()
     }
 
@@ -299,8 +345,18 @@ impl RunReport {
             .iter()
             .filter(|f| f.area != Area::Suite)
             .count();
+        let accepted = self
+            .findings
+            .iter()
+            .filter(|f| f.area != Area::Suite && f.accepted.is_some())
+            .count();
+        let accepted = if accepted > 0 {
+            format!(", {accepted} accepted")
+        } else {
+            String::new()
+        };
         format!(
-            "{n} distinct problem{} ({} MUST)",
+            "{n} distinct problem{} ({} MUST{accepted})",
             if n == 1 { "" } else { "s" },
             self.must_findings()
         )

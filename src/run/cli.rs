@@ -5,8 +5,6 @@ use anyhow::Context;
 use std::process::ExitCode;
 
 /// Start the embedded reference, exercise it end to end, and print a summary.
-///
-/// Exits non-zero if any check fails.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Users to create.

@@ -168,7 +168,10 @@ pub async fn run(
         ..ReferenceConfig::default()
     })
     .await?;
-    let client = ScimClient::new(&reference.base_url, Some(token))?;
+    let client = ScimClient::new(
+        &reference.base_url,
+        crate::client::Connection::bearer(token).direct(),
+    )?;
     let mut rec = Recorder::new();
     let result = smoke::exercise(&client, opts, &mut rec).await;
     reference.stop().await;

@@ -126,6 +126,16 @@ fn member_patch(ids: &[String], op: &str) -> Value {
     })
 }
 
+/// The connection to the embedded reference at hand: its token, never a proxy.
+fn local(token: Option<&str>) -> crate::client::Connection {
+    token
+        .map_or_else(
+            crate::client::Connection::default,
+            crate::client::Connection::bearer,
+        )
+        .direct()
+}
+
 /// `users` users (created first, not timed) join two ruled groups, each rule granting two
 /// products; the clock runs from the first membership request until the applied sequence
 /// covers them all, and the license usage must then show every entitlement. Leaves its users,
@@ -135,7 +145,7 @@ pub async fn bulk_demo(
     token: Option<&str>,
     users: usize,
 ) -> Result<BulkDemoReport, DemoError> {
-    let c = ScimClient::new(base_url, token.map(str::to_string))?;
+    let c = ScimClient::new(base_url, local(token))?;
     let admin = AdminClient::new(c.clone());
     let tag = prepare(&admin).await?;
     let ids = create_users(&c, &format!("bulk-{tag}"), users).await?;
@@ -262,7 +272,7 @@ pub async fn latency_probe(
     token: Option<&str>,
     samples: usize,
 ) -> Result<LatencyReport, DemoError> {
-    let c = ScimClient::new(base_url, token.map(str::to_string))?;
+    let c = ScimClient::new(base_url, local(token))?;
     let admin = AdminClient::new(c.clone());
     let tag = prepare(&admin).await?;
     let user = create_users(&c, &format!("probe-{tag}"), 1)

@@ -9,10 +9,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Verify a domain against a given name server and/or web server, as the reference does.
-///
-/// Prints the outcome and its explanation. Exit code 0: verified; 1: not verified (the
-/// outcome says why); 2: the input is invalid or no server was given.
+/// Verify a domain (E-DV-02/03) against a given name server and/or web server, as the
+/// reference's verifier does; prints the outcome and why.
 #[derive(Debug, Clone, clap::Args)]
 pub struct VerifyDomainArgs {
     /// The domain (or subdomain) to verify, e.g. acme.example.

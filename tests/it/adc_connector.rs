@@ -2,6 +2,7 @@
 //! User Sync checked from scratch (and failing when the engine ignores nesting), runs that
 //! push only differences, users never deleted, and a target without the admin API.
 
+use scim_harness::client::Connection;
 use scim_harness::client::ScimClient;
 use scim_harness::client::admin::AdminClient;
 use scim_harness::clock::{Clock, SimClock};
@@ -27,7 +28,7 @@ async fn reference(clock: Arc<SimClock>) -> (RunningReference, ScimClient) {
     )
     .await
     .expect("reference");
-    let c = ScimClient::new(&r.base_url, None).expect("client");
+    let c = ScimClient::new(&r.base_url, Connection::default()).expect("client");
     AdminClient::new(c.clone())
         .prepare_org("it@contoso.example", "contoso.example")
         .await
@@ -294,7 +295,7 @@ async fn a_refused_member_change_is_reconciled_with_the_target_not_repeated() {
         RunningReference::start_with(strict, clock.clone(), "127.0.0.1:0".parse().expect("addr"))
             .await
             .expect("reference");
-    let c = ScimClient::new(&srv.base_url, None).expect("client");
+    let c = ScimClient::new(&srv.base_url, Connection::default()).expect("client");
     let mut dir = Directory::generate(&DirectorySpec::new(100, 10, 2, clock.now()));
     let config = AdcConfig {
         verified_domains: Some(vec!["contoso.example".into()]),

@@ -3,6 +3,7 @@
 //! error response must pass, and the lock held while a Cucumber suite runs.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use scim_harness::client::Connection;
 use scim_harness::client::{ScimClient, ScimResponse};
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
@@ -42,7 +43,7 @@ pub async fn start_with(cfg: ReferenceConfig) -> (RunningReference, ScimClient) 
         ..cfg
     })
     .await;
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
+    let c = ScimClient::new(&srv.base_url, Connection::bearer("t")).unwrap();
     (srv, c)
 }
 

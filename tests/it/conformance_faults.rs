@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use scim_harness::client::Connection;
 use scim_harness::conformance::{self, ConformanceError, ConformanceOptions, embedded_limits};
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::report::{RunReport, Verdict};
@@ -153,7 +154,7 @@ async fn run_with(fault: Fault) -> RunReport {
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let opts = ConformanceOptions {
         target: Some(format!("http://{addr}")),
-        token: Some(token),
+        connection: Connection::bearer(token),
         features: Some(PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/features/scim"
@@ -296,7 +297,7 @@ async fn a_rejected_token_is_a_configuration_error() {
     .await;
     let opts = ConformanceOptions {
         target: Some(reference.base_url.clone()),
-        token: Some("wrong".into()),
+        connection: Connection::bearer("wrong"),
         ..Default::default()
     };
     let _serial = common::SUITE.lock().await;

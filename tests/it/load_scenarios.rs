@@ -1,5 +1,6 @@
 //! Every scenario runs cleanly against the embedded reference, in-process and from the CLI.
 
+use scim_harness::client::Connection;
 use scim_harness::load::http::HttpEngine;
 use scim_harness::load::scenarios::ScenarioName;
 use scim_harness::load::{LoadOptions, run};
@@ -115,7 +116,7 @@ async fn e2e_moves_users_between_ruled_groups_and_user_sync_grants_the_products(
     let (reference, c) = crate::common::start().await;
     let mut opts = LoadOptions::new(ScenarioName::EntitlementsE2e, 100.0, Duration::from_secs(1));
     opts.target = Some(reference.base_url.clone());
-    opts.token = Some("t".into());
+    opts.connection = Connection::bearer("t");
     opts.sizes.users = 30;
     opts.sizes.groups = 3;
     opts.sizes.entitlements_per_op = 4;

@@ -103,8 +103,9 @@ async fn three_shard_processes_merge_to_the_single_run() {
             "hello",
             "--target",
             &url,
+            // 300 per second, written as a k6 or vegeta user would.
             "--rate",
-            "300",
+            "18000/m",
             "--duration",
             "2s",
         ])

@@ -15,6 +15,10 @@ mod standalone;
 // The codemap of ARCHITECTURE.md and its invariants.
 mod architecture;
 
+// What users put in their CI: the examples, the Dockerfile, the manifest, the report schemas.
+mod ci_files;
+mod report_schemas;
+
 // The embedded reference over HTTP.
 mod reference_attributes;
 mod reference_body_limit;
@@ -41,6 +45,7 @@ mod paging_props;
 mod patch_props;
 
 // The conformance suite itself: against broken servers and the independent peers.
+mod conformance_accepted;
 mod conformance_faults;
 mod peer_panel;
 
@@ -64,6 +69,9 @@ mod verification_cli;
 mod verification_dns;
 mod verification_reference;
 mod verification_web;
+
+// Reaching real servers: TLS, Basic, OAuth, headers, proxies.
+mod connection;
 
 // The mock identity provider.
 mod provisioning_external;

@@ -10,6 +10,7 @@
 //! Node.js); CI never sets it.
 
 use crate::common;
+use scim_harness::client::Connection;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::report::RunReport;
 use std::collections::BTreeMap;
@@ -141,7 +142,7 @@ async fn check_peer(name: &str) {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("peers");
     let opts = ConformanceOptions {
         target: Some(peer.url.clone()),
-        token: Some(peer.token.clone()),
+        connection: Connection::bearer(peer.token.clone()),
         features: Some(repo().join("features/scim")),
         json: Some(out.join(format!("{name}.json"))),
         ..Default::default()

@@ -4,6 +4,7 @@
 //! created is deleted afterwards.
 
 use crate::common;
+use scim_harness::client::Connection;
 use scim_harness::client::ScimClient;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::reference::config::ReferenceConfig;
@@ -21,7 +22,7 @@ async fn the_provisioning_features_run_against_an_external_target() {
     .await;
     let opts = ConformanceOptions {
         target: Some(srv.base_url.clone()),
-        token: Some(token.clone()),
+        connection: Connection::bearer(token.clone()),
         features: Some(PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/features/provisioning"
@@ -53,7 +54,7 @@ async fn the_provisioning_features_run_against_an_external_target() {
     }
     assert!(skipped.len() >= 4, "skipped: {skipped:#?}");
     // Nothing left behind on the shared target.
-    let c = ScimClient::new(&srv.base_url, Some(token)).expect("client");
+    let c = ScimClient::new(&srv.base_url, Connection::bearer(token)).expect("client");
     for endpoint in ["Users", "Groups"] {
         let r = c.get(&format!("/{endpoint}")).await.expect("list");
         assert_eq!(

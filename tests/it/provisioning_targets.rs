@@ -1,6 +1,7 @@
 //! The mock provider against misbehaving targets: each protocol bug makes the right thing
 //! fail, and a target injecting 10 % faults still converges with zero lost changes.
 
+use scim_harness::client::Connection;
 use scim_harness::client::ScimClient;
 use scim_harness::clock::{Clock, SimClock};
 use scim_harness::provisioning::entra::job::{JobConfig, ProvisioningJob};
@@ -26,7 +27,7 @@ async fn job_against(faults: Faults, compat: Compat) -> (ProvisioningJob, Faulty
     let target = FaultyTarget::start(ReferenceConfig::default(), clock.clone(), faults, 1)
         .await
         .expect("target");
-    let client = ScimClient::new(&target.base_url, None).expect("client");
+    let client = ScimClient::new(&target.base_url, Connection::default()).expect("client");
     let config = JobConfig {
         compat,
         ..Default::default()
@@ -111,7 +112,7 @@ async fn wiremock_targets_credential_and_compliance_failures() {
             .mount(&server)
             .await;
         let clock = Arc::new(SimClock::default());
-        let client = ScimClient::new(&server.uri(), Some("t".into())).expect("client");
+        let client = ScimClient::new(&server.uri(), Connection::bearer("t")).expect("client");
         let mut job = ProvisioningJob::new(client, clock.clone(), JobConfig::default());
         let t = tenant(&clock);
         job.run_cycle(&t).await;
@@ -211,7 +212,7 @@ async fn a_refused_manager_reference_waits_for_a_change_instead_of_repeating() {
     let target = FaultyTarget::start(strict, clock.clone(), Faults::default(), 1)
         .await
         .expect("target");
-    let client = ScimClient::new(&target.base_url, None).expect("client");
+    let client = ScimClient::new(&target.base_url, Connection::default()).expect("client");
     let config = JobConfig {
         compat: Compat::AadOptscim062020,
         mappings: scim_harness::provisioning::mapping::Mappings::logmein_default().with_manager(),

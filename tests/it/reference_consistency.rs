@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use reqwest::Method;
+use scim_harness::client::Connection;
 use scim_harness::client::{ScimClient, ScimResponse, encode};
 use serde_json::{Value, json};
 
@@ -245,7 +246,7 @@ async fn ids_in_urls_are_case_exact() {
 #[tokio::test]
 async fn bearer_scheme_is_case_insensitive() {
     let (srv, _c) = start().await;
-    let anon = ScimClient::new(&srv.base_url, None).unwrap();
+    let anon = ScimClient::new(&srv.base_url, Connection::default()).unwrap();
     for h in ["Bearer t", "bearer t", "BEARER t", "BeArEr t"] {
         let r = anon
             .send(Method::GET, "/Users", None, &[("Authorization", h)])

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use reqwest::Method;
+use scim_harness::client::Connection;
 use scim_harness::client::{ScimClient, ScimResponse};
 use scim_harness::reference::config::{Limits, ReferenceConfig};
 use scim_harness::reference::server::RunningReference;
@@ -90,7 +91,7 @@ fn endpoint_families() -> Vec<(Method, &'static str, Option<Value>)> {
 #[tokio::test]
 async fn no_token_is_401_on_every_endpoint_family() {
     let (srv, _c) = start().await;
-    let anon = ScimClient::new(&srv.base_url, None).unwrap();
+    let anon = ScimClient::new(&srv.base_url, Connection::default()).unwrap();
     for (m, path, body) in endpoint_families() {
         let r = anon
             .send(m.clone(), path, body.as_ref(), &[])
@@ -120,7 +121,7 @@ async fn no_token_is_401_on_every_endpoint_family() {
 async fn bad_token_is_401_on_every_endpoint_family() {
     let (srv, _c) = start().await;
     for token in ["wrong", "tt", "T", ""] {
-        let bad = ScimClient::new(&srv.base_url, Some(token.into())).unwrap();
+        let bad = ScimClient::new(&srv.base_url, Connection::bearer(token)).unwrap();
         for (m, path, body) in endpoint_families() {
             let r = bad.send(m.clone(), path, body.as_ref(), &[]).await.unwrap();
             assert_error(&r, 401, None);
@@ -146,7 +147,7 @@ async fn unauthorized_answer_names_the_bearer_scheme() {
 #[tokio::test]
 async fn without_a_configured_token_no_auth_is_needed() {
     let srv = reference(ReferenceConfig::default()).await;
-    let anon = ScimClient::new(&srv.base_url, None).unwrap();
+    let anon = ScimClient::new(&srv.base_url, Connection::default()).unwrap();
     assert_eq!(anon.get("/Users").await.unwrap().status, 200);
 }
 
@@ -417,7 +418,7 @@ async fn base_path_prefixes_every_endpoint() {
         loc.starts_with(&format!("{}/Users/", srv.base_url)),
         "{loc}"
     );
-    let root = ScimClient::new(&format!("http://{}", srv.addr), Some("t".into())).unwrap();
+    let root = ScimClient::new(&format!("http://{}", srv.addr), Connection::bearer("t")).unwrap();
     let r = root.get("/Users").await.unwrap();
     assert_error(&r, 404, None);
 }

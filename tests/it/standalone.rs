@@ -108,3 +108,153 @@ fn the_version_names_the_commit_it_was_built_from() {
         None => assert!(text.contains("(commit unknown)"), "{text}"),
     }
 }
+
+/// `serve` in a child process, stopped when dropped.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    /// Starts `serve --strict` on a free loopback port and reads the URL it prints.
+    fn strict(bin: &Path) -> Served {
+        use std::io::BufRead;
+        let mut child = Command::new(bin)
+            .args(["serve", "--strict", "--port", "0"])
+            .env_remove("SCIM_HARNESS_TOKEN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let out = child.stdout.take().expect("stdout");
+        let line = std::io::BufReader::new(out)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.contains("serving at"))
+            .unwrap_or_default();
+        let url = line
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "serve printed: {line}"
+        );
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The documented gate, as a vendor's CI runs it: only the binary and a scim-harness.toml in an
+/// empty folder, against a server (`serve --strict`, which refuses Entra's request shapes), the
+/// deviation accepted in the file, JUnit written.
+#[test]
+fn the_gate_runs_from_a_configuration_file_and_honours_an_accepted_deviation() {
+    let home = tempfile::tempdir().expect("tmp");
+    let bin = home.path().join("scim-harness");
+    std::fs::copy(env!("CARGO_BIN_EXE_scim-harness"), &bin).expect("copy the binary");
+    let work = home.path().join("vendor-repo");
+    std::fs::create_dir(&work).expect("an empty folder");
+    let served = Served::strict(&bin);
+    let config = |expires: &str| {
+        format!(
+            "target = \"{}\"\nprofile = \"entra-compat\"\ntags = \"@E-U-03 or @R-DISC\"\nconcurrency = 2\n\n\
+             [[accepted]]\nid = \"E-U-03\"\nreason = \"strict RFC 7644: capitalised ops are refused\"\nexpires = {expires}\n",
+            served.url
+        )
+    };
+    std::fs::write(work.join("scim-harness.toml"), config("2999-12-31")).expect("write");
+    let gate = ["conformance", "--junit", "reports/conformance.xml"];
+
+    let out = run(&bin, &work, &gate);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("accepted E-U-03"), "{said}");
+    let junit = std::fs::read_to_string(work.join("reports/conformance.xml")).expect("junit");
+    assert!(
+        junit.contains("ACCEPTED") && !junit.contains("<failure"),
+        "{junit}"
+    );
+
+    // A flag wins over the file: --profile rfc leaves the Entra scenarios out.
+    let out = run(&bin, &work, &["conformance", "--profile", "rfc"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("unmatched: E-U-03"), "{}", text(&out));
+
+    // Expired: the same failures fail the gate again.
+    std::fs::write(work.join("scim-harness.toml"), config("2001-01-01")).expect("write");
+    let out = run(&bin, &work, &gate);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("expired on 2001-01-01"),
+        "{}",
+        text(&out)
+    );
+
+    // A misspelt key is an error that names it.
+    std::fs::write(
+        work.join("scim-harness.toml"),
+        "target = \"x\"\ntokn_env = \"T\"\n",
+    )
+    .expect("write");
+    let out = run(&bin, &work, &gate);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("tokn_env"), "{}", text(&out));
+}
+
+/// Every command, and every subcommand, says in its --help what its exit codes mean; a command
+/// that could not run exits 2, apart from "judged and failed" (1).
+#[test]
+fn every_command_documents_its_exit_codes() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_scim-harness"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let top = text(&run(bin, dir.path(), &["--help"]));
+    let commands: Vec<&str> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 10, "{top}");
+    let mut all: Vec<Vec<&str>> = commands.iter().map(|c| vec![*c]).collect();
+    all.extend([
+        vec!["features", "list"],
+        vec!["features", "export"],
+        vec!["report", "merge"],
+    ]);
+    for c in &all {
+        let mut args = c.clone();
+        args.push("--help");
+        let help = text(&run(bin, dir.path(), &args));
+        assert!(
+            help.contains("\nExit codes:\n  0  "),
+            "`{}` does not document its exit codes:\n{help}",
+            c.join(" ")
+        );
+    }
+    let missing = run(bin, dir.path(), &["report", "merge", "no-such.hlog"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert!(
+        text(&missing).contains("no-such.hlog"),
+        "{}",
+        text(&missing)
+    );
+    let refused = run(
+        bin,
+        dir.path(),
+        &["load", "--scenario", "hello", "--rate", "fast"],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("120000/m"), "{}", text(&refused));
+}

@@ -2,6 +2,7 @@
 //! documented path and method is served by the live router, and every `/admin/v1` route the
 //! router serves is documented. Plus a walk through the API's main answers.
 
+use scim_harness::client::Connection;
 use scim_harness::reference::admin::ROUTES;
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
@@ -116,8 +117,8 @@ async fn every_documented_operation_is_served_by_the_live_router() {
 #[tokio::test]
 async fn the_switch_refuses_without_prerequisites_and_rules_are_ordered() {
     let srv = start().await;
-    let c =
-        scim_harness::client::ScimClient::new(&srv.base_url, Some(TOKEN.into())).expect("a client");
+    let c = scim_harness::client::ScimClient::new(&srv.base_url, Connection::bearer(TOKEN))
+        .expect("a client");
     let r = c
         .put("/admin/v1/usersync/switch", &json!({"on": true}))
         .await

@@ -7,6 +7,7 @@
 //! `USERSYNC_CONCURRENCY_SECS=10 cargo test --release --test it usersync_concurrency`); the
 //! default of 3 s keeps `cargo test` quick.
 
+use scim_harness::client::Connection;
 use scim_harness::client::ScimClient;
 use scim_harness::client::admin::AdminClient;
 use scim_harness::reference::config::ReferenceConfig;
@@ -58,7 +59,7 @@ async fn concurrent_membership_changes_converge_to_a_from_scratch_recomputation(
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     let srv = crate::common::reference(ReferenceConfig::default()).await;
-    let c = ScimClient::new(&srv.base_url, None).expect("a client");
+    let c = ScimClient::new(&srv.base_url, Connection::default()).expect("a client");
     AdminClient::new(c.clone())
         .prepare_org("a@example.com", "example.com")
         .await

@@ -2,6 +2,7 @@
 //! encoding the broken behaviour fail (and name it), while the run itself still completes.
 
 use crate::common;
+use scim_harness::client::Connection;
 use scim_harness::conformance::{self, ConformanceOptions};
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::usersync::Faults;
@@ -21,7 +22,7 @@ async fn run_with(faults: Faults, tag: &str) -> (Vec<String>, usize) {
     srv.usersync.set_faults(faults);
     let opts = ConformanceOptions {
         target: Some(srv.base_url.clone()),
-        token: Some(token),
+        connection: Connection::bearer(token),
         features: Some(PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/features/usersync"

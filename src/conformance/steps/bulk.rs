@@ -243,6 +243,26 @@ async fn too_big_written_first(w: &mut ScimWorld) -> StepResult {
         url.starts_with("http://"),
         "the target is served over TLS, and the write-first client speaks plain HTTP only",
     )?;
+    let parsed = reqwest::Url::parse(&url).map_err(|e| Failure::suite(e.to_string()))?;
+    skip_unless(
+        !ctx.connection.proxied(&parsed),
+        "the target is reached through a proxy, and the write-first client connects directly",
+    )?;
+    // The connection's own credentials and extra headers, as every other request sends them.
+    let mut headers: Vec<(String, String)> = ctx
+        .connection
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let auth = ctx
+        .connection
+        .authorization()
+        .await
+        .map_err(|e| Failure::suite(e.to_string()))?;
+    if let Some(v) = auth.as_ref().and_then(|v| v.to_str().ok()) {
+        headers.push(("Authorization".into(), v.to_string()));
+    }
     let user = w.user_body("bulky", None);
     let ops = json!([{"method": "POST", "path": "/Users", "bulkId": "b1", "data": user}]);
     let mut text = json!({"schemas": [BULK_REQUEST], "Operations": ops}).to_string();
@@ -266,7 +286,7 @@ async fn too_big_written_first(w: &mut ScimWorld) -> StepResult {
     let answer = write_first::send(
         "POST",
         &url,
-        ctx.token.as_deref(),
+        &headers,
         ct,
         text.as_bytes(),
         std::time::Duration::from_secs(120),

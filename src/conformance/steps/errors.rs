@@ -13,7 +13,7 @@ use serde_json::json;
 
 #[given(regex = r"^the target requires a bearer token$")]
 async fn requires_token(w: &mut ScimWorld) -> StepResult {
-    let has = w.ctx()?.token.is_some();
+    let has = w.ctx()?.connection.has_auth();
     skip_unless(
         has,
         "the target was given no token, so authentication cannot be tested",

@@ -77,8 +77,11 @@ pub(super) async fn scenario(w: &mut ScimWorld) -> Result<&mut ProvisioningScena
             )
             .await
             .map_err(|e| Failure::suite(format!("cannot start the target: {e}")))?;
-            let client = ScimClient::new(&target.base_url, None)
-                .map_err(|e| Failure::suite(e.to_string()))?;
+            let client = ScimClient::new(
+                &target.base_url,
+                crate::client::Connection::default().direct(),
+            )
+            .map_err(|e| Failure::suite(e.to_string()))?;
             (Some(target), client, None)
         } else {
             (None, ctx.client.clone(), Some(w.suffix.clone()))

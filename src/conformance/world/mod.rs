@@ -197,11 +197,18 @@ impl ScimWorld {
                 x.headers
                     .push(("Authorization".into(), "Bearer (a wrong token)".into()));
             }
-            None => {
-                if let Some(t) = &ctx.token {
-                    req = req.bearer_auth(t);
+            None => match ctx.connection.authorization().await {
+                Ok(Some(a)) => req = req.header(reqwest::header::AUTHORIZATION, a),
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(Failure::new(
+                        "transport",
+                        "the run obtains credentials for the target",
+                        "an access token",
+                        ctx.redact(&e.to_string()),
+                    ));
                 }
-            }
+            },
         }
         if let Some((b, ct)) = body {
             x.headers.push(("Content-Type".into(), ct.to_string()));

@@ -11,8 +11,8 @@
 use super::check;
 use super::connector::{AdcConfig, Connector};
 use super::directory::{Directory, DirectorySpec};
-use crate::client::ScimClient;
 use crate::client::admin::{AdminClient, AdminError};
+use crate::client::{Connection, ScimClient};
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
 use crate::provisioning::sim::report::JobState;
@@ -88,8 +88,8 @@ pub async fn simulate(opts: &SimOptions, adc: &AdcOptions) -> Result<SimulationR
     spec.levels = adc.levels;
     let mut dir = Directory::from_tenant(tenant, &spec);
     let mut _reference = None;
-    let (url, token, embedded) = match &opts.target {
-        Some(u) => (u.clone(), opts.token.clone(), false),
+    let (url, connection, embedded) = match &opts.target {
+        Some(u) => (u.clone(), opts.connection.clone(), false),
         None => {
             let token = uuid::Uuid::new_v4().simple().to_string();
             let config = ReferenceConfig {
@@ -99,10 +99,11 @@ pub async fn simulate(opts: &SimOptions, adc: &AdcOptions) -> Result<SimulationR
             let r = start_reference(config, clock.clone()).await?;
             let url = r.base_url.clone();
             _reference = Some(r);
-            (url, Some(token), true)
+            (url, Connection::bearer(token).direct(), true)
         }
     };
-    let client = ScimClient::new(&url, token)?;
+    let insecure = connection.is_insecure();
+    let client = ScimClient::new(&url, connection)?;
     let admin = AdminClient::new(client.clone());
     // On an external target the prerequisites are the vendor's business.
     if embedded {
@@ -212,6 +213,7 @@ pub async fn simulate(opts: &SimOptions, adc: &AdcOptions) -> Result<SimulationR
             url
         },
         embedded,
+        insecure,
         seed: opts.seed,
         // The connector pushes its own shapes; the report's field is the provider's.
         compat: Default::default(),

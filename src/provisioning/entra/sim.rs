@@ -5,7 +5,7 @@
 
 use super::check;
 use super::job::{JobConfig, ProvisioningJob};
-use crate::client::ScimClient;
+use crate::client::{Connection, ScimClient};
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
 use crate::provisioning::faulty_target::{Faults, FaultyTarget};
@@ -31,8 +31,8 @@ pub async fn simulate(
     // Keep the servers alive for the whole run.
     let mut _reference = None;
     let mut _faulty = None;
-    let (url, token, embedded) = match &opts.target {
-        Some(u) => (u.clone(), opts.token.clone(), false),
+    let (url, connection, embedded) = match &opts.target {
+        Some(u) => (u.clone(), opts.connection.clone(), false),
         None => {
             let token = uuid::Uuid::new_v4().simple().to_string();
             let config = ReferenceConfig {
@@ -55,10 +55,11 @@ pub async fn simulate(
                     url
                 }
             };
-            (url, Some(token), true)
+            (url, Connection::bearer(token).direct(), true)
         }
     };
-    let client = ScimClient::new(&url, token)?;
+    let insecure = connection.is_insecure();
+    let client = ScimClient::new(&url, connection)?;
     let mut config = JobConfig {
         compat: entra.compat,
         scoping: entra.scoping.clone(),
@@ -125,6 +126,7 @@ pub async fn simulate(
             url
         },
         embedded,
+        insecure,
         seed: opts.seed,
         compat: entra.compat,
         users: users0,

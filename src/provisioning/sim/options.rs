@@ -124,7 +124,8 @@ pub struct SimOptions {
     pub source: SourceOptions,
     /// SCIM base URL; `None` runs against the embedded reference.
     pub target: Option<String>,
-    pub token: Option<String>,
+    /// How to reach `target` (credentials, headers, TLS); unused for the embedded reference.
+    pub connection: crate::client::Connection,
     pub tenant: TenantSource,
     /// Share of users changed per cycle.
     pub churn: f64,
@@ -165,7 +166,7 @@ impl Default for SimOptions {
         SimOptions {
             source: SourceOptions::default(),
             target: None,
-            token: None,
+            connection: crate::client::Connection::default(),
             tenant: TenantSource::Generate {
                 users: 1000,
                 groups: 50,

@@ -32,6 +32,8 @@ pub struct SimulationReport {
     pub source: Source,
     pub target: String,
     pub embedded: bool,
+    /// The run accepted any TLS certificate (`--insecure`).
+    pub insecure: bool,
     pub seed: u64,
     pub compat: Compat,
     pub users: usize,
@@ -129,6 +131,9 @@ pub struct Email {
 /// The per-cycle table.
 pub fn table(r: &SimulationReport) -> String {
     let mut out = String::new();
+    if r.insecure {
+        let _ = writeln!(out, "{}\n", crate::report::INSECURE_NOTE);
+    }
     let _ = writeln!(
         out,
         "{:>5} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  quarantine",
@@ -243,6 +248,9 @@ pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
             Source::Adc => "Provisioning simulation: Active Directory Connector v2",
         },
     );
+    if r.insecure {
+        page.html(&crate::report::insecure_banner());
+    }
     page.html(&format!(
         "<p>Target: {}. Seed {}. {} users, {} groups, {} memberships, churn {:.2} % per cycle.</p>\
          <p><b>{}</b></p><img src=simulation-timeline.svg alt=\"objects changed per cycle\"><pre>{}</pre>",

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use fake::rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reqwest::Method;
-use scim_harness::client::{ScimClient, ScimResponse};
+use scim_harness::client::{Connection, ScimClient, ScimResponse};
 use scim_harness::clock::SystemClock;
 use scim_harness::reference::config::ReferenceConfig;
 use scim_harness::reference::server::RunningReference;
@@ -379,7 +379,7 @@ async fn the_check_catches_the_updates_an_unversioned_patch_loses() {
     )
     .await
     .unwrap();
-    let c = ScimClient::new(&srv.base_url, Some("t".into())).unwrap();
+    let c = ScimClient::new(&srv.base_url, Connection::bearer("t")).unwrap();
     let (applied, problems) = contend(&c, true).await;
     eprintln!(
         "unversioned PATCH: {applied} writes applied, {} problems",
