@@ -6,7 +6,9 @@
 //! command line left unset; the defaults are applied in [`TargetArgs::connection`] and stated
 //! in the help text.
 
-use super::connection::{Connection, ConnectionError, DEFAULT_CONNECT_TIMEOUT, Secret};
+use super::connection::{
+    Connection, ConnectionError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, Secret,
+};
 use super::oauth::OAuthConfig;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,6 +73,11 @@ pub struct TargetArgs {
     /// simulate, 10s in load].
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// The largest response body read from the target, e.g. 16MiB, 512KiB, 1000000 (bytes)
+    /// [default: 16MiB]. A larger answer fails the request ("the response to GET /Users
+    /// exceeded 16 MiB") instead of filling memory.
+    #[arg(long, value_name = "SIZE")]
+    pub max_body: Option<String>,
     /// The gate's configuration file, scim-harness.toml [default: ./scim-harness.toml when it
     /// exists]. It can hold every option above (secrets only as the names of the variables
     /// that hold them); an option given here wins over the file.
@@ -105,6 +112,31 @@ fn split_header(index: usize, raw: &str) -> Result<(&str, &str), ConnectionError
         });
     }
     Ok((name, value.trim()))
+}
+
+/// `16MiB`, `512KiB`, `2MB`, `1GiB`, or a number of bytes (at least 1, at most 4 GiB).
+pub fn parse_size(flag: &'static str, s: &str) -> Result<u64, ConnectionError> {
+    let bad = || ConnectionError::Invalid {
+        flag,
+        reason: format!("'{s}' is not a size; use e.g. 16MiB, 512KiB, 2MB or a number of bytes"),
+    };
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
+    let n: u64 = num.trim().parse().map_err(|_| bad())?;
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "kib" | "k" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" | "g" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    match n.checked_mul(scale) {
+        Some(v) if (1..=4 << 30).contains(&v) => Ok(v),
+        _ => Err(bad()),
+    }
 }
 
 /// `10s`, `1500ms`, `2m`, or a number of seconds.
@@ -190,6 +222,10 @@ impl TargetArgs {
                     .transpose()?,
             )
             .with_insecure(self.insecure)
+            .with_max_body(match &self.max_body {
+                Some(m) => parse_size("--max-body", m)?,
+                None => DEFAULT_MAX_BODY,
+            })
             .with_connect_timeout(match &self.connect_timeout {
                 Some(d) => parse_duration("--connect-timeout", d)?,
                 None => DEFAULT_CONNECT_TIMEOUT,
@@ -358,10 +394,22 @@ mod tests {
             parse_duration("--connect-timeout", "3").expect("s"),
             Duration::from_secs(3)
         );
+        assert_eq!(parse_size("--max-body", "16MiB").expect("MiB"), 16 << 20);
+        assert_eq!(parse_size("--max-body", "2MB").expect("MB"), 2_000_000);
+        assert_eq!(parse_size("--max-body", "1000").expect("bytes"), 1000);
+        for bad in ["0", "lots", "5TiB", "-1", "1.5MiB"] {
+            let e = parse_size("--max-body", bad).expect_err(bad);
+            assert!(e.to_string().contains("--max-body"), "{e}");
+        }
         let e = parse_duration("--connect-timeout", "soon").expect_err("bad");
         assert!(e.to_string().contains("--connect-timeout"), "{e}");
         let c = TargetArgs::default().connection().expect("defaults");
         assert_eq!(c.connect_timeout(), DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(c.max_body(), DEFAULT_MAX_BODY);
+        let c = args(|a| a.max_body = Some("1KiB".into()))
+            .connection()
+            .expect("1 KiB");
+        assert_eq!(c.max_body(), 1024);
         assert!(!c.has_auth() && !c.is_insecure());
     }
 }

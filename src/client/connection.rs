@@ -18,6 +18,10 @@ use std::time::Duration;
 /// The connect timeout when none is given.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The largest response body read when none is given: past it the exchange fails, so an
+/// endless body cannot fill memory.
+pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+
 /// What replaces a secret in text.
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -125,6 +129,8 @@ pub struct Connection {
     connect_timeout: Duration,
     /// Bound of one whole request; the command's own default when `None`.
     request_timeout: Option<Duration>,
+    /// The largest response body read, in bytes.
+    max_body: u64,
     direct: bool,
 }
 
@@ -139,6 +145,7 @@ impl Default for Connection {
             insecure: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: None,
+            max_body: DEFAULT_MAX_BODY,
             direct: false,
         }
     }
@@ -160,6 +167,7 @@ impl std::fmt::Debug for Connection {
             .field("ca_cert", &self.ca_cert)
             .field("insecure", &self.insecure)
             .field("connect_timeout", &self.connect_timeout)
+            .field("max_body", &self.max_body)
             .field("direct", &self.direct)
             .finish()
     }
@@ -292,6 +300,17 @@ impl Connection {
     pub fn with_request_timeout(mut self, timeout: Option<Duration>) -> Connection {
         self.request_timeout = timeout;
         self
+    }
+
+    /// Caps each response body (`--max-body`); 0 is taken as 1 byte.
+    pub fn with_max_body(mut self, bytes: u64) -> Connection {
+        self.max_body = bytes.max(1);
+        self
+    }
+
+    /// The largest response body read, in bytes.
+    pub fn max_body(&self) -> u64 {
+        self.max_body
     }
 
     /// The bound of one request: the one given, else `default` (the command's own).

@@ -5,61 +5,18 @@
 pub mod admin;
 pub mod cli;
 pub mod connection;
+pub mod error;
 pub mod oauth;
 pub mod write_first;
 
 pub use connection::{Connection, ConnectionError, Secret};
+pub use error::{ClientError, error_chain};
+
+use error::{Exchange, Phase};
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::Value;
 use std::time::Duration;
-
-/// What went wrong talking to a target (not a SCIM error: those are responses).
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("cannot reach {url}: {}", transport_reason(.source))]
-    Transport {
-        url: String,
-        #[source]
-        source: reqwest::Error,
-    },
-    #[error("invalid target URL '{0}'")]
-    BadUrl(String),
-    /// The credentials could not be had (an OAuth token endpoint failed) or the settings are
-    /// unusable.
-    #[error(transparent)]
-    Connection(#[from] ConnectionError),
-}
-
-/// An error and its causes in one line ("error sending request: client error (Connect):
-/// invalid peer certificate: UnknownIssuer"): reqwest's own message alone says only that
-/// sending failed.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut next = e.source();
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = cause.source();
-    }
-    parts.join(": ")
-}
-
-/// A transport failure in words, with what to do about a certificate the run does not trust.
-fn transport_reason(e: &reqwest::Error) -> String {
-    let chain = error_chain(e);
-    let lower = chain.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("unknownissuer") {
-        format!(
-            "{chain} (the target's TLS certificate was not accepted: give the CA that signed \
-             it with --ca-cert FILE, or --insecure to skip the check on a test server)"
-        )
-    } else {
-        chain
-    }
-}
 
 /// One response: status, headers of interest, and the body parsed as JSON when it is JSON.
 #[derive(Debug, Clone)]
@@ -95,10 +52,13 @@ impl ScimClient {
             .client_builder()
             .timeout(connection.request_timeout_or(REQUEST_TIMEOUT))
             .pool_max_idle_per_host(64)
+            // A redirect is reported where it pointed, not followed with the credentials.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|source| ClientError::Transport {
+            .map_err(|e| ClientError::Transport {
+                request: "building the HTTP client".into(),
                 url: base.to_string(),
-                source,
+                reason: error_chain(&e),
             })?;
         Ok(ScimClient {
             http,
@@ -144,13 +104,43 @@ impl ScimClient {
         headers: &[(&str, &str)],
         capture: &[&str],
     ) -> Result<(ScimResponse, Vec<Option<String>>), ClientError> {
+        self.exchange(method, path, body, headers, capture, false)
+            .await
+    }
+
+    /// GET of a document the caller needs as JSON (`/ServiceProviderConfig`): a redirect, a
+    /// 200 or 201 whose Content-Type is not JSON, or whose body is not JSON, is an error
+    /// naming what came instead. Other statuses come back for the caller to judge.
+    pub async fn get_json(&self, path: &str) -> Result<ScimResponse, ClientError> {
+        self.exchange(reqwest::Method::GET, path, None, &[], &[], true)
+            .await
+            .map(|(r, _)| r)
+    }
+
+    /// The request and its answer; the body read as a stream up to the connection's cap.
+    async fn exchange(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        capture: &[&str],
+        expect_json: bool,
+    ) -> Result<(ScimResponse, Vec<Option<String>>), ClientError> {
         let url = self.url(path);
+        let request = format!("{method} {path}");
+        let ex = Exchange {
+            request: &request,
+            url: &url,
+            timeout: self.connection.request_timeout_or(REQUEST_TIMEOUT),
+            connect_timeout: self.connection.connect_timeout(),
+        };
         // An OAuth token the target refused is fetched again and the request sent once more.
-        let mut resp = self.send_once(&method, &url, body, headers).await?;
+        let mut resp = self.send_once(&ex, &method, body, headers).await?;
         if resp.0.status() == reqwest::StatusCode::UNAUTHORIZED
             && self.connection.rejected(resp.1.as_ref()).await
         {
-            resp = self.send_once(&method, &url, body, headers).await?;
+            resp = self.send_once(&ex, &method, body, headers).await?;
         }
         let resp = resp.0;
         let status = resp.status().as_u16();
@@ -162,35 +152,98 @@ impl ScimClient {
         };
         let (etag, location, content_type) = (h("etag"), h("location"), h("content-type"));
         let captured = capture.iter().map(|name| h(name)).collect();
-        let raw = resp
-            .text()
-            .await
-            .map_err(|source| ClientError::Transport { url, source })?;
-        let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
+        let strict = expect_json && matches!(status, 200 | 201);
+        if expect_json && (300..400).contains(&status) {
+            return Err(ClientError::Redirect {
+                request,
+                status,
+                location: location.unwrap_or_else(|| "nowhere (no Location header)".into()),
+            });
+        }
+        if strict && let Some(ct) = content_type.as_deref().filter(|ct| !is_json_type(ct)) {
+            return Err(ClientError::WrongContentType {
+                request,
+                content_type: ct.to_string(),
+            });
+        }
+        let bytes = self.read_body(&ex, resp, strict).await?;
+        let parsed = serde_json::from_slice::<Value>(&bytes);
+        if strict && parsed.is_err() {
+            return Err(ClientError::NotJson {
+                request,
+                first: error::first_bytes(&bytes),
+            });
+        }
+        let raw = String::from_utf8_lossy(&bytes).into_owned();
         Ok((
             ScimResponse {
                 status,
                 etag,
                 location,
                 content_type,
-                body,
+                body: parsed.unwrap_or(Value::Null),
                 raw,
             },
             captured,
         ))
     }
 
+    /// The body, chunk by chunk, failing as soon as it passes the cap (so memory stays
+    /// bounded) or, when JSON is required, as soon as its first bytes cannot be JSON (so a
+    /// short garbage answer on a connection left open fails at once, not at the timeout).
+    async fn read_body(
+        &self,
+        ex: &Exchange<'_>,
+        mut resp: reqwest::Response,
+        json: bool,
+    ) -> Result<Vec<u8>, ClientError> {
+        let limit = self.connection.max_body();
+        let too_large = || ClientError::TooLarge {
+            request: ex.request.to_string(),
+            limit,
+        };
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        // Only a short prefix is parsed early: parsing again per chunk would be quadratic.
+        const EARLY: usize = 4096;
+        let mut buf: Vec<u8> = Vec::new();
+        loop {
+            let chunk = resp.chunk().await.map_err(|e| {
+                ex.classify(
+                    &e,
+                    Phase::Body {
+                        received: buf.len(),
+                    },
+                )
+            })?;
+            let Some(chunk) = chunk else {
+                return Ok(buf);
+            };
+            if (buf.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            buf.extend_from_slice(&chunk);
+            if json && buf.len() <= EARLY && cannot_be_json(&buf) {
+                return Err(ClientError::NotJson {
+                    request: ex.request.to_string(),
+                    first: error::first_bytes(&buf),
+                });
+            }
+        }
+    }
+
     /// One request with the current credentials; also returns the `Authorization` sent.
     async fn send_once(
         &self,
+        ex: &Exchange<'_>,
         method: &reqwest::Method,
-        url: &str,
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Result<(reqwest::Response, Option<reqwest::header::HeaderValue>), ClientError> {
         // A SCIM client asks for the SCIM media type (RFC 7644 §3.8); a caller's own Accept
         // header replaces it.
-        let mut req = self.http.request(method.clone(), url);
+        let mut req = self.http.request(method.clone(), ex.url);
         if !headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
@@ -209,10 +262,10 @@ impl ScimClient {
                 .header("content-type", "application/scim+json")
                 .body(b.to_string());
         }
-        let resp = req.send().await.map_err(|source| ClientError::Transport {
-            url: url.to_string(),
-            source,
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ex.classify(&e, Phase::Headers))?;
         Ok((resp, auth))
     }
 
@@ -232,6 +285,32 @@ impl ScimClient {
     }
     pub async fn delete(&self, path: &str) -> Result<ScimResponse, ClientError> {
         self.send(reqwest::Method::DELETE, path, None, &[]).await
+    }
+}
+
+/// `application/scim+json`, `application/json` or another `+json` type, parameters aside.
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Whether bytes seen so far are already not the start of a JSON document (a syntax error,
+/// not merely an unfinished one).
+fn cannot_be_json(prefix: &[u8]) -> bool {
+    // A chunk may end inside a UTF-8 character: judge only the whole characters.
+    let whole = match std::str::from_utf8(prefix) {
+        Err(e) if e.error_len().is_none() => &prefix[..e.valid_up_to()],
+        _ => prefix,
+    };
+    match serde_json::from_slice::<serde::de::IgnoredAny>(whole) {
+        Ok(_) => false,
+        Err(e) => e.classify() == serde_json::error::Category::Syntax,
     }
 }
 

@@ -144,7 +144,7 @@ impl RunContext {
             .build()
             .map_err(|e| ConformanceError::Target(format!("cannot build an HTTP client: {e}")))?;
         let resp = client
-            .get("/ServiceProviderConfig")
+            .get_json("/ServiceProviderConfig")
             .await
             .map_err(|e| ConformanceError::Target(connection.redact(&e.to_string())))?;
         let url = client.url("/ServiceProviderConfig");
