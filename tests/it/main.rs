@@ -73,6 +73,9 @@ mod verification_web;
 // Reaching real servers: TLS, Basic, OAuth, headers, proxies.
 mod connection;
 
+// The harness against a hostile target: bounded, explained client errors.
+mod hostile_target;
+
 // The mock identity provider.
 mod provisioning_external;
 mod provisioning_requests;
