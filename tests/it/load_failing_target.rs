@@ -5,18 +5,24 @@ use scim_harness::load::scenarios::ScenarioName;
 use scim_harness::load::{LoadError, LoadOptions, run};
 use std::time::{Duration, Instant};
 
-fn closed_port() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = l.local_addr().expect("local addr");
-    drop(l);
-    format!("http://{addr}")
+/// A loopback port that refuses connections, and the socket that keeps it so: bound but never
+/// listening. (Binding a listener and dropping it freed the port for another test's server to
+/// take mid-run, which then answered some of the requests.)
+fn closed_port() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind loopback");
+    let addr = socket.local_addr().expect("local addr");
+    (socket, format!("http://{addr}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_target_ends_on_time_with_errors_counted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut opts = LoadOptions::new(ScenarioName::Hello, 100.0, Duration::from_millis(1500));
-    opts.target = Some(closed_port());
+    let (_reserved, url) = closed_port();
+    opts.target = Some(url);
     opts.report_dir = Some(dir.path().to_path_buf());
     opts.hdr_log = Some(dir.path().join("down.hlog"));
     opts.request_timeout = Duration::from_secs(2);
