@@ -345,11 +345,13 @@ async fn html_is_the_wrong_content_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_is_connection_refused() {
-    // A port bound and released: nothing listens there.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
+    // A port bound but never listening, kept for the whole run so that no other test's
+    // server can take it: connecting is refused.
+    let reserved = tokio::net::TcpSocket::new_v4().expect("a socket");
+    reserved
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind");
+    let port = reserved.local_addr().expect("addr").port();
     let run = conformance(&format!("http://127.0.0.1:{port}"), &["--timeout", "3s"]).await;
     assert_fails(
         &run,
