@@ -4,6 +4,7 @@
 use super::faulty_target::Faults;
 use super::requests::Compat;
 use super::scoping::Scoping;
+use super::sim::pace::Pace;
 use super::sim::{
     self, AdcOptions, EntraOptions, MAX_CYCLES, SimError, SimOptions, SimulationReport, Source,
     SourceOptions, TenantSource,
@@ -47,10 +48,13 @@ pub struct SimulateArgs {
     /// Share of users changed per cycle (0.01 = 1 %).
     #[arg(long, default_value_t = 0.01)]
     pub churn: f64,
-    /// Cycles after the initial one (36 = 24 h).
+    /// Cycles after the initial one [default: 36, a day of 40-minute slots]. Each starts 40
+    /// minutes after the previous one ended.
     #[arg(long, conflicts_with = "duration")]
     pub cycles: Option<u32>,
-    /// Simulated duration, e.g. 24h, 90m, 2d (one cycle per 40 minutes).
+    /// Simulated duration, e.g. 24h, 90m, 2d, as a number of 40-minute cycles. A cycle longer
+    /// than its slot (a large initial one at Entra's pace) pushes the rest later, so the
+    /// run's simulated end can be past it.
     #[arg(long)]
     pub duration: Option<String>,
     /// Request shapes: default or aadoptscim062020.
@@ -61,9 +65,22 @@ pub struct SimulateArgs {
     pub scoping: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Folder for simulation.json, simulation.html and simulation-timeline.svg.
+    /// Folder for simulation.json, provisioning-logs.jsonl (one Graph provisioningObjectSummary
+    /// per line), simulation.html and simulation-timeline.svg.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Entra's pace, simulated minutes per object: low (0.01) or high (0.08), the published
+    /// range for an initial cycle with N = users + groups + memberships; target (only the
+    /// target's own time counts, as before); or a number. [default: 0.03, the range's
+    /// geometric middle, rounded]. An incremental cycle takes a fortieth of it per change,
+    /// so at high 5,000 changes take the published 10 minutes. The target's time wins when
+    /// it is longer.
+    #[arg(long, value_parser = Pace::parse)]
+    pub pace: Option<Pace>,
+    /// Follow one user (its userName, or display name): when it was created and when each
+    /// change reached the target, on the simulated clock.
+    #[arg(long, value_name = "USER")]
+    pub watch: Option<String>,
     /// Inject 10 % faults (429, 5xx, resets) in front of the embedded reference.
     #[arg(long)]
     pub faults: bool,
@@ -100,6 +117,8 @@ impl SimulateArgs {
             ("--scoping", self.scoping.is_some()),
             ("--faults", self.faults),
             ("--compat", self.compat != Compat::Default),
+            ("--pace", self.pace.is_some()),
+            ("--watch", self.watch.is_some()),
         ]
         .into_iter()
         .find_map(|(flag, set)| set.then_some(flag))
@@ -115,6 +134,8 @@ impl SimulateArgs {
                 scoping: Scoping::default(),
                 map_manager: self.map_manager,
                 faults: self.faults.then(Faults::ten_percent),
+                pace: self.pace.unwrap_or_default(),
+                watch: self.watch.clone(),
             }),
             Source::Adc => {
                 if let Some(flag) = self.entra_only_flag() {

@@ -165,3 +165,178 @@ impl<'a> Sender<'a> {
         }
     }
 }
+
+/// A refused or failed request and what the target answered: the evidence a failure group
+/// and a provisioning log record quote (E-LOG-02).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct TargetAnswer {
+    pub method: String,
+    /// The path with ids and filter values masked: `/Groups/{id}`.
+    pub path: String,
+    /// What the request was, as an admin names it: `PATCH /Groups/{id} (Remove members with
+    /// a value list)`.
+    pub request: String,
+    pub status: Option<u16>,
+    pub scim_type: Option<String>,
+    pub detail: Option<String>,
+    /// The body as received, cut at [`BODY_EXCERPT`] characters; or the transport error.
+    pub body: String,
+}
+
+/// How much of an answer body a log record keeps.
+pub const BODY_EXCERPT: usize = 512;
+
+impl TargetAnswer {
+    pub fn of(req: &ProviderRequest, sent: &Sent) -> TargetAnswer {
+        let (status, scim_type, detail, body) = match sent {
+            Sent::Answer(r) => {
+                let text = |k: &str| r.body.get(k).and_then(|v| v.as_str()).map(cut);
+                (
+                    Some(r.status),
+                    text("scimType"),
+                    text("detail"),
+                    r.raw.chars().take(BODY_EXCERPT).collect(),
+                )
+            }
+            Sent::Throttled { attempts } => (
+                Some(429),
+                None,
+                None,
+                format!("429 Too Many Requests, {attempts} attempts"),
+            ),
+            Sent::Transport(e) => (None, None, None, cut(e)),
+        };
+        let path = masked_path(&req.path);
+        TargetAnswer {
+            method: req.method.clone(),
+            request: format!("{} {path}{}", req.method, body_shape(req)),
+            path,
+            status,
+            scim_type,
+            detail,
+            body,
+        }
+    }
+
+    /// `400 invalidValue "detail"` (or `no response: …`).
+    pub fn answer_line(&self) -> String {
+        let mut out = match self.status {
+            Some(s) => s.to_string(),
+            None => format!("no response: {}", self.body),
+        };
+        if let Some(t) = &self.scim_type {
+            out.push(' ');
+            out.push_str(t);
+        }
+        if let Some(d) = &self.detail {
+            let d: String = d.chars().take(120).collect();
+            out.push_str(&format!(" {d:?}"));
+        }
+        out
+    }
+}
+
+fn cut(s: &str) -> String {
+    s.chars().take(BODY_EXCERPT).collect()
+}
+
+/// `/Users/8c1…` → `/Users/{id}`; a filter's quoted value → `"…"`.
+pub fn masked_path(path: &str) -> String {
+    let (p, q) = path.split_once('?').unwrap_or((path, ""));
+    let mut segs: Vec<&str> = p.split('/').collect();
+    if segs.len() > 2 {
+        segs.truncate(2);
+        segs.push("{id}");
+    }
+    let mut out = segs.join("/");
+    if !q.is_empty() {
+        let decoded = percent_decode(q);
+        let masked = match (decoded.find('"'), decoded.rfind('"')) {
+            (Some(a), Some(b)) if b > a => format!("{}\"…\"{}", &decoded[..a], &decoded[b + 1..]),
+            _ => decoded,
+        };
+        out.push('?');
+        out.push_str(&masked);
+    }
+    out
+}
+
+fn percent_decode(query: &str) -> String {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// What the body of a request does, in a few words: ` with the enterprise extension`,
+/// ` (Remove members with a value list)`, ` (Replace active)`.
+fn body_shape(req: &ProviderRequest) -> String {
+    use serde_json::Value;
+    let Some(body) = &req.body else {
+        return String::new();
+    };
+    if let Some(ops) = body.get("Operations").and_then(Value::as_array) {
+        let mut parts: Vec<String> = Vec::new();
+        for op in ops {
+            let name = op.get("op").and_then(Value::as_str).unwrap_or("?");
+            let name = capitalised(name);
+            let path = op.get("path").and_then(Value::as_str);
+            let part = match path {
+                Some(p) if p.starts_with("members[") => format!("{name} members[value eq …]"),
+                Some(p) => {
+                    let list = op.get("value").is_some_and(Value::is_array);
+                    let short = p.rsplit(':').next().unwrap_or(p);
+                    let boolean_string = op.get("value").and_then(Value::as_str).is_some_and(|v| {
+                        v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")
+                    });
+                    if list && p == "members" {
+                        format!("{name} members with a value list")
+                    } else if boolean_string {
+                        format!("{name} {short} with a boolean as a string")
+                    } else {
+                        format!("{name} {short}")
+                    }
+                }
+                None => {
+                    let keys: Vec<&str> = op
+                        .get("value")
+                        .and_then(Value::as_object)
+                        .map(|o| {
+                            o.keys()
+                                .map(|k| k.rsplit(':').next().unwrap_or(k))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    format!("{name} without a path ({})", keys.join(", "))
+                }
+            };
+            if !parts.contains(&part) {
+                parts.push(part);
+            }
+        }
+        return format!(" ({})", parts.join(", "));
+    }
+    let extension = body
+        .get("schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| {
+            s.iter()
+                .any(|s| s.as_str() == Some(crate::scim::schema::ENTERPRISE_USER_SCHEMA))
+        });
+    if extension {
+        " with the enterprise extension".into()
+    } else {
+        String::new()
+    }
+}
+
+fn capitalised(op: &str) -> String {
+    let mut c = op.chars();
+    match c.next() {
+        Some(f) => f
+            .to_uppercase()
+            .chain(c.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    }
+}

@@ -42,6 +42,12 @@ pub struct Faults {
     /// Answer this status to every request.
     pub always: Option<u16>,
     pub reject_capitalised_ops: bool,
+    /// `POST /Users` carrying the enterprise extension answers 400 invalidValue (a target
+    /// whose schema has no such extension, as scim2-server's strict models).
+    pub refuse_enterprise_extension: bool,
+    /// A PATCH `remove` of `members` with a value list answers 400 invalidValue (RFC 7644
+    /// §3.5.2.2 selects with a filter in the path; Entra sends the values instead).
+    pub refuse_remove_with_value: bool,
     pub not_found_on_empty_filter: bool,
     pub members_despite_excluded: bool,
 }
@@ -147,6 +153,64 @@ enum Draw {
     ResetAfter,
 }
 
+fn scim_error(status: StatusCode, scim_type: &str, detail: &str) -> Response {
+    scim_response(
+        status,
+        &json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": status.as_u16().to_string(),
+            "scimType": scim_type,
+            "detail": detail,
+        }),
+    )
+}
+
+/// The refusal a body-inspecting fault answers, if the body trips one.
+fn refused_body(f: &Faults, path: &str, bytes: &[u8]) -> Option<Response> {
+    let body: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let ops = body.get("Operations").and_then(|o| o.as_array());
+    if f.reject_capitalised_ops
+        && let Some(ops) = ops
+        && ops.iter().any(|o| {
+            matches!(
+                o.get("op").and_then(|v| v.as_str()),
+                Some("Add" | "Replace" | "Remove")
+            )
+        })
+    {
+        return Some(scim_error(
+            StatusCode::BAD_REQUEST,
+            "invalidSyntax",
+            "op must be one of add, replace, remove (RFC 7644 §3.5.2)",
+        ));
+    }
+    if f.refuse_remove_with_value
+        && let Some(ops) = ops
+        && ops.iter().any(|o| {
+            o.get("op")
+                .and_then(|v| v.as_str())
+                .is_some_and(|op| op.eq_ignore_ascii_case("remove"))
+                && o.get("path").and_then(|p| p.as_str()) == Some("members")
+                && o.get("value").is_some()
+        })
+    {
+        return Some(scim_error(
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+            "a remove operation carries no value; a filter in the path selects what to remove",
+        ));
+    }
+    let extension = crate::scim::schema::ENTERPRISE_USER_SCHEMA;
+    if f.refuse_enterprise_extension && path.ends_with("/Users") && body.get(extension).is_some() {
+        return Some(scim_error(
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+            &format!("{extension}: extra_forbidden"),
+        ));
+    }
+    None
+}
+
 async fn inject(State(ctl): State<Arc<FaultControl>>, req: Request, next: Next) -> Response {
     ctl.requests.fetch_add(1, Ordering::Relaxed);
     let f = ctl.faults.lock().clone();
@@ -196,25 +260,16 @@ async fn inject(State(ctl): State<Arc<FaultControl>>, req: Request, next: Next) 
     let is_patch = req.method() == axum::http::Method::PATCH;
     let is_get = req.method() == axum::http::Method::GET;
     let mut req = req;
-    if is_patch && f.reject_capitalised_ops {
+    let is_post = req.method() == axum::http::Method::POST;
+    let inspect = (is_patch && (f.reject_capitalised_ops || f.refuse_remove_with_value))
+        || (is_post && f.refuse_enterprise_extension);
+    if inspect {
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, 4 * 1024 * 1024)
             .await
             .unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes).replace(' ', "");
-        if ["\"op\":\"Add\"", "\"op\":\"Replace\"", "\"op\":\"Remove\""]
-            .iter()
-            .any(|op| text.contains(op))
-        {
-            return scim_response(
-                StatusCode::BAD_REQUEST,
-                &json!({
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-                    "status": "400",
-                    "scimType": "invalidSyntax",
-                    "detail": "op must be one of add, replace, remove (RFC 7644 §3.5.2)",
-                }),
-            );
+        if let Some(refusal) = refused_body(&f, parts.uri.path(), &bytes) {
+            return refusal;
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }

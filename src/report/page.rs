@@ -145,6 +145,11 @@ impl Table {
         self
     }
 
+    /// The table's markup, for a page built around it.
+    pub fn html(&self) -> String {
+        self.render()
+    }
+
     fn render(&self) -> String {
         let mut h = String::from("<table");
         if !self.classes.is_empty() {

@@ -48,6 +48,7 @@ mod patch_props;
 mod conformance_accepted;
 mod conformance_faults;
 mod peer_panel;
+mod peer_simulate;
 
 // The load driver.
 mod load_bench;

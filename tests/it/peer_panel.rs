@@ -22,10 +22,10 @@ fn repo() -> PathBuf {
 }
 
 /// A peer started by the panel script; stopped on drop.
-struct Peer {
+pub(crate) struct Peer {
     pid: u32,
-    url: String,
-    token: String,
+    pub(crate) url: String,
+    pub(crate) token: String,
 }
 
 impl Drop for Peer {
@@ -34,7 +34,7 @@ impl Drop for Peer {
     }
 }
 
-fn start(name: &str) -> Peer {
+pub(crate) fn start(name: &str) -> Peer {
     let out = Command::new(repo().join("scripts/peers/start.sh"))
         .arg(name)
         .output()

@@ -236,6 +236,80 @@ async fn simulation_reports_of_both_sources_match_their_schema() {
     }
 }
 
+/// Every line of `provisioning-logs.jsonl` is a Graph `provisioningObjectSummary`: a run with
+/// injected faults, so failures (with the target's answer) are among the records, and the
+/// failure groups of `simulation.json` point at failed records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisioning_log_records_match_graphs_shape() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = scim_harness(
+        dir.path(),
+        &[
+            "simulate", "--users", "60", "--groups", "4", "--churn", "0.1", "--cycles", "2",
+            "--faults", "--seed", "3", "--report", "r",
+        ],
+    )
+    .await;
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out));
+    let v = validator("provisioning-object-summary");
+    let jsonl = std::fs::read_to_string(dir.path().join("r/provisioning-logs.jsonl"))
+        .expect("provisioning-logs.jsonl");
+    let records: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let report = read_json(&dir.path().join("r/simulation.json"));
+    assert_eq!(
+        records.len() as u64,
+        report["log_records"].as_u64().unwrap_or(0),
+        "one line per log record"
+    );
+    for (i, r) in records.iter().enumerate() {
+        assert_valid(&v, r, &format!("provisioning-logs.jsonl line {i}"));
+    }
+    let failed: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["provisioningStatusInfo"]["status"] == "failure")
+        .collect();
+    assert!(!failed.is_empty(), "10 % faults produce failures");
+    for r in &failed {
+        let details = r["provisioningStatusInfo"]["errorInformation"]["additionalDetails"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            details.starts_with("GET ")
+                || details.starts_with("POST ")
+                || details.starts_with("PATCH "),
+            "a failure names its request: {details}"
+        );
+    }
+    let groups = report["failure_groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| g["count"].as_u64().unwrap_or(0))
+            .sum::<u64>(),
+        failed.len() as u64,
+        "every failed record is in one group"
+    );
+    for g in &groups {
+        for n in g["records"].as_array().into_iter().flatten() {
+            let line = &records[n.as_u64().unwrap_or(0) as usize];
+            assert_eq!(line["provisioningStatusInfo"]["status"], "failure");
+        }
+    }
+    assert_rename_refused(&v, &records[0], "", "cycleId");
+    assert_rename_refused(
+        &v,
+        failed[0],
+        "/provisioningStatusInfo/errorInformation",
+        "recommendedAction",
+    );
+}
+
 /// Every object the schemas describe names its required fields among its properties, so a
 /// typo in a schema cannot pass as an optional field.
 #[test]
@@ -272,6 +346,7 @@ fn every_required_field_of_the_schemas_is_a_described_property() {
         "conformance-report",
         "load-report",
         "merge-report",
+        "provisioning-object-summary",
         "simulation-report",
     ] {
         let _ = validator(name);

@@ -19,6 +19,8 @@ pub mod managers;
 pub mod paging;
 pub mod patch;
 pub mod provisioning;
+pub mod provisioning_logs;
+pub mod provisioning_pace;
 pub mod schema;
 pub mod usersync;
 pub mod verification;

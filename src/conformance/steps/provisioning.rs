@@ -501,7 +501,7 @@ async fn next_cycle(w: &mut ScimWorld, n: i64, unit: String, from: String) -> St
     let base = if from == "first failure" {
         s.job.quarantine().as_ref().map(|q| q.since)
     } else {
-        s.job.cycles().last().map(|c| c.sim_start)
+        s.job.cycles().last().map(|c| c.sim_end)
     };
     let gap = match (s.job.next_run_at(), base) {
         (Some(n), Some(b)) => Some(n - b),

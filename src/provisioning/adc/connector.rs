@@ -19,7 +19,7 @@ use super::push::{Op, Task, TaskDone, send, update_user};
 use crate::client::ScimClient;
 use crate::client::admin::AdminClient;
 use crate::provisioning::exchange::{RetryPolicy, Sender};
-use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome, Progress};
+use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Outcome, Progress};
 use crate::provisioning::mapping::{AttributeMapping, Mapped, UserView, map};
 use crate::provisioning::requests;
 use crate::provisioning::sim::CycleSummary;
@@ -319,6 +319,10 @@ impl Connector {
                         reason,
                         status: None,
                         target_id: None,
+                        failure: None,
+                        answer: None,
+                        modified: Vec::new(),
+                        duration_ms: 0,
                     });
                 }
                 continue;
@@ -406,6 +410,7 @@ impl Connector {
         let waited = sender.waited_ms.load(Ordering::Relaxed) as f64;
         s.sim_minutes =
             (waited / self.config.concurrency.max(1) as f64 + s.wall_ms as f64) / 60_000.0;
+        s.sim_end = s.sim_start + chrono::Duration::milliseconds((s.sim_minutes * 60_000.0) as i64);
         self.runs.push(s.clone());
         s
     }
@@ -540,6 +545,10 @@ impl Connector {
             reason,
             status: d.status,
             target_id,
+            failure: d.failure.as_ref().map(FailureClass::of),
+            answer: None,
+            modified: Vec::new(),
+            duration_ms: 0,
         });
     }
 }

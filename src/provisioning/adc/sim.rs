@@ -199,6 +199,8 @@ pub async fn simulate(opts: &SimOptions, adc: &AdcOptions) -> Result<SimulationR
         }
     }
     let result = check::check(&conn, &dir).await?;
+    let logs = std::mem::take(&mut conn.logs);
+    let (failure_groups, _) = crate::provisioning::sim::failures::group(&logs);
     if let Some(f) = &mut figures {
         f.users_checked = result.entitlement_users_checked;
         f.entitlements = result.entitlements_expected;
@@ -228,9 +230,12 @@ pub async fn simulate(opts: &SimOptions, adc: &AdcOptions) -> Result<SimulationR
         final_state: JobState::Active,
         outbox: Vec::new(),
         compliance_warnings: Vec::new(),
-        log_records: conn.logs.len(),
+        log_records: logs.len(),
+        failure_groups,
+        logs,
         wall_seconds: wall.elapsed().as_secs_f64(),
         settle_cycles_used: settle_polls,
+        watch: None,
         usersync: figures,
     })
 }

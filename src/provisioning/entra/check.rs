@@ -7,6 +7,7 @@
 use super::job::{ProvisioningJob, ScopeView};
 use super::managers::manager_of;
 use crate::client::ClientError;
+use crate::provisioning::logs::ObjectKind;
 use crate::provisioning::mapping::{UserView, map};
 use crate::provisioning::sim::converge::{Convergence, diff, read_all, values};
 use crate::provisioning::tenant::Tenant;
@@ -47,14 +48,26 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
         let target = link.and_then(|id| users.get(id));
         if u.hard_deleted {
             if let Some(id) = by_name.get(&name.to_lowercase()) {
-                c.push(name, "existence", "(deleted)".into(), format!("user {id}"));
+                c.push_of(
+                    (ObjectKind::User, &u.object_id),
+                    name,
+                    "existence",
+                    "(deleted)".into(),
+                    format!("user {id}"),
+                );
             }
             continue;
         }
         if scope.user_entitled(u) {
             c.users_checked += 1;
             let Some(t) = target else {
-                c.push(name, "existence", "provisioned".into(), "(absent)".into());
+                c.push_of(
+                    (ObjectKind::User, &u.object_id),
+                    name,
+                    "existence",
+                    "provisioned".into(),
+                    "(absent)".into(),
+                );
                 continue;
             };
             let view = UserView {
@@ -62,7 +75,8 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 is_soft_deleted: false,
             };
             for ch in diff(t, &map(&mappings.user, &view, false)) {
-                c.push(
+                c.push_of(
+                    (ObjectKind::User, &u.object_id),
                     name,
                     &ch.path,
                     show(Some(&ch.value)),
@@ -76,7 +90,13 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 let got = manager_of(t);
                 if want != got {
                     let show = |v: Option<String>| v.unwrap_or_else(|| "(absent)".into());
-                    c.push(name, &r.target, show(want), show(got));
+                    c.push_of(
+                        (ObjectKind::User, &u.object_id),
+                        name,
+                        &r.target,
+                        show(want),
+                        show(got),
+                    );
                 }
             }
         } else if let Some(t) = target {
@@ -88,13 +108,20 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                     .and_then(Value::as_str)
                     .is_some_and(|s| s.eq_ignore_ascii_case("false"));
             if !out_of_scope_kept && !inactive {
-                c.push(name, "active", "false".into(), show(active));
+                c.push_of(
+                    (ObjectKind::User, &u.object_id),
+                    name,
+                    "active",
+                    "false".into(),
+                    show(active),
+                );
             }
         } else if link.is_none()
             && !scope.user_in_scope(u)
             && let Some(id) = by_name.get(&name.to_lowercase())
         {
-            c.push(
+            c.push_of(
+                (ObjectKind::User, &u.object_id),
                 name,
                 "existence",
                 "(never provisioned)".into(),
@@ -111,17 +138,30 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
             .and_then(|id| groups.get(id));
         if !scope.group_in_scope(g) {
             if let Some(t) = target {
-                c.push(name, "existence", "(deleted)".into(), show(t.get("id")));
+                c.push_of(
+                    (ObjectKind::Group, &g.object_id),
+                    name,
+                    "existence",
+                    "(deleted)".into(),
+                    show(t.get("id")),
+                );
             }
             continue;
         }
         c.groups_checked += 1;
         let Some(t) = target else {
-            c.push(name, "existence", "provisioned".into(), "(absent)".into());
+            c.push_of(
+                (ObjectKind::Group, &g.object_id),
+                name,
+                "existence",
+                "provisioned".into(),
+                "(absent)".into(),
+            );
             continue;
         };
         for ch in diff(t, &map(&mappings.group, g, false)) {
-            c.push(
+            c.push_of(
+                (ObjectKind::Group, &g.object_id),
                 name,
                 &ch.path,
                 show(Some(&ch.value)),
@@ -139,7 +179,8 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
         let got = values(t.get("members"));
         c.memberships_checked += want.len();
         for missing in want.difference(&got) {
-            c.push(
+            c.push_of(
+                (ObjectKind::Group, &g.object_id),
                 name,
                 "members",
                 format!("contains {missing}"),
@@ -147,7 +188,8 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
             );
         }
         for extra in got.difference(&want) {
-            c.push(
+            c.push_of(
+                (ObjectKind::Group, &g.object_id),
                 name,
                 "members",
                 "(absent)".into(),

@@ -45,6 +45,7 @@ impl ProvisioningJob {
     pub async fn run_cycle(&mut self, tenant: &Tenant) -> CycleSummary {
         let start = self.clock.now();
         let wall = std::time::Instant::now();
+        let first_log = self.logs.len();
         let number = self.cycles.len() as u32 + 1;
         let initial = self.watermark.is_none();
         let mut s = CycleSummary {
@@ -64,7 +65,7 @@ impl ProvisioningJob {
                 subject: "Provisioning disabled".into(),
                 body: "The job stayed in quarantine for 28 days and has been disabled.".into(),
             });
-            return self.finish(s, wall);
+            return self.finish(s, wall, first_log, 0);
         }
         if let Some(q) = &mut self.quarantine {
             // A retry under quarantine is judged on its own figures.
@@ -85,12 +86,14 @@ impl ProvisioningJob {
         if let Err(f) = self.test_connection(&ctx).await {
             self.account_failure_cycle(&f, start, &mut s);
             s.requests = sender.requests.load(Ordering::Relaxed);
-            return self.finish(s, wall);
+            return self.finish(s, wall, first_log, 0);
         }
         let scoping = self.config.scoping.clone();
         let scope = ScopeView::new(tenant, &scoping);
         let work = self.plan_objects(tenant, &scope, number, start, &mut s);
         self.progress.start(number, work.len());
+        // What the provider's pace counts: objects, membership values, manager references.
+        let mut objects = work.len();
         let results: Vec<Done> = futures::stream::iter(work.iter())
             .map(|w| {
                 let ctx = &ctx;
@@ -113,6 +116,10 @@ impl ProvisioningJob {
         if abort.is_none() {
             let members = self.plan_members(tenant, &scope, &work, number);
             self.progress.add_total(members.len());
+            objects += members
+                .iter()
+                .map(|m| m.add.len() + m.remove.len())
+                .sum::<usize>();
             let done: Vec<(MemberWork, MembersDone)> = futures::stream::iter(members)
                 .map(|m| {
                     let ctx = &ctx;
@@ -135,22 +142,22 @@ impl ProvisioningJob {
         if abort.is_none() {
             let managers = self.plan_managers(tenant, &scope, number);
             self.progress.add_total(managers.len());
+            objects += managers.len();
             let done: Vec<_> = futures::stream::iter(managers)
                 .map(|m| {
                     let ctx = &ctx;
                     let progress = self.progress.clone();
                     async move {
-                        let (status, failure) = managers::manager(ctx, &m).await;
+                        let done = managers::manager(ctx, &m).await;
                         progress.tick();
-                        (m, status, failure)
+                        (m, done)
                     }
                 })
                 .buffered(self.config.concurrency.max(1))
                 .collect()
                 .await;
-            for (m, status, failure) in done {
-                if let Some(reason) = self.apply_manager(m, status, failure, number, start, &mut s)
-                {
+            for (m, done) in done {
+                if let Some(reason) = self.apply_manager(m, done, number, start, &mut s) {
                     abort.get_or_insert(reason);
                 }
             }
@@ -166,12 +173,33 @@ impl ProvisioningJob {
         } else {
             self.end_of_cycle(start, &mut s);
         }
-        self.finish(s, wall)
+        self.finish(s, wall, first_log, objects)
     }
 
-    fn finish(&mut self, mut s: CycleSummary, wall: std::time::Instant) -> CycleSummary {
+    /// Closes the cycle on the simulated clock: it takes the provider's pace for `objects`,
+    /// or the target's own time (`Retry-After` waits included) when that is longer. The
+    /// cycle's records are spread over its span, and the clock moves to its end.
+    fn finish(
+        &mut self,
+        mut s: CycleSummary,
+        wall: std::time::Instant,
+        first_log: usize,
+        objects: usize,
+    ) -> CycleSummary {
         s.wall_ms = wall.elapsed().as_millis() as u64;
-        s.sim_minutes += s.wall_ms as f64 / 60_000.0;
+        s.objects = objects;
+        let target = s.sim_minutes + s.wall_ms as f64 / 60_000.0;
+        s.sim_minutes = target.max(self.config.pace.minutes(objects, s.initial));
+        let span = chrono::Duration::milliseconds((s.sim_minutes * 60_000.0).round() as i64);
+        s.sim_end = s.sim_start + span;
+        let from = first_log.min(self.logs.len());
+        let records = &mut self.logs[from..];
+        let n = records.len() as i64;
+        for (k, r) in records.iter_mut().enumerate() {
+            r.at = s.sim_start + span * (k as i32 + 1) / n.max(1) as i32;
+        }
+        self.clock.advance_to(s.sim_end);
+        self.last_end = Some(s.sim_end);
         s.escrows = self.escrows.len();
         s.staged_deletions = self.staged.len();
         s.quarantine = self

@@ -20,6 +20,7 @@ use crate::provisioning::mapping::{Mappings, UserView};
 use crate::provisioning::requests::{Compat, DEFAULT_MEMBER_BATCH};
 use crate::provisioning::scoping::{Scope, Scoping};
 use crate::provisioning::sim::CYCLE_INTERVAL_MINUTES;
+use crate::provisioning::sim::pace::Pace;
 use crate::provisioning::sim::report::{CycleSummary, Email, JobState};
 use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Duration, Utc};
@@ -40,6 +41,8 @@ pub struct JobConfig {
     pub policy: Policy,
     /// Where notification emails go.
     pub notification_email: String,
+    /// Simulated minutes per object (E-CY-03).
+    pub pace: Pace,
 }
 
 impl Default for JobConfig {
@@ -53,6 +56,7 @@ impl Default for JobConfig {
             retry: RetryPolicy::default(),
             policy: Policy::default(),
             notification_email: "admin@contoso.example".into(),
+            pace: Pace::default(),
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct ProvisioningJob {
     pub(super) compliance_warnings: Vec<String>,
     pub(super) progress: Arc<Progress>,
     pub(super) last_start: Option<DateTime<Utc>>,
+    /// When the last cycle ended on the simulated clock; the next starts 40 minutes later.
+    pub(super) last_end: Option<DateTime<Utc>>,
     pub(super) stop_requested: bool,
 }
 
@@ -169,6 +175,7 @@ impl ProvisioningJob {
             compliance_warnings: Vec::new(),
             progress: Progress::new(),
             last_start: None,
+            last_end: None,
             stop_requested: false,
         }
     }
@@ -205,11 +212,20 @@ impl ProvisioningJob {
     pub fn logs(&self) -> &[LogRecord] {
         &self.logs
     }
+    /// Hands the log records over (at the end of a run).
+    pub fn take_logs(&mut self) -> Vec<LogRecord> {
+        std::mem::take(&mut self.logs)
+    }
     pub fn cycles(&self) -> &[CycleSummary] {
         &self.cycles
     }
     pub fn compliance_warnings(&self) -> &[String] {
         &self.compliance_warnings
+    }
+
+    /// Sets the provider's pace (E-CY-03).
+    pub fn set_pace(&mut self, pace: crate::provisioning::sim::pace::Pace) {
+        self.config.pace = pace;
     }
 
     /// Shares the running cycle's progress figure with a progress bar.
@@ -239,7 +255,7 @@ impl ProvisioningJob {
                 Some(q) => Some(q.next_attempt()),
                 None => Some(self.clock.now()),
             },
-            JobState::Active => Some(match self.last_start {
+            JobState::Active => Some(match self.last_end.or(self.last_start) {
                 None => self.clock.now(),
                 Some(t) => t + Duration::minutes(CYCLE_INTERVAL_MINUTES),
             }),
@@ -273,6 +289,7 @@ impl ProvisioningJob {
             JobState::Active
         };
         self.last_start = None;
+        self.last_end = None;
     }
 
     /// Changing the scoping clears the watermark: the next cycle is full (E-SC-02). Mappings

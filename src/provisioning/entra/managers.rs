@@ -5,8 +5,8 @@
 use super::cycle::{Ctx, is_success};
 use super::job::{ProvisioningJob, ScopeView};
 use super::quarantine::QuarantineReason;
-use crate::provisioning::exchange::{Failure, classify};
-use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
+use crate::provisioning::exchange::{Failure, TargetAnswer, classify};
+use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Outcome};
 use crate::provisioning::mapping::{AttributeMapping, UserView};
 use crate::provisioning::requests;
 use crate::provisioning::sim::CycleSummary;
@@ -37,12 +37,27 @@ pub struct ManagerWork {
     pub manager: Option<String>,
 }
 
-/// Sends one manager reference; the status and the failure, if any.
-pub async fn manager(ctx: &Ctx<'_>, m: &ManagerWork) -> (Option<u16>, Option<Failure>) {
+/// What one manager reference request came to.
+#[derive(Debug, Clone)]
+pub struct ManagerDone {
+    pub status: Option<u16>,
+    pub failure: Option<Failure>,
+    pub answer: Option<TargetAnswer>,
+    pub duration_ms: u64,
+}
+
+/// Sends one manager reference.
+pub async fn manager(ctx: &Ctx<'_>, m: &ManagerWork) -> ManagerDone {
+    let began = std::time::Instant::now();
     let req = requests::set_manager(&m.target_id, m.manager.as_deref(), ctx.compat);
     let sent = ctx.sender.send(&req).await;
-    let failure = (!is_success(&sent, &[200, 204])).then(|| classify(&sent));
-    (sent.status(), failure)
+    let failed = !is_success(&sent, &[200, 204]);
+    ManagerDone {
+        status: sent.status(),
+        failure: failed.then(|| classify(&sent)),
+        answer: failed.then(|| TargetAnswer::of(&req, &sent)),
+        duration_ms: began.elapsed().as_millis() as u64,
+    }
 }
 
 impl ProvisioningJob {
@@ -136,15 +151,16 @@ impl ProvisioningJob {
     pub(crate) fn apply_manager(
         &mut self,
         m: ManagerWork,
-        status: Option<u16>,
-        failure: Option<Failure>,
+        done: ManagerDone,
         number: u32,
         start: DateTime<Utc>,
         s: &mut CycleSummary,
     ) -> Option<QuarantineReason> {
         self.counters.reference_events += 1;
         let mut verdict = None;
-        let (result, reason) = match failure {
+        let status = done.status;
+        let class = done.failure.as_ref().map(FailureClass::of);
+        let (result, reason) = match done.failure {
             None => {
                 s.manager_updates += 1;
                 self.manager_unsure.remove(&m.source_id);
@@ -181,6 +197,10 @@ impl ProvisioningJob {
             reason,
             status,
             target_id: Some(m.target_id),
+            failure: class,
+            answer: done.answer.map(Box::new),
+            modified: Vec::new(),
+            duration_ms: done.duration_ms,
         });
         verdict
     }

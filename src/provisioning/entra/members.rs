@@ -7,8 +7,8 @@ use super::cycle::{Ctx, is_success};
 use super::job::{ProvisioningJob, ScopeView};
 use super::objects::Work;
 use super::quarantine::QuarantineReason;
-use crate::provisioning::exchange::{Failure, classify};
-use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
+use crate::provisioning::exchange::{Failure, TargetAnswer, classify};
+use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Outcome};
 use crate::provisioning::requests;
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::{SourceGroup, Tenant};
@@ -34,6 +34,9 @@ pub struct MembersDone {
     pub removed: Vec<String>,
     pub status: Option<u16>,
     pub failure: Option<Failure>,
+    /// The failed batch's request and the target's answer.
+    pub answer: Option<TargetAnswer>,
+    pub duration_ms: u64,
 }
 
 /// Sends the member batches of one group; stops at the first failure.
@@ -44,7 +47,10 @@ pub async fn members(ctx: &Ctx<'_>, m: &MemberWork) -> MembersDone {
         removed: Vec::new(),
         status: None,
         failure: None,
+        answer: None,
+        duration_ms: 0,
     };
+    let began = std::time::Instant::now();
     let batch = ctx.member_batch.max(1);
     let chunks = m
         .add
@@ -68,10 +74,12 @@ pub async fn members(ctx: &Ctx<'_>, m: &MemberWork) -> MembersDone {
             list.extend(chunk.iter().cloned());
         } else {
             out.failure = Some(classify(&sent));
+            out.answer = Some(TargetAnswer::of(&req, &sent));
             out.uncertain = chunk.to_vec();
             break;
         }
     }
+    out.duration_ms = began.elapsed().as_millis() as u64;
     out
 }
 
@@ -252,6 +260,10 @@ impl ProvisioningJob {
             reason,
             status: d.status,
             target_id: Some(m.target_id),
+            failure: d.failure.as_ref().map(FailureClass::of),
+            answer: d.answer.map(Box::new),
+            modified: Vec::new(),
+            duration_ms: d.duration_ms,
         });
         verdict
     }

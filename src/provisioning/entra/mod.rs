@@ -7,6 +7,7 @@ pub mod job;
 pub mod managers;
 pub mod members;
 pub mod objects;
+pub mod plan;
 pub mod pod;
 pub mod quarantine;
 pub mod sim;

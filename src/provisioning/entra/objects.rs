@@ -1,29 +1,26 @@
-//! The objects phase of a cycle: which users and groups it processes and what it means to do
-//! with each (the accidental-deletion guard included); finding each target object (by the
-//! remembered id, else by the matching attributes in precedence order) and creating,
-//! updating, disabling, deleting or skipping it; and applying what came back (links, escrows,
-//! counters, provisioning logs).
+//! The objects phase of a cycle (what it processes is planned in [`super::plan`]): finding
+//! each target object (by the remembered id, else by the matching attributes in precedence
+//! order) and creating, updating, disabling, deleting or skipping it; and applying what came
+//! back (links, escrows, counters, provisioning logs).
 //!
 //! The requests are pure of job state: each call gets what it needs and returns what
 //! happened, so the job can run many objects concurrently and apply the results in a
 //! deterministic order.
 
 use super::cycle::{Ctx, is_success};
-use super::job::{ProvisioningJob, ScopeView};
+use super::job::ProvisioningJob;
 use super::managers::manager_of;
 use super::quarantine::QuarantineReason;
-use crate::provisioning::exchange::{Failure, Sent, classify};
-use crate::provisioning::logs::{Action, LogRecord, ObjectKind, Outcome};
-use crate::provisioning::mapping::{Mapped, UserView, map};
+use crate::provisioning::exchange::{Failure, Sent, TargetAnswer, classify};
+use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Outcome};
+use crate::provisioning::mapping::Mapped;
 use crate::provisioning::requests::{self, ProviderRequest};
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::sim::converge::{diff, same};
-use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use crate::scim::path::lookup;
 use crate::scim::schema::LIST_RESPONSE;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::collections::HashSet;
 
 /// What the job means to do with an object.
 #[derive(Debug, Clone)]
@@ -74,6 +71,12 @@ pub struct Done {
     /// The target user's manager id as this cycle saw it (`Some(None)`: none), when known:
     /// after a create, or from the matched resource.
     pub observed_manager: Option<Option<String>>,
+    /// The failed request and the target's answer, when a request failed.
+    pub answer: Option<TargetAnswer>,
+    /// What the update changed: (attribute, old value, new value).
+    pub modified: Vec<(String, Option<String>, String)>,
+    /// Time spent on the object's requests.
+    pub duration_ms: u64,
 }
 
 impl Done {
@@ -89,17 +92,29 @@ impl Done {
             link: LinkUpdate::Keep,
             failure: None,
             observed_manager: None,
+            answer: None,
+            modified: Vec::new(),
+            duration_ms: 0,
         }
     }
-    fn failed(w: &Work, action: Action, sent: &Sent, f: Failure) -> Done {
+    fn failed(w: &Work, action: Action, req: &ProviderRequest, sent: &Sent, f: Failure) -> Done {
         let mut d = Done::new(w, action, Outcome::Failure, f.reason());
         d.status = sent.status();
         d.failure = Some(f);
+        d.answer = Some(TargetAnswer::of(req, sent));
         d
     }
     fn ok(mut self, status: Option<u16>) -> Done {
         self.status = status;
         self
+    }
+}
+
+/// A value as a log record shows it (strings without quotes).
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -110,11 +125,15 @@ fn endpoint(kind: ObjectKind) -> &'static str {
     }
 }
 
+fn lost(w: &Work, action: Action, req: &ProviderRequest, sent: &Sent, f: Failure) -> Found {
+    Found::Failed(Box::new(Done::failed(w, action, req, sent, f)))
+}
+
 /// Result of looking for the target object.
 enum Found {
     Target(String, Value, Option<u16>),
     Nothing(Option<u16>),
-    Failed(Done),
+    Failed(Box<Done>),
 }
 
 async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, String)]) -> Found {
@@ -141,7 +160,7 @@ async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, Stri
                 return Found::Target(id.clone(), r.body.clone(), Some(200));
             }
             Sent::Answer(r) if r.status == 404 => {}
-            _ => return Found::Failed(Done::failed(w, action, &sent, classify(&sent))),
+            _ => return lost(w, action, &req, &sent, classify(&sent)),
         }
     }
     let mut last = None;
@@ -158,9 +177,9 @@ async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, Stri
                     "404 on the filter query {} (expected 200 with an empty ListResponse)",
                     req.path
                 ));
-                return Found::Failed(Done::failed(w, action, &sent, f));
+                return lost(w, action, &req, &sent, f);
             }
-            _ => return Found::Failed(Done::failed(w, action, &sent, classify(&sent))),
+            _ => return lost(w, action, &req, &sent, classify(&sent)),
         };
         last = Some(200);
         let is_list = r
@@ -170,7 +189,7 @@ async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, Stri
             .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(LIST_RESPONSE)));
         if !is_list {
             let f = Failure::Compliance(format!("{} did not answer a ListResponse", req.path));
-            return Found::Failed(Done::failed(w, action, &sent, f));
+            return lost(w, action, &req, &sent, f);
         }
         let resources = r
             .body
@@ -190,19 +209,20 @@ async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, Stri
                 let id = resources[0].get("id").and_then(Value::as_str);
                 return match id {
                     Some(id) => Found::Target(id.to_string(), resources[0].clone(), last),
-                    None => Found::Failed(Done::failed(
+                    None => lost(
                         w,
                         action,
+                        &req,
                         &sent,
                         Failure::Compliance("a matched resource has no id".into()),
-                    )),
+                    ),
                 };
             }
             n => {
                 let f = Failure::Refused(format!(
                     "duplicate target entries: {n} {ep} match {attr} eq \"{value}\""
                 ));
-                return Found::Failed(Done::failed(w, action, &sent, f));
+                return lost(w, action, &req, &sent, f);
             }
         }
     }
@@ -211,6 +231,13 @@ async fn find(ctx: &Ctx<'_>, w: &Work, action: Action, matching: &[(String, Stri
 
 /// Processes one user or group.
 pub async fn process(ctx: &Ctx<'_>, w: &Work) -> Done {
+    let began = std::time::Instant::now();
+    let mut d = process_timed(ctx, w).await;
+    d.duration_ms = began.elapsed().as_millis() as u64;
+    d
+}
+
+async fn process_timed(ctx: &Ctx<'_>, w: &Work) -> Done {
     match &w.intent {
         Intent::Skip(reason) => Done::new(w, Action::Skip, Outcome::Skipped, reason.clone()),
         Intent::Delete => {
@@ -228,7 +255,7 @@ pub async fn process(ctx: &Ctx<'_>, w: &Work) -> Done {
                 d.link = LinkUpdate::Remove;
                 d
             } else {
-                Done::failed(w, Action::Delete, &sent, classify(&sent))
+                Done::failed(w, Action::Delete, &req, &sent, classify(&sent))
             }
         }
         Intent::Disable => {
@@ -239,16 +266,14 @@ pub async fn process(ctx: &Ctx<'_>, w: &Work) -> Done {
                     d.link = LinkUpdate::Remove;
                     return d.ok(s);
                 }
-                Found::Failed(d) => return d,
+                Found::Failed(d) => return *d,
             };
             if lookup(&target.1, "active").is_some_and(|a| same(Some(a), &Value::Bool(false))) {
                 return Done::new(w, Action::Skip, Outcome::Skipped, "already disabled")
                     .ok(Some(200));
             }
-            let sent = ctx
-                .sender
-                .send(&requests::disable_user(&target.0, ctx.compat))
-                .await;
+            let req = requests::disable_user(&target.0, ctx.compat);
+            let sent = ctx.sender.send(&req).await;
             if is_success(&sent, &[200, 204]) {
                 Done::new(
                     w,
@@ -258,7 +283,7 @@ pub async fn process(ctx: &Ctx<'_>, w: &Work) -> Done {
                 )
                 .ok(sent.status())
             } else {
-                Done::failed(w, Action::Disable, &sent, classify(&sent))
+                Done::failed(w, Action::Disable, &req, &sent, classify(&sent))
             }
         }
         Intent::Upsert {
@@ -277,7 +302,7 @@ async fn upsert(
     matching: &[(String, String)],
 ) -> Done {
     match find(ctx, w, Action::Update, matching).await {
-        Found::Failed(d) => d,
+        Found::Failed(d) => *d,
         Found::Nothing(_) => {
             let req = match w.kind {
                 ObjectKind::User => requests::create_user(create),
@@ -288,7 +313,7 @@ async fn upsert(
                 Sent::Answer(r) if r.status == 201 => {
                     r.body.get("id").and_then(Value::as_str).map(str::to_string)
                 }
-                _ => return Done::failed(w, Action::Create, &sent, classify(&sent)),
+                _ => return Done::failed(w, Action::Create, &req, &sent, classify(&sent)),
             };
             match id {
                 Some(id) => {
@@ -301,6 +326,7 @@ async fn upsert(
                 None => Done::failed(
                     w,
                     Action::Create,
+                    &req,
                     &sent,
                     Failure::Compliance("201 without an id".into()),
                 ),
@@ -321,18 +347,29 @@ async fn upsert(
                     ObjectKind::User => requests::update_user(&id, &changes, ctx.compat),
                     ObjectKind::Group => requests::update_group(&id, &changes, ctx.compat),
                 };
+                let modified: Vec<_> = changes
+                    .iter()
+                    .map(|c| {
+                        let old = lookup(&target, &c.path).map(shown);
+                        (c.path.clone(), old, shown(&c.value))
+                    })
+                    .collect();
                 let sent = ctx.sender.send(&req).await;
                 if !is_success(&sent, &[200, 204]) {
-                    return Done::failed(w, Action::Update, &sent, classify(&sent));
+                    let mut d = Done::failed(w, Action::Update, &req, &sent, classify(&sent));
+                    d.modified = modified;
+                    return d;
                 }
                 let names: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-                Done::new(
+                let mut d = Done::new(
                     w,
                     Action::Update,
                     Outcome::Success,
                     format!("updated {}", names.join(", ")),
                 )
-                .ok(sent.status())
+                .ok(sent.status());
+                d.modified = modified;
+                d
             };
             if w.link.as_deref() != Some(id.as_str()) {
                 d.link = LinkUpdate::Set(id);
@@ -346,158 +383,6 @@ async fn upsert(
 }
 
 impl ProvisioningJob {
-    pub(crate) fn changed(&self, modified: DateTime<Utc>) -> bool {
-        self.watermark.is_none_or(|w| modified > w)
-    }
-
-    /// The users and groups this cycle processes, with what it means to do to each.
-    pub(crate) fn plan_objects(
-        &mut self,
-        tenant: &Tenant,
-        scope: &ScopeView<'_>,
-        number: u32,
-        start: DateTime<Utc>,
-        s: &mut CycleSummary,
-    ) -> Vec<Work> {
-        let due: HashSet<(ObjectKind, String)> = self
-            .escrows
-            .due(number)
-            .into_iter()
-            .filter(|e| !e.references)
-            .map(|e| (e.kind, e.source_id))
-            .collect();
-        let releasing = self.allow_staged;
-        let staged: HashSet<(ObjectKind, String)> = if releasing {
-            std::mem::take(&mut self.staged).into_iter().collect()
-        } else {
-            HashSet::new()
-        };
-        self.allow_staged = false;
-        let picked = |kind: ObjectKind, id: &str, modified| {
-            self.changed(modified)
-                || due.contains(&(kind, id.to_string()))
-                || staged.contains(&(kind, id.to_string()))
-        };
-        let mut work = Vec::new();
-        for u in &tenant.users {
-            if !picked(ObjectKind::User, &u.object_id, u.modified) {
-                continue;
-            }
-            if let Some(w) = self.user_work(u, scope) {
-                work.push(w);
-            }
-        }
-        for g in &tenant.groups {
-            if !picked(ObjectKind::Group, &g.object_id, g.modified) {
-                continue;
-            }
-            if let Some(w) = self.group_work(g, scope) {
-                work.push(w);
-            }
-        }
-        // The accidental-deletion guard (E-Q-03).
-        let removals = work
-            .iter()
-            .filter(|w| matches!(w.intent, Intent::Disable | Intent::Delete))
-            .count();
-        let threshold = self.config.policy.deletion_threshold;
-        if removals > threshold && !releasing {
-            for w in work.iter_mut() {
-                if matches!(w.intent, Intent::Disable | Intent::Delete) {
-                    self.staged.push((w.kind, w.source_id.clone()));
-                    w.intent = Intent::Skip("staged by the accidental-deletion guard".into());
-                }
-            }
-            self.enter_quarantine(
-                QuarantineReason::AccidentalDeletions {
-                    count: removals,
-                    threshold,
-                },
-                start,
-            );
-        }
-        let _ = s;
-        work
-    }
-
-    /// What to do with one user; `None` when there is nothing to log (gone, never known).
-    pub(crate) fn user_work(&self, u: &SourceUser, scope: &ScopeView<'_>) -> Option<Work> {
-        let mappings = &self.config.mappings;
-        let skip_oos = self.config.scoping.skip_out_of_scope_deletions;
-        let link = self.user_links.get(&u.object_id).cloned();
-        let intent = if u.hard_deleted {
-            link.as_ref()?;
-            Intent::Delete
-        } else if !scope.user_in_scope(u) {
-            match (&link, skip_oos) {
-                (Some(_), false) => Intent::Disable,
-                (Some(_), true) => {
-                    Intent::Skip("out of scope; out-of-scope deletions are skipped".into())
-                }
-                (None, _) => Intent::Skip("not in scope (unassigned or filtered out)".into()),
-            }
-        } else if !scope.user_entitled(u) {
-            if link.is_some() {
-                Intent::Disable
-            } else {
-                Intent::Skip("not effectively entitled: disabled or soft-deleted".into())
-            }
-        } else {
-            let view = UserView {
-                user: u,
-                is_soft_deleted: false,
-            };
-            let matching = mappings
-                .user_matching()
-                .iter()
-                .filter_map(|m| m.value(&view).map(|v| (m.target.clone(), v)))
-                .collect();
-            Intent::Upsert {
-                create: map(&mappings.user, &view, true),
-                update: map(&mappings.user, &view, false),
-                matching,
-            }
-        };
-        Some(Work {
-            kind: ObjectKind::User,
-            source_id: u.object_id.clone(),
-            name: u.display_name.clone(),
-            link,
-            intent,
-        })
-    }
-
-    /// What to do with one group.
-    pub(crate) fn group_work(&self, g: &SourceGroup, scope: &ScopeView<'_>) -> Option<Work> {
-        let mappings = &self.config.mappings;
-        let link = self.group_links.get(&g.object_id).cloned();
-        let intent = if scope.group_in_scope(g) {
-            let matching = mappings
-                .group_matching()
-                .iter()
-                .filter_map(|m| m.value(g).map(|v| (m.target.clone(), v)))
-                .collect();
-            Intent::Upsert {
-                create: map(&mappings.group, g, true),
-                update: map(&mappings.group, g, false),
-                matching,
-            }
-        } else if link.is_some() {
-            Intent::Delete
-        } else if g.hard_deleted {
-            return None;
-        } else {
-            Intent::Skip("group not in scope".into())
-        };
-        Some(Work {
-            kind: ObjectKind::Group,
-            source_id: g.object_id.clone(),
-            name: g.display_name.clone(),
-            link,
-            intent,
-        })
-    }
-
     pub(crate) fn log(&mut self, r: LogRecord) {
         self.logs.push(r);
     }
@@ -605,6 +490,10 @@ impl ProvisioningJob {
             reason: d.reason,
             status: d.status,
             target_id,
+            failure: d.failure.as_ref().map(FailureClass::of),
+            answer: d.answer.map(Box::new),
+            modified: d.modified,
+            duration_ms: d.duration_ms,
         });
         verdict
     }

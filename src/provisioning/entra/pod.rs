@@ -98,10 +98,10 @@ impl ProvisioningJob {
             self.apply_done(d, number, now, &mut s);
             // The manager reference follows at once when the manager is in the app.
             if ok && let Some(m) = self.manager_work_for(u, &scope) {
-                let (status, failure) = managers::manager(&ctx, &m).await;
-                let sent = failure.is_none();
+                let done = managers::manager(&ctx, &m).await;
+                let sent = done.failure.is_none();
                 let detail = m.manager.clone().unwrap_or_else(|| "cleared".into());
-                self.apply_manager(m, status, failure, number, now, &mut s);
+                self.apply_manager(m, done, number, now, &mut s);
                 out.step("set the manager reference", sent, detail);
             }
             return out;

@@ -2,7 +2,9 @@
 //! resource of an endpoint, the values of a multi-valued attribute, and the attributes whose
 //! target value differs from the mapped one.
 
+use super::failures::Explanation;
 use crate::client::{ClientError, ScimClient};
+use crate::provisioning::logs::ObjectKind;
 use crate::provisioning::mapping::Mapped;
 use crate::provisioning::requests::Change;
 use crate::scim::path::lookup;
@@ -30,12 +32,46 @@ pub struct Convergence {
     pub divergence_count: usize,
     /// The first 50 divergences.
     pub divergences: Vec<Divergence>,
+    /// Divergences explained by a failure group, largest first (see [`super::failures`]).
+    pub explained: Vec<Explanation>,
+    /// Divergences no failure explains.
+    pub unexplained: usize,
+    /// Their attributes, with how many each.
+    pub unexplained_attributes: Vec<(String, usize)>,
+    /// Which object each divergence is about (all of them, for the explanations).
+    #[serde(skip)]
+    pub(crate) keys: Vec<DivergenceKey>,
+}
+
+/// The source object and attribute of a divergence.
+#[derive(Debug, Clone)]
+pub(crate) struct DivergenceKey {
+    pub kind: ObjectKind,
+    pub source_id: String,
+    pub attribute: String,
 }
 
 impl Convergence {
     pub fn converged(&self) -> bool {
         self.divergence_count == 0 && self.pending_escrows == 0
     }
+    /// A divergence of a known source object, which a failure may explain.
+    pub(crate) fn push_of(
+        &mut self,
+        source: (ObjectKind, &str),
+        object: &str,
+        attribute: &str,
+        expected: String,
+        actual: String,
+    ) {
+        self.keys.push(DivergenceKey {
+            kind: source.0,
+            source_id: source.1.to_string(),
+            attribute: attribute.to_string(),
+        });
+        self.push(object, attribute, expected, actual);
+    }
+    /// A divergence counted as unexplained unless [`Self::push_of`] keyed it.
     pub(crate) fn push(&mut self, object: &str, attribute: &str, expected: String, actual: String) {
         self.divergence_count += 1;
         if self.divergences.len() < 50 {

@@ -1,10 +1,14 @@
 //! What both sources share in a simulation: its options ([`options`]), what it produced and
-//! how that is shown ([`report`]), the convergence verdict ([`converge`]), and starting the
+//! how that is shown ([`report`]), the convergence verdict ([`converge`]) and the failures
+//! that explain it ([`failures`]), and starting the
 //! embedded reference and the progress bar. Neither source is imported here: the dispatch on
 //! [`SourceOptions`] is in [`crate::provisioning::cli`].
 
 pub mod converge;
+pub mod failures;
+pub mod html;
 pub mod options;
+pub mod pace;
 pub mod report;
 
 pub use options::{

@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::pace::Pace;
 use super::report::CycleSummary;
 
 /// The most cycles (polls) one simulation runs: a year of 40-minute cycles, so simulated
@@ -63,6 +64,10 @@ pub struct EntraOptions {
     pub map_manager: bool,
     /// Faults injected in front of the embedded reference (ignored with `target`).
     pub faults: Option<Faults>,
+    /// Simulated minutes per object (E-CY-03).
+    pub pace: Pace,
+    /// A user whose creation and changes the report follows (userName, or display name).
+    pub watch: Option<String>,
 }
 
 /// Settings only the directory connector reads.

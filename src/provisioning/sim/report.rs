@@ -3,13 +3,13 @@
 //! and an SVG timeline of the cycles drawn with plotters).
 
 use super::converge::Convergence;
+use super::failures::{FailureGroup, attributes_line, explanation_line};
 use super::options::Source;
 use crate::provisioning::churn::ChurnStats;
+use crate::provisioning::logs::LogRecord;
+use crate::provisioning::logs::graph::{JobContext, write_jsonl};
 use crate::provisioning::requests::Compat;
-use crate::report::html::escape;
-use crate::report::page::Page;
 use chrono::{DateTime, Utc};
-use plotters::prelude::*;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -17,13 +17,52 @@ use std::path::Path;
 /// E-CY-03: the initial cycle against the published durations.
 #[derive(Debug, Clone, Serialize)]
 pub struct InitialCycleComparison {
-    /// N = users + groups + memberships in scope.
+    /// N = users + groups + memberships, as the initial cycle counted them: every user and
+    /// group evaluated (skips included) and every membership sent.
     pub n: usize,
     pub published_min_minutes: f64,
     pub published_max_minutes: f64,
     pub simulated_minutes: f64,
     pub wall_seconds: f64,
     pub requests: u64,
+    /// The pace asked for (`default`, `low`, `high`, `target` or a number) and its minutes
+    /// per object.
+    pub pace: String,
+    pub minutes_per_object: f64,
+    /// Simulated minutes from the start until the initial cycle's last user create
+    /// succeeded: "when are all my users provisioned?".
+    pub last_user_provisioned_minutes: Option<f64>,
+}
+
+/// `--watch USER`: when one user was created and when each change reached the target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Watch {
+    pub user: String,
+    pub source_id: String,
+    pub events: Vec<WatchEvent>,
+}
+
+/// One log record of the watched user.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchEvent {
+    pub cycle: u32,
+    pub at: DateTime<Utc>,
+    /// Simulated minutes since the start.
+    pub minutes: f64,
+    pub action: String,
+    pub result: String,
+    pub reason: String,
+}
+
+/// `T+2d 03:20` (or `T+50:12`) for simulated minutes since the start.
+pub fn since_start(minutes: f64) -> String {
+    let m = minutes.max(0.0).round() as i64;
+    let (d, h, mm) = (m / 1440, (m % 1440) / 60, m % 60);
+    if d > 0 {
+        format!("T+{d}d {h:02}:{mm:02}")
+    } else {
+        format!("T+{h:02}:{mm:02}")
+    }
 }
 
 /// Everything a simulation produced.
@@ -48,8 +87,16 @@ pub struct SimulationReport {
     pub outbox: Vec<Email>,
     pub compliance_warnings: Vec<String>,
     pub log_records: usize,
+    /// The failed log records grouped by cause, largest first.
+    pub failure_groups: Vec<FailureGroup>,
+    /// Every log record, written as `provisioning-logs.jsonl` (not part of this JSON).
+    #[serde(skip)]
+    pub logs: Vec<LogRecord>,
     pub wall_seconds: f64,
     pub settle_cycles_used: u32,
+    /// The user followed with `--watch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<Watch>,
     /// User Sync behind the connector: rules, switch-on time, entitlements (ADC only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usersync: Option<UserSyncFigures>,
@@ -97,9 +144,14 @@ pub struct CycleSummary {
     pub number: u32,
     pub initial: bool,
     pub sim_start: DateTime<Utc>,
-    /// Simulated duration: wall time plus the `Retry-After` waits (spread over the
-    /// concurrent requests).
+    /// When the cycle ended on the simulated clock (`sim_start + sim_minutes`).
+    pub sim_end: DateTime<Utc>,
+    /// Simulated duration: the provider's pace for the objects processed, or the target's
+    /// own time (wall time plus the `Retry-After` waits spread over the concurrent
+    /// requests) when that is longer.
     pub sim_minutes: f64,
+    /// What the pace counted: objects planned, membership values sent, manager references.
+    pub objects: usize,
     pub wall_ms: u64,
     pub requests: u64,
     pub creates: usize,
@@ -136,9 +188,10 @@ pub fn table(r: &SimulationReport) -> String {
     }
     let _ = writeln!(
         out,
-        "{:>5} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  quarantine",
+        "{:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  quarantine",
         "cycle",
-        "sim",
+        "start",
+        "end",
         "wall ms",
         "creates",
         "updates",
@@ -153,9 +206,10 @@ pub fn table(r: &SimulationReport) -> String {
     for c in &r.cycles {
         let _ = writeln!(
             out,
-            "{:>5} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  {}",
+            "{:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  {}",
             format!("{}{}", c.number, if c.initial { "*" } else { "" }),
             c.sim_start.format("%d %H:%M"),
+            c.sim_end.format("%d %H:%M"),
             c.wall_ms,
             c.creates,
             c.updates,
@@ -201,14 +255,38 @@ pub fn table(r: &SimulationReport) -> String {
     if let Some(i) = &r.initial {
         let _ = writeln!(
             out,
-            "initial cycle: N = {}, published {:.0}-{:.0} min, here {:.2} simulated min ({:.1} s wall, {} requests)",
+            "initial cycle: N = {}, published {:.0}-{:.0} min, here {:.0} simulated min at pace {} ({} min/object; {:.1} s wall, {} requests)",
             i.n,
             i.published_min_minutes,
             i.published_max_minutes,
             i.simulated_minutes,
+            i.pace,
+            i.minutes_per_object,
             i.wall_seconds,
             i.requests
         );
+        if let Some(m) = i.last_user_provisioned_minutes {
+            let _ = writeln!(
+                out,
+                "the last in-scope user was provisioned at simulated {} ({:.1} h)",
+                since_start(m),
+                m / 60.0
+            );
+        }
+    }
+    if let Some(w) = &r.watch {
+        let _ = writeln!(out, "watch {} ({} records):", w.user, w.events.len());
+        for e in &w.events {
+            let _ = writeln!(
+                out,
+                "  {} cycle {} {} {}: {}",
+                since_start(e.minutes),
+                e.cycle,
+                e.action,
+                e.result,
+                e.reason
+            );
+        }
     }
     let _ = writeln!(
         out,
@@ -224,6 +302,17 @@ pub fn table(r: &SimulationReport) -> String {
         conv.divergence_count,
         conv.pending_escrows
     );
+    for e in &conv.explained {
+        let _ = writeln!(out, "  {}", explanation_line(e, &r.failure_groups));
+    }
+    if conv.unexplained > 0 && r.source == Source::Entra {
+        let _ = writeln!(
+            out,
+            "  {} divergences ({}) no failure explains: the target answered success, or nothing was sent",
+            conv.unexplained,
+            attributes_line(&conv.unexplained_attributes)
+        );
+    }
     for d in conv.divergences.iter().take(10) {
         let _ = writeln!(
             out,
@@ -231,94 +320,50 @@ pub fn table(r: &SimulationReport) -> String {
             d.object, d.attribute, d.expected, d.actual
         );
     }
+    if !r.failure_groups.is_empty() {
+        let failed: usize = r.failure_groups.iter().map(|g| g.count).sum();
+        let _ = writeln!(
+            out,
+            "\nfailures by cause ({failed} failed records in {} group{}, largest first):",
+            r.failure_groups.len(),
+            if r.failure_groups.len() == 1 { "" } else { "s" }
+        );
+        for g in r.failure_groups.iter().take(10) {
+            let _ = writeln!(out, "  {}", g.line());
+        }
+        if r.failure_groups.len() > 10 {
+            let _ = writeln!(
+                out,
+                "  … {} more groups in the report",
+                r.failure_groups.len() - 10
+            );
+        }
+    }
     out
 }
 
-/// Writes `simulation.json`, `simulation.html` and `simulation-timeline.svg` into `dir`.
+/// Whose logs these are, as Graph names the systems.
+pub fn job_context(r: &SimulationReport) -> JobContext {
+    let source = match r.source {
+        Source::Entra => "Microsoft Entra ID",
+        Source::Adc => "Active Directory",
+    };
+    JobContext::new(r.seed, source, &r.target)
+}
+
+/// Writes `simulation.json`, `provisioning-logs.jsonl` (Graph's `provisioningObjectSummary`,
+/// one per line), `simulation.html` and `simulation-timeline.svg` into `dir`.
 pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let json = serde_json::to_string_pretty(r).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("simulation.json"), json).map_err(|e| e.to_string())?;
+    let logs = dir.join("provisioning-logs.jsonl");
+    write_jsonl(&r.logs, &job_context(r), &logs).map_err(|e| format!("{}: {e}", logs.display()))?;
     let svg = dir.join("simulation-timeline.svg");
-    timeline(r, &svg)?;
-    let mut page = Page::new(
-        "scim-harness simulate",
-        match r.source {
-            Source::Entra => "Provisioning simulation: Microsoft Entra ID",
-            Source::Adc => "Provisioning simulation: Active Directory Connector v2",
-        },
-    );
-    if r.insecure {
-        page.html(&crate::report::insecure_banner());
-    }
-    page.html(&format!(
-        "<p>Target: {}. Seed {}. {} users, {} groups, {} memberships, churn {:.2} % per cycle.</p>\
-         <p><b>{}</b></p><img src=simulation-timeline.svg alt=\"objects changed per cycle\"><pre>{}</pre>",
-        escape(&r.target),
-        r.seed,
-        r.users,
-        r.groups,
-        r.memberships,
-        r.churn_rate * 100.0,
-        if r.converged() {
-            "Converged"
-        } else {
-            "Diverged"
-        },
-        escape(&table(r))
-    ));
-    std::fs::write(dir.join("simulation.html"), page.finish()).map_err(|e| e.to_string())
-}
-
-/// Objects changed per cycle against simulated hours; quarantined cycles in red.
-fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
-    let root = SVGBackend::new(path, (900, 400)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let start = r.cycles.first().map(|c| c.sim_start);
-    let hours =
-        |c: &CycleSummary| start.map_or(0.0, |s| (c.sim_start - s).num_minutes() as f64 / 60.0);
-    let work = |c: &CycleSummary| {
-        (c.creates
-            + c.updates
-            + c.disables
-            + c.deletes
-            + c.member_patches
-            + c.manager_updates
-            + c.failures) as f64
-    };
-    let max_h = r.cycles.iter().map(hours).fold(1.0, f64::max) + 1.0;
-    let max_w = r.cycles.iter().map(work).fold(1.0, f64::max).max(1.0);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            match r.source {
-                Source::Entra => "Provisioning cycles (Microsoft Entra ID)",
-                Source::Adc => "Connector polls (Active Directory Connector v2)",
-            },
-            ("sans-serif", 20),
-        )
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..max_h, 0.0..(max_w.ln_1p() * 1.1))
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated hours")
-        .y_desc("ln(1 + objects changed)")
-        .draw()
-        .map_err(|e| e.to_string())?;
-    chart
-        .draw_series(r.cycles.iter().map(|c| {
-            let x = hours(c);
-            let color = if c.quarantine.is_some() {
-                RED
-            } else if c.initial {
-                BLUE
-            } else {
-                GREEN
-            };
-            Rectangle::new([(x, 0.0), (x + 0.4, work(c).ln_1p())], color.filled())
-        }))
-        .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+    super::html::timeline(r, &svg)?;
+    std::fs::write(
+        dir.join("simulation.html"),
+        super::html::page(r, "simulation-timeline.svg"),
+    )
+    .map_err(|e| e.to_string())
 }

@@ -1,7 +1,11 @@
 //! Provisioning logs (E-LOG-01): one record per object and action, with the result, the
-//! reason and the HTTP status of the SCIM exchange; and the progress figure of the running
-//! cycle (objects done / total), readable while the cycle runs.
+//! reason, the HTTP status of the SCIM exchange and, when it failed, the request and the
+//! target's answer; written out in Microsoft Graph's shape by [`graph`]. And the progress
+//! figure of the running cycle (objects done / total), readable while the cycle runs.
 
+pub mod graph;
+
+use crate::provisioning::exchange::{Failure, TargetAnswer};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
@@ -15,7 +19,7 @@ pub enum ObjectKind {
 }
 
 /// What the provider did (or would have done) to the object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Action {
     Create,
     Update,
@@ -79,7 +83,43 @@ pub struct LogRecord {
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
+    /// The class of the failure, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureClass>,
+    /// The failed request and the target's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Box<TargetAnswer>>,
+    /// What an update changed: (attribute, old value, new value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modified: Vec<(String, Option<String>, String)>,
+    /// Time spent on the object's requests.
+    pub duration_ms: u64,
 }
+
+/// What the cycle did with a failure (see [`Failure`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum FailureClass {
+    Escrow,
+    Conflict,
+    Credentials,
+    Compliance,
+    Refused,
+}
+
+impl FailureClass {
+    pub fn of(f: &Failure) -> FailureClass {
+        match f {
+            Failure::Escrow(_) => FailureClass::Escrow,
+            Failure::Conflict(_) => FailureClass::Conflict,
+            Failure::Credentials(_) => FailureClass::Credentials,
+            Failure::Compliance(_) => FailureClass::Compliance,
+            Failure::Refused(_) => FailureClass::Refused,
+        }
+    }
+}
+
+/// The reason a guard-staged removal is logged with (Graph's `stagedDelete`).
+pub const STAGED_REASON: &str = "staged by the accidental-deletion guard";
 
 impl LogRecord {
     /// `Create Ann Lee: success` — the line the features quote.
