@@ -87,21 +87,23 @@ Feature: Microsoft Entra ID provisions the app
   Scenario: A 404 on a filter that matches nothing quarantines at once
     Given the app answers 404 to a filter that matches nothing
     When the initial cycle runs
-    Then the job is in quarantine for "compliance failure"
+    Then the job is in quarantine for "compliance failure" (EncounteredQuarantineException)
     And 1 notification email is in the outbox
     And the next cycle is 6 hours after the first failure
 
-  @must @E-Q-01 @E-Q-02 @E-RT-01
+  @must @E-Q-01 @E-Q-02 @E-Q-04 @E-RT-01
   Scenario: A target that answers 500 to everything for 3 cycles is quarantined
     When the app answers 500 to every request
     And 3 cycles run
-    Then the job is in quarantine for "calls consistently fail"
+    Then the job is in quarantine for "calls consistently fail" (EncounteredEscrowProportionThreshold)
     And the next cycle is 6 hours after the first failure
     When 1 more cycle runs
     Then the next cycle is 12 hours after the first failure
+    And the job's synchronizationStatus is Quarantine, with nextAttempt 12 hours after seriesBegan and currentBegan at the last cycle's start
     When the app recovers
     And 1 more cycle runs
     Then the job is not in quarantine
+    And the job's synchronizationStatus is Active
     And the app has Ann with active "true"
     And 1 notification email is in the outbox
 
@@ -109,13 +111,14 @@ Feature: Microsoft Entra ID provisions the app
   Scenario: Wrong credentials quarantine at once
     When the app answers 401 to every request
     And the initial cycle runs
-    Then the job is in quarantine for "credential failure"
+    Then the job is in quarantine for "credential failure" (EncounteredQuarantineException)
 
-  @must @E-Q-02
+  @must @E-Q-02 @E-Q-04
   Scenario: After 28 days in quarantine the job is disabled
     When the app answers 503 to every request
     And 40 cycles run
     Then the job is disabled
+    And the job's synchronizationStatus is Paused
 
   @must @E-Q-03
   Scenario: Mass disables are staged by the accidental-deletion guard until the admin allows them
@@ -125,7 +128,7 @@ Feature: Microsoft Entra ID provisions the app
     And Bob leaves the company
     And 1 more cycle runs
     Then 2 deletions are staged
-    And the job is in quarantine for "accidental deletions"
+    And the job is in quarantine for "accidental deletions" (TooManyDeletes)
     And the app has Ann with active "true"
     When the admin allows the staged deletions
     And 1 more cycle runs

@@ -230,7 +230,10 @@ async fn simulation_reports_of_both_sources_match_their_schema() {
         assert_rename_refused(&v, &report, "/cycles/0", "member_patches");
         assert_rename_refused(&v, &report, "/churn/0", "department_moves");
         match source {
-            "entra" => assert_rename_refused(&v, &report, "/initial", "published_max_minutes"),
+            "entra" => {
+                assert_rename_refused(&v, &report, "/initial", "published_max_minutes");
+                assert_rename_refused(&v, &report, "/sync_status", "lastExecution");
+            }
             _ => assert_rename_refused(&v, &report, "/usersync", "entitlements_per_minute"),
         }
     }

@@ -18,6 +18,7 @@ use crate::provisioning::scoping::Scoping;
 use crate::provisioning::tenant::{SourceGroup, Tenant, TenantSpec};
 use crate::reference::config::ReferenceConfig;
 use cucumber::{given, then, when};
+use std::ops::Not as _;
 use std::sync::Arc;
 
 impl ProvisioningScenario {
@@ -470,28 +471,31 @@ async fn log_shows(w: &mut ScimWorld, line: String) -> StepResult {
     )
 }
 
-#[then(regex = r#"^the job is (not )?in quarantine(?: for "([^"]+)")?$"#)]
-async fn quarantined(w: &mut ScimWorld, not: String, reason: String) -> StepResult {
+#[then(regex = r#"^the job is (not )?in quarantine(?: for "([^"]+)"(?: \((\w+)\))?)?$"#)]
+async fn quarantined(w: &mut ScimWorld, not: String, reason: String, code: String) -> StepResult {
     let s = scenario(w).await?;
     let got = s
         .job
         .quarantine()
         .as_ref()
-        .map(|q| q.reason.label().to_string());
-    let ok = if not.is_empty() {
-        got.is_some() && (reason.is_empty() || got.as_deref() == Some(reason.as_str()))
-    } else {
-        got.is_none()
+        .map(|q| (q.reason.label().to_string(), q.reason.code().to_string()));
+    let ok = match &got {
+        Some((label, c)) if not.is_empty() => {
+            (reason.is_empty() || *label == reason) && (code.is_empty() || *c == code)
+        }
+        Some(_) => false,
+        None => not.is_empty().not(),
     };
     check(
         ok,
-        "the job's quarantine state",
+        "the job's quarantine state, with Graph's synchronizationQuarantine reason",
         if not.is_empty() {
-            format!("quarantine {reason}")
+            format!("quarantine {reason} ({code})")
         } else {
             "no quarantine".into()
         },
-        got.unwrap_or_else(|| "none".into()),
+        got.map(|(l, c)| format!("{l} ({c})"))
+            .unwrap_or_else(|| "none".into()),
     )
 }
 
@@ -580,5 +584,29 @@ async fn staged_n(w: &mut ScimWorld, n: usize) -> StepResult {
         "staged disables and deletes",
         n,
         s.job.staged().len(),
+    )
+}
+
+#[then(
+    regex = r#"^the job's synchronizationStatus is (\w+)(?:, with nextAttempt (\d+) hours after seriesBegan and currentBegan at the last cycle's start)?$"#
+)]
+async fn sync_status(w: &mut ScimWorld, code: String, hours: String) -> StepResult {
+    let s = scenario(w).await?;
+    let st = s.job.sync_status();
+    let last_start = s.job.cycles().last().map(|c| c.sim_start);
+    let ok = st.code == code
+        && match (hours.parse::<i64>(), &st.quarantine) {
+            (Err(_), _) => true,
+            (Ok(h), Some(q)) => {
+                q.next_attempt == Some(q.series_began + chrono::Duration::hours(h))
+                    && Some(q.current_began) == last_start
+            }
+            (Ok(_), None) => false,
+        };
+    check(
+        ok,
+        "E-Q-04: the job's state in Graph's synchronizationStatus terms, on the simulated clock",
+        format!("{code} {hours}"),
+        serde_json::to_string(&st).unwrap_or_default(),
     )
 }

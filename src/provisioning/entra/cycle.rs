@@ -205,7 +205,7 @@ impl ProvisioningJob {
         s.quarantine = self
             .quarantine
             .as_ref()
-            .map(|q| q.reason.label().to_string());
+            .map(|q| q.reason.code().to_string());
         if self.stop_requested && self.state != JobState::Disabled {
             self.state = JobState::Stopped;
         }

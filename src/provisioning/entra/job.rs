@@ -322,18 +322,17 @@ impl ProvisioningJob {
     /// Enters quarantine (or changes its reason), with one email per entry or reason change.
     pub(crate) fn enter_quarantine(&mut self, reason: QuarantineReason, now: DateTime<Utc>) {
         let email = match &mut self.quarantine {
-            Some(q) if q.reason.same_kind(&reason) => {
-                q.reason = reason.clone();
-                false
-            }
             Some(q) => {
+                let changed = !q.reason.same_kind(&reason);
                 q.reason = reason.clone();
-                true
+                q.current = now;
+                changed
             }
             None => {
                 self.quarantine = Some(Quarantine {
                     reason: reason.clone(),
                     since: now,
+                    current: now,
                     retries: 0,
                 });
                 true

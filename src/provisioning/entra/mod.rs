@@ -11,3 +11,4 @@ pub mod plan;
 pub mod pod;
 pub mod quarantine;
 pub mod sim;
+pub mod status;

@@ -55,15 +55,68 @@ pub enum QuarantineReason {
     CredentialFailure { status: u16 },
     /// The target breaks the protocol the provider relies on (e.g. 404 on a filter query).
     ComplianceFailure { detail: String },
-    /// E-Q-01 escrow thresholds.
-    EscrowThreshold { failures: u64, events: u64 },
+    /// E-Q-01 escrow thresholds: which one, and the counts it judged.
+    EscrowThreshold {
+        threshold: EscrowThreshold,
+        failures: u64,
+        events: u64,
+    },
     /// Every call failed for several cycles in a row.
     ConsistentFailure { cycles: u32 },
     /// E-Q-03: too many disables + deletes staged for the admin.
     AccidentalDeletions { count: usize, threshold: usize },
 }
 
+/// Which E-Q-01 threshold was crossed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EscrowThreshold {
+    /// 60,000 failures of any kind, reference failures included.
+    Total,
+    /// More than 40,000 failures, reference failures left out.
+    Base,
+    /// More than 40 % of the events failed (from 5,000 failures on).
+    Proportion,
+}
+
 impl QuarantineReason {
+    /// Graph's `synchronizationQuarantine.reason` (`quarantineReason`). Microsoft does not
+    /// define the base and total escrow thresholds apart; this reads "total" as failures of
+    /// any kind and "base" as object failures without the references. Credential and
+    /// compliance failures are exceptions the service raises (`error` says which).
+    pub fn code(&self) -> &'static str {
+        match self {
+            QuarantineReason::CredentialFailure { .. }
+            | QuarantineReason::ComplianceFailure { .. } => "EncounteredQuarantineException",
+            QuarantineReason::EscrowThreshold { threshold, .. } => match threshold {
+                EscrowThreshold::Total => "EncounteredTotalEscrowThreshold",
+                EscrowThreshold::Base => "EncounteredBaseEscrowThreshold",
+                EscrowThreshold::Proportion => "EncounteredEscrowProportionThreshold",
+            },
+            // "Most or all calls consistently fail": the failed share is the whole cycle.
+            QuarantineReason::ConsistentFailure { .. } => "EncounteredEscrowProportionThreshold",
+            QuarantineReason::AccidentalDeletions { .. } => "TooManyDeletes",
+        }
+    }
+
+    /// What Graph's `synchronizationQuarantine.error` says, in words.
+    pub fn message(&self) -> String {
+        match self {
+            QuarantineReason::CredentialFailure { status } => {
+                format!("the target refused the credentials ({status})")
+            }
+            QuarantineReason::ComplianceFailure { detail } => detail.clone(),
+            QuarantineReason::EscrowThreshold {
+                failures, events, ..
+            } => format!("{failures} failures in {events} events"),
+            QuarantineReason::ConsistentFailure { cycles } => {
+                format!("every call failed in {cycles} cycles in a row")
+            }
+            QuarantineReason::AccidentalDeletions { count, threshold } => format!(
+                "{count} disables and deletes in one cycle, above the threshold of {threshold}"
+            ),
+        }
+    }
+
     /// A short name, as the portal shows it.
     pub fn label(&self) -> &'static str {
         match self {
@@ -84,8 +137,10 @@ impl QuarantineReason {
 #[derive(Debug, Clone, Serialize)]
 pub struct Quarantine {
     pub reason: QuarantineReason,
-    /// The first failure: the retry schedule counts from here.
+    /// The first failure: the retry schedule counts from here (Graph's `seriesBegan`).
     pub since: DateTime<Utc>,
+    /// When the quarantine was last evaluated and imposed (Graph's `currentBegan`).
+    pub current: DateTime<Utc>,
     /// Retries made so far under quarantine.
     pub retries: u32,
 }
@@ -196,6 +251,7 @@ impl Counters {
         let any = self.failures + self.reference_failures;
         if any >= p.max_failures_any {
             return Some(QuarantineReason::EscrowThreshold {
+                threshold: EscrowThreshold::Total,
                 failures: any,
                 events: self.events + self.reference_events,
             });
@@ -208,12 +264,18 @@ impl Counters {
         } else {
             self.failures as f64 / self.events as f64
         };
-        (share > p.failed_share || self.failures > p.max_failures).then_some(
-            QuarantineReason::EscrowThreshold {
-                failures: self.failures,
-                events: self.events,
-            },
-        )
+        let threshold = if self.failures > p.max_failures {
+            EscrowThreshold::Base
+        } else if share > p.failed_share {
+            EscrowThreshold::Proportion
+        } else {
+            return None;
+        };
+        Some(QuarantineReason::EscrowThreshold {
+            threshold,
+            failures: self.failures,
+            events: self.events,
+        })
     }
 }
 
@@ -227,6 +289,7 @@ mod tests {
         let mut q = Quarantine {
             reason: QuarantineReason::ConsistentFailure { cycles: 3 },
             since: t0,
+            current: t0,
             retries: 0,
         };
         let mut got = Vec::new();

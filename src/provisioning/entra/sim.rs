@@ -225,6 +225,7 @@ pub async fn simulate(
         logs,
         wall_seconds: wall.elapsed().as_secs_f64(),
         settle_cycles_used: settle,
+        sync_status: Some(job.sync_status()),
         watch,
     })
 }

@@ -10,6 +10,7 @@ pub mod html;
 pub mod options;
 pub mod pace;
 pub mod report;
+pub mod sync_status;
 
 pub use options::{
     AdcOptions, CYCLE_INTERVAL_MINUTES, CycleCallback, DEFAULT_POLL_MINUTES, EntraOptions,

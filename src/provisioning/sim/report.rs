@@ -94,6 +94,9 @@ pub struct SimulationReport {
     pub logs: Vec<LogRecord>,
     pub wall_seconds: f64,
     pub settle_cycles_used: u32,
+    /// The job's status in Graph's terms at the end (Entra only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_status: Option<super::sync_status::SyncStatus>,
     /// The user followed with `--watch`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch: Option<Watch>,
@@ -287,6 +290,30 @@ pub fn table(r: &SimulationReport) -> String {
                 e.reason
             );
         }
+    }
+    if let Some(st) = &r.sync_status {
+        let mut line = format!("job status (Graph): {}", st.code);
+        if let Some(q) = &st.quarantine {
+            line.push_str(&format!(
+                ", {} since {}, last evaluated {}, next attempt {}",
+                q.reason,
+                q.series_began.format("%Y-%m-%d %H:%M"),
+                q.current_began.format("%Y-%m-%d %H:%M"),
+                q.next_attempt
+                    .map_or("when the admin acts".to_string(), |t| t
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string())
+            ));
+        }
+        if let Some(e) = &st.last_execution {
+            line.push_str(&format!(
+                "; last execution {} ({} to {})",
+                e.state,
+                e.time_began.format("%Y-%m-%d %H:%M"),
+                e.time_ended.format("%Y-%m-%d %H:%M")
+            ));
+        }
+        let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(
         out,
