@@ -97,6 +97,8 @@ pub struct GateConfig {
     pub timeout: Option<String>,
     /// Bound of opening a connection, e.g. "10s".
     pub connect_timeout: Option<String>,
+    /// The largest response body read from the target, e.g. "16MiB".
+    pub max_body: Option<String>,
     /// Extra headers sent with every request, e.g. a tenant id.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -329,6 +331,7 @@ pub fn target_args(cli: &TargetArgs) -> Result<(Option<Loaded>, TargetArgs), Con
         .clone()
         .or_else(|| c.connect_timeout.clone());
     out.timeout = cli.timeout.clone().or_else(|| c.timeout.clone());
+    out.max_body = cli.max_body.clone().or_else(|| c.max_body.clone());
     Ok((Some(file), out))
 }
 

@@ -164,8 +164,16 @@ impl RunContext {
             }
         }
         if !resp.body.is_object() {
+            let got = match &resp.body {
+                Value::Array(_) => "an array",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                Value::Bool(_) => "a boolean",
+                _ => "null",
+            };
             return Err(ConformanceError::Target(format!(
-                "{url} did not return a JSON object"
+                "GET /ServiceProviderConfig ({url}): the answer is JSON but {got}; a \
+                 ServiceProviderConfig resource, a JSON object (RFC 7643 §5), was expected"
             )));
         }
         let mut discovery = Discovery::from_document(&resp.body);

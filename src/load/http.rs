@@ -14,8 +14,10 @@
 //! after a 401), its extra headers, and (reqwest) its TLS trust; its connect timeout bounds
 //! every connection either way.
 //!
-//! Either way the hot path does not parse JSON it does not need, and transport failures are
-//! classified (connect, timeout, other) for the error table.
+//! Either way the hot path does not parse JSON it does not need, a body is read up to the
+//! connection's --max-body and no further, and transport failures are classified by kind
+//! (refused, connect timeout, DNS, TLS, headers or body timeout, reset mid-body, too large,
+//! not HTTP) for the error table.
 
 use super::metrics::{OpStatus, TransportFailure};
 use crate::client::Connection;
@@ -239,21 +241,36 @@ impl Target {
                         .header(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))
                         .body(b);
                 }
-                let resp = req.send().await.map_err(classify)?;
+                let deadline = tokio::time::Instant::now() + self.timeout;
+                let mut resp = match tokio::time::timeout_at(deadline, req.send()).await {
+                    Ok(r) => r.map_err(classify)?,
+                    Err(_) => return Err(TransportFailure::Timeout),
+                };
                 let status = resp.status().as_u16();
-                let body = resp.bytes().await.map_err(classify)?;
-                Reply { status, body }
+                let limit = self.connection.max_body() as usize;
+                let mut body = Vec::new();
+                loop {
+                    match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                        Err(_) => return Err(TransportFailure::BodyTimeout),
+                        Ok(Err(e)) if e.is_timeout() => return Err(TransportFailure::BodyTimeout),
+                        Ok(Err(_)) => return Err(TransportFailure::Reset),
+                        Ok(Ok(None)) => break,
+                        Ok(Ok(Some(c))) => {
+                            if body.len() + c.len() > limit {
+                                return Err(TransportFailure::TooLarge);
+                            }
+                            body.extend_from_slice(&c);
+                        }
+                    }
+                }
+                Reply {
+                    status,
+                    body: Bytes::from(body),
+                }
             }
             Engine::Lanes(lanes) => {
-                match tokio::time::timeout(
-                    self.timeout,
-                    self.send_lane(lanes, lane, method, path, body, auth.as_ref()),
-                )
-                .await
-                {
-                    Ok(r) => r?,
-                    Err(_) => return Err(TransportFailure::Timeout),
-                }
+                self.send_lane(lanes, lane, method, path, body, auth.as_ref())
+                    .await?
             }
         };
         Ok((reply, auth))
@@ -268,6 +285,7 @@ impl Target {
         body: Option<String>,
         auth: Option<&HeaderValue>,
     ) -> Result<Reply, TransportFailure> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let slot = &lanes.slots[lane % lanes.slots.len()];
         let taken = slot.lock().take();
         let mut sender = match taken {
@@ -300,19 +318,41 @@ impl Target {
         };
         let req = req.body(body).map_err(|_| TransportFailure::Other)?;
         // On any failure the connection is dropped, and the lane reconnects next time.
-        let resp = sender
-            .send_request(req)
-            .await
-            .map_err(|_| TransportFailure::Other)?;
+        let resp = match tokio::time::timeout_at(deadline, sender.send_request(req)).await {
+            Err(_) => return Err(TransportFailure::Timeout),
+            Ok(Err(e)) if e.is_parse() || e.is_parse_too_large() => {
+                return Err(TransportFailure::Malformed);
+            }
+            Ok(Err(e)) if e.is_incomplete_message() || e.is_closed() => {
+                return Err(TransportFailure::Reset);
+            }
+            Ok(Err(_)) => return Err(TransportFailure::Other),
+            Ok(Ok(r)) => r,
+        };
         let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|_| TransportFailure::Other)?
-            .to_bytes();
+        let limit = self.connection.max_body() as usize;
+        let mut incoming = resp.into_body();
+        let mut body = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, incoming.frame()).await {
+                Err(_) => return Err(TransportFailure::BodyTimeout),
+                Ok(None) => break,
+                Ok(Some(Err(_))) => return Err(TransportFailure::Reset),
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        if body.len() + data.len() > limit {
+                            return Err(TransportFailure::TooLarge);
+                        }
+                        body.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
         *slot.lock() = Some(sender);
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body: Bytes::from(body),
+        })
     }
 
     /// GET `path` over `lane`.
@@ -327,8 +367,16 @@ async fn connect(
 ) -> Result<SendRequest<Full<Bytes>>, TransportFailure> {
     let stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(authority))
         .await
-        .map_err(|_| TransportFailure::Connect)?
-        .map_err(|_| TransportFailure::Connect)?;
+        .map_err(|_| TransportFailure::ConnectTimeout)?
+        .map_err(|e| {
+            // A name that does not resolve fails the connect with an error of its own.
+            let text = e.to_string();
+            if text.contains("lookup") || text.contains("resolve") {
+                TransportFailure::Dns
+            } else {
+                TransportFailure::Connect
+            }
+        })?;
     let _ = stream.set_nodelay(true);
     let (sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -340,12 +388,29 @@ async fn connect(
     Ok(sender)
 }
 
-/// Sorts a reqwest failure into the error table's buckets.
+/// Sorts a reqwest failure into the error table's buckets, by the chain of its causes.
 pub fn classify(e: reqwest::Error) -> TransportFailure {
-    if e.is_timeout() {
+    let mut chain = String::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(c) = cause {
+        chain.push_str(&c.to_string().to_ascii_lowercase());
+        chain.push(' ');
+        cause = c.source();
+    }
+    if e.is_connect() {
+        if chain.contains("dns") || chain.contains("resolve") || chain.contains("lookup") {
+            TransportFailure::Dns
+        } else if chain.contains("certificate") || chain.contains("tls") {
+            TransportFailure::Tls
+        } else if e.is_timeout() || chain.contains("timed out") {
+            TransportFailure::ConnectTimeout
+        } else {
+            TransportFailure::Connect
+        }
+    } else if e.is_timeout() {
         TransportFailure::Timeout
-    } else if e.is_connect() {
-        TransportFailure::Connect
+    } else if chain.contains("parse") || chain.contains("invalid http") {
+        TransportFailure::Malformed
     } else {
         TransportFailure::Other
     }

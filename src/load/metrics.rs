@@ -39,15 +39,48 @@ pub fn merge_histogram() -> Histogram<u64> {
 /// Index of an operation kind in the scenario's kind list.
 pub type KindId = usize;
 
-/// A transport-level failure: no HTTP status came back.
+/// A transport-level failure: no usable HTTP answer came back. Each kind has its own row in
+/// the error table, so a hostile target's failure mode is visible at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TransportFailure {
     /// Connection refused or not established.
     Connect,
-    /// The request timed out, or the run's hard deadline cut it.
+    /// Connecting took longer than --connect-timeout.
+    ConnectTimeout,
+    /// The target's host name did not resolve.
+    Dns,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// No response headers within --timeout, or the run's hard deadline cut it.
     Timeout,
-    /// Anything else (reset, protocol error, unreadable body).
+    /// The headers came, the body did not finish within --timeout.
+    BodyTimeout,
+    /// The connection closed or reset while the body was read.
+    Reset,
+    /// The body passed --max-body: the rest is not read.
+    TooLarge,
+    /// What came back is not an HTTP response (garbage, oversized headers).
+    Malformed,
+    /// Anything else.
     Other,
+}
+
+impl TransportFailure {
+    /// The error table's row.
+    pub fn key(self) -> &'static str {
+        match self {
+            TransportFailure::Connect => "transport: connect",
+            TransportFailure::ConnectTimeout => "transport: connect timeout",
+            TransportFailure::Dns => "transport: DNS failure",
+            TransportFailure::Tls => "transport: TLS failure",
+            TransportFailure::Timeout => "transport: timeout",
+            TransportFailure::BodyTimeout => "transport: timeout during the body",
+            TransportFailure::Reset => "transport: reset mid-body",
+            TransportFailure::TooLarge => "transport: body over --max-body",
+            TransportFailure::Malformed => "transport: not an HTTP response",
+            TransportFailure::Other => "transport: other",
+        }
+    }
 }
 
 /// How an operation ended.
@@ -67,9 +100,7 @@ impl OpStatus {
         match self {
             OpStatus::Ok(_) => None,
             OpStatus::Http(s) => Some(format!("HTTP {s}")),
-            OpStatus::Transport(TransportFailure::Connect) => Some("transport: connect".into()),
-            OpStatus::Transport(TransportFailure::Timeout) => Some("transport: timeout".into()),
-            OpStatus::Transport(TransportFailure::Other) => Some("transport: other".into()),
+            OpStatus::Transport(t) => Some(t.key().into()),
             OpStatus::NotVisible => Some("not visible before the timeout".into()),
         }
     }

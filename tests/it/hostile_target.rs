@@ -29,6 +29,10 @@ enum Misbehaviour {
     NoContentWithBody,
     /// 200 text/html.
     Html,
+    /// Headers and 100 bytes of a 1 MB body, then nothing.
+    SlowBody,
+    /// 200 with JSON that is not an object.
+    WrongShape,
 }
 
 /// Reads up to the end of the request head (bounded), so the answer follows a request.
@@ -120,6 +124,21 @@ async fn answer(mut s: TcpStream, how: Misbehaviour, port: u16) {
                 .await;
             hold(&mut s).await;
         }
+        Misbehaviour::SlowBody => {
+            let head = format!("HTTP/1.1 200 OK\r\n{JSON}Content-Length: 1000000\r\n\r\n");
+            let _ = s.write_all(head.as_bytes()).await;
+            let _ = s.write_all(&[b' '; 100]).await;
+            hold(&mut s).await;
+        }
+        Misbehaviour::WrongShape => {
+            let body = "[\"not\", \"an\", \"object\"]";
+            let head = format!(
+                "HTTP/1.1 200 OK\r\n{JSON}Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes()).await;
+            hold(&mut s).await;
+        }
         Misbehaviour::Html => {
             let body = "<html><body>Sign in</body></html>";
             let head = format!(
@@ -170,13 +189,19 @@ fn peak_rss(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// `conformance --target TARGET` with `extra` options, watched: its peak RSS is sampled every
-/// 10 ms until it exits (at most 60 s).
+/// `conformance --target TARGET` with `extra` options, watched (see [`watched`]).
 async fn conformance(target: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["conformance", "--target", target, "--features", "features"];
+    args.extend_from_slice(extra);
+    watched(&args).await
+}
+
+/// The binary with `args`, watched: its peak RSS is sampled every 10 ms until it exits (at
+/// most 60 s).
+async fn watched(args: &[&str]) -> Run {
     let dir = workdir();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"));
-    cmd.args(["conformance", "--target", target, "--features", "features"])
-        .args(extra)
+    cmd.args(args)
         .current_dir(dir.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -358,4 +383,177 @@ async fn a_closed_port_is_connection_refused() {
         Duration::from_secs(10),
         &[SPC, "connection refused", "is the server up"],
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_stalls_times_out_during_the_body() {
+    let target = hostile(Misbehaviour::SlowBody).await;
+    let run = conformance(&target, &["--timeout", "2s"]).await;
+    assert_fails(
+        &run,
+        Duration::from_secs(15),
+        &[SPC, "during the response body", "100 bytes in"],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_of_the_wrong_shape_says_what_was_expected() {
+    let target = hostile(Misbehaviour::WrongShape).await;
+    let run = conformance(&target, &["--timeout", "5s"]).await;
+    assert_fails(
+        &run,
+        Duration::from_secs(15),
+        &[
+            SPC,
+            "JSON but an array",
+            "a JSON object (RFC 7643 §5), was expected",
+        ],
+    );
+}
+
+/// `simulate --target`: the same bounds and messages as conformance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_stops_at_the_cap_and_names_the_timeout() {
+    let sim = |target: String, extra: &'static [&'static str]| async move {
+        let mut args = vec![
+            "simulate", "--target", &target, "--users", "5", "--groups", "1", "--cycles", "0",
+        ];
+        args.extend_from_slice(extra);
+        watched(&args).await
+    };
+    let run = sim(
+        hostile(Misbehaviour::EndlessBody).await,
+        &["--max-body", "1MiB", "--timeout", "20s"],
+    )
+    .await;
+    assert_fails(&run, Duration::from_secs(30), &["exceeded 1 MiB"]);
+    assert!(
+        run.peak_rss < 300 << 20,
+        "peak RSS {} MB",
+        run.peak_rss >> 20
+    );
+    let run = sim(hostile(Misbehaviour::Silent).await, &["--timeout", "1s"]).await;
+    assert_fails(
+        &run,
+        Duration::from_secs(30),
+        &["timed out after 1s waiting for the response headers"],
+    );
+}
+
+/// The load driver counts each failure kind in its own row of the error table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_driver_counts_each_failure_kind_apart() {
+    use scim_harness::load::scenarios::ScenarioName;
+    use scim_harness::load::{LoadOptions, run};
+    for (how, key) in [
+        (Misbehaviour::EndlessBody, "transport: body over --max-body"),
+        (Misbehaviour::Silent, "transport: timeout"),
+        (Misbehaviour::SlowBody, "transport: timeout during the body"),
+        (Misbehaviour::ResetMidBody, "transport: reset mid-body"),
+        (Misbehaviour::HugeHeaders, "transport: not an HTTP response"),
+    ] {
+        let mut opts = LoadOptions::new(ScenarioName::Hello, 20.0, Duration::from_millis(500));
+        opts.target = Some(hostile(how).await);
+        opts.connection = scim_harness::client::Connection::default()
+            .direct()
+            .with_max_body(1 << 20);
+        opts.request_timeout = Duration::from_secs(1);
+        opts.drain = Duration::from_secs(2);
+        let started = Instant::now();
+        let report = run(&opts).await.expect("a failing target is reported");
+        assert!(started.elapsed() < Duration::from_secs(10), "{how:?}");
+        let m = &report.metrics;
+        assert!(m.errors > 0, "{how:?}");
+        assert_eq!(
+            m.errors_by_cause.get(key).copied(),
+            Some(m.errors),
+            "{how:?}: {:?}",
+            m.errors_by_cause
+        );
+    }
+}
+
+/// `load` against an endless body: every operation fails at the cap, memory stays bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_against_an_endless_body_keeps_its_memory_bounded() {
+    let target = hostile(Misbehaviour::EndlessBody).await;
+    let run = watched(&[
+        "load",
+        "--scenario",
+        "hello",
+        "--target",
+        &target,
+        "--rate",
+        "50",
+        "--duration",
+        "2s",
+        "--max-body",
+        "1MiB",
+    ])
+    .await;
+    let text = run.text();
+    assert_eq!(run.out.status.code(), Some(0), "{text}");
+    assert!(text.contains("transport: body over --max-body"), "{text}");
+    assert!(
+        run.peak_rss < 300 << 20,
+        "peak RSS {} MB",
+        run.peak_rss >> 20
+    );
+    println!("load: {:?} {} MB", run.took, run.peak_rss >> 20);
+}
+
+/// `verify-domain --web` against a hostile web server: the file is read up to 4 KiB, a silent
+/// server is given up after --timeout-ms, and each says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_domain_bounds_the_file_and_the_wait() {
+    let code = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    for (how, said) in [
+        (Misbehaviour::EndlessBody, "larger than 4096 bytes"),
+        (Misbehaviour::Silent, "did not answer in time"),
+    ] {
+        let url = hostile(how).await;
+        let web = url.trim_start_matches("http://").to_string();
+        let run = watched(&[
+            "verify-domain",
+            "--code",
+            code,
+            "--web",
+            &web,
+            "--method",
+            "web",
+            "--timeout-ms",
+            "1000",
+            "example.org",
+        ])
+        .await;
+        let text = run.text();
+        assert_eq!(run.out.status.code(), Some(1), "{how:?}: {text}");
+        assert!(text.contains(said), "{how:?}: {text}");
+        assert!(
+            run.took < Duration::from_secs(10),
+            "{how:?}: {:?}",
+            run.took
+        );
+        assert!(
+            run.peak_rss < 200 << 20,
+            "{how:?}: {} MB",
+            run.peak_rss >> 20
+        );
+    }
+}
+
+/// The cap can come from the configuration file (`max_body`), as every connection option.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_body_cap_can_come_from_the_configuration_file() {
+    let target = hostile(Misbehaviour::EndlessBody).await;
+    let dir = workdir();
+    let config = dir.path().join("scim-harness.toml");
+    std::fs::write(
+        &config,
+        format!("target = \"{target}\"\nmax_body = \"2MiB\"\n"),
+    )
+    .expect("write the configuration");
+    let config = config.display().to_string();
+    let run = watched(&["conformance", "--config", &config, "--features", "features"]).await;
+    assert_fails(&run, Duration::from_secs(20), &[SPC, "exceeded 2 MiB"]);
 }
