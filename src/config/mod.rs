@@ -85,7 +85,7 @@ pub struct GateConfig {
     pub base_path: Option<String>,
     /// The environment variable holding the bearer token.
     pub token_env: Option<String>,
-    /// conformance: rfc, entra-compat or all.
+    /// conformance: rfc, entra-compat, all or okta.
     pub profile: Option<String>,
     /// conformance: a cucumber tag expression.
     pub tags: Option<String>,
@@ -155,9 +155,9 @@ pub fn parse(path: &Path, text: &str) -> Result<GateConfig, ConfigError> {
         reason: reason.to_string(),
     };
     if let Some(p) = &config.profile
-        && !["rfc", "entra-compat", "all"].contains(&p.as_str())
+        && !["rfc", "entra-compat", "all", "okta"].contains(&p.as_str())
     {
-        return Err(invalid("profile", "must be rfc, entra-compat or all"));
+        return Err(invalid("profile", "must be rfc, entra-compat, all or okta"));
     }
     if let Some(f) = &config.fail_on
         && !["must", "should"].contains(&f.as_str())

@@ -27,7 +27,7 @@ fn an_unknown_key_is_an_error_that_names_it() {
 
 #[test]
 fn wrong_values_name_their_key() {
-    assert!(error("profile = \"okta\"").contains("`profile`"));
+    assert!(error("profile = \"saml\"").contains("`profile`"));
     assert!(error("fail_on = \"may\"").contains("`fail_on`"));
     assert!(error("concurrency = 0").contains("`concurrency`"));
     let e = error("[[accepted]]\nid = \"F1\"\nreason = \" \"\n");

@@ -21,8 +21,9 @@ pub struct ConformanceArgs {
     /// Cucumber tag expression selecting scenarios, e.g. "@R-FILTER and not @should".
     #[arg(long)]
     pub tags: Option<String>,
-    /// rfc: strict RFC 7643/7644; entra-compat: the identity provider's request shapes; all:
-    /// both [default: all].
+    /// rfc: strict RFC 7643/7644; entra-compat: Microsoft Entra ID's request shapes; all:
+    /// both [default: all]; okta: Okta's provisioning client (the built-in features/okta,
+    /// @okta-spec reproducing Okta's spec test for an OIN submission).
     #[arg(long, value_enum)]
     pub profile: Option<ProfileArg>,
     /// Folder of .feature files to run instead of the built-in ones [default: the built-in
@@ -55,6 +56,7 @@ pub enum ProfileArg {
     Rfc,
     EntraCompat,
     All,
+    Okta,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -97,6 +99,7 @@ impl ConformanceArgs {
                 ProfileArg::Rfc => Profile::Rfc,
                 ProfileArg::EntraCompat => Profile::EntraCompat,
                 ProfileArg::All => Profile::All,
+                ProfileArg::Okta => Profile::Okta,
             },
             junit: Some(self.junit.clone()),
             json: Some(self.json.clone()),

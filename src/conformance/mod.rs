@@ -64,6 +64,8 @@ pub enum Profile {
     /// Both.
     #[default]
     All,
+    /// Okta's provisioning client (`@okta`; the built-in `features/okta`).
+    Okta,
 }
 
 impl Profile {
@@ -72,6 +74,7 @@ impl Profile {
             Profile::Rfc => Some("@rfc"),
             Profile::EntraCompat => Some("@entra-compat"),
             Profile::All => None,
+            Profile::Okta => Some("@okta"),
         }
     }
 }
@@ -135,7 +138,11 @@ fn features_dir(
     }
     let built_in = crate::features::on_disk()
         .map_err(|e| ConformanceError::Config(format!("the built-in features: {e}")))?;
-    let folder = opts.built_in.as_deref().unwrap_or("scim");
+    let folder = match (&opts.built_in, opts.profile) {
+        (Some(f), _) => f.as_str(),
+        (None, Profile::Okta) => "okta",
+        (None, _) => "scim",
+    };
     Ok((built_in.path().join(folder), Some(built_in)))
 }
 

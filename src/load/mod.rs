@@ -13,6 +13,7 @@ pub mod hello;
 pub mod http;
 pub mod merge;
 pub mod metrics;
+pub mod okta;
 pub mod op;
 pub mod plots;
 pub mod progress;

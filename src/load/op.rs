@@ -25,6 +25,10 @@ pub enum ScenarioName {
     ProviderCycle,
     /// Reads: GET by id, filter userName eq, pagination, group filter by displayName.
     ReadMix,
+    /// Okta's provisioning client's mix: match-then-create (GET filter with startIndex and
+    /// count, then POST with groups: [] and a password), GET then full PUT updates, path-less
+    /// replace of active, group push (rename with {id, displayName} plus an add of members).
+    OktaPush,
     /// GET the target URL itself: a trivial endpoint, to measure the driver against wrk.
     Hello,
 }
@@ -37,6 +41,7 @@ impl ScenarioName {
             ScenarioName::EntitlementsE2e => "entitlements-e2e",
             ScenarioName::ProviderCycle => "provider-cycle",
             ScenarioName::ReadMix => "read-mix",
+            ScenarioName::OktaPush => "okta-push",
             ScenarioName::Hello => "hello",
         }
     }

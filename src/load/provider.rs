@@ -27,7 +27,23 @@ const ACTIVE: KindId = 4;
 /// `read-mix` kinds.
 pub const READ_KINDS: &[&str] = &["user.get", "user.filter", "user.page", "group.filter"];
 
-fn done(
+/// PATCHes one user: the operation `kind`'s whole action.
+pub(super) async fn patch_user(
+    s: &ScenarioOp,
+    kind: KindId,
+    lane: usize,
+    id: &str,
+    body: String,
+) -> Completed {
+    let path = format!("/Users/{id}");
+    done(
+        kind,
+        s.target.send(lane, Method::PATCH, &path, Some(body)).await,
+    )
+}
+
+/// An operation's result as the driver counts it.
+pub(super) fn done(
     kind: KindId,
     r: Result<super::http::Reply, super::metrics::TransportFailure>,
 ) -> Completed {
@@ -109,17 +125,7 @@ async fn update(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
         {"op": "Replace", "path": "name.familyName", "value": format!("F{k}")},
         {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": user.name}
     ]));
-    done(
-        UPDATE,
-        s.target
-            .send(
-                lane,
-                Method::PATCH,
-                &format!("/Users/{}", user.id),
-                Some(body),
-            )
-            .await,
-    )
+    patch_user(s, UPDATE, lane, &user.id, body).await
 }
 
 async fn active(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
@@ -131,17 +137,7 @@ async fn active(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
         "True"
     };
     let body = patch_body(json!([{"op": "Replace", "path": "active", "value": value}]));
-    done(
-        ACTIVE,
-        s.target
-            .send(
-                lane,
-                Method::PATCH,
-                &format!("/Users/{}", user.id),
-                Some(body),
-            )
-            .await,
-    )
+    patch_user(s, ACTIVE, lane, &user.id, body).await
 }
 
 /// One read: by id, by `userName eq`, a page of 50, or a group by `displayName eq` without its

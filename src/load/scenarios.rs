@@ -29,6 +29,7 @@ impl ScenarioName {
             ScenarioName::EntitlementsE2e => &["entitlement.visible", "entitlements.patch"],
             ScenarioName::ProviderCycle => provider::CYCLE_KINDS,
             ScenarioName::ReadMix => provider::READ_KINDS,
+            ScenarioName::OktaPush => super::okta::KINDS,
             ScenarioName::Hello => &["hello"],
         }
     }
@@ -333,6 +334,7 @@ impl Operation for ScenarioOp {
             ScenarioName::EntitlementsE2e => self.entitlements_e2e(k, lane).await,
             ScenarioName::ProviderCycle => provider::cycle_op(self, k, lane).await,
             ScenarioName::ReadMix => provider::read_op(self, k, lane).await,
+            ScenarioName::OktaPush => super::okta::op(self, k, lane).await,
             ScenarioName::Hello => self.hello(lane).await,
         }
     }

@@ -209,6 +209,11 @@ pub async fn run(
         .await?,
     );
 
+    progress("Okta's provisioning client");
+    summary
+        .sections
+        .push(features_section(&opts.reports, "Okta's provisioning client", "okta", "okta").await?);
+
     progress("identity-provider features");
     let mut provider = features_section(
         &opts.reports,
@@ -400,6 +405,7 @@ async fn load_section(opts: &RunOptions) -> Result<Section, RunError> {
         (ScenarioName::EntitlementsE2e, 1000.0),
         (ScenarioName::ProviderCycle, 1000.0),
         (ScenarioName::ReadMix, 2000.0),
+        (ScenarioName::OktaPush, 1000.0),
     ] {
         let started = Instant::now();
         let mut lo = LoadOptions::new(scenario, rate, opts.load_duration);

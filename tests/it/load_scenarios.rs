@@ -22,6 +22,7 @@ async fn every_scenario_runs_without_errors_against_the_reference() {
         (ScenarioName::EntitlementsE2e, HttpEngine::Auto),
         (ScenarioName::ProviderCycle, HttpEngine::Auto),
         (ScenarioName::ReadMix, HttpEngine::Reqwest),
+        (ScenarioName::OktaPush, HttpEngine::Auto),
     ] {
         let r = short_run(scenario, engine).await;
         let m = &r.metrics;

@@ -133,6 +133,13 @@ fn write_expected(
 }
 
 async fn check_peer(name: &str) {
+    check_peer_with(name, "scim", "findings").await;
+}
+
+/// The suite in `features/FOLDER` against peer `name`, compared with
+/// `tests/peers/NAME.EXTENSION` (`findings` for features/scim, `okta-findings` for the Okta
+/// profile).
+async fn check_peer_with(name: &str, folder: &str, extension: &str) {
     let _serial = common::SUITE.lock().await;
     if std::env::var_os("SCIM_HARNESS_SKIP_PEERS").is_some() {
         eprintln!("SCIM_HARNESS_SKIP_PEERS is set: peer {name} not run");
@@ -143,8 +150,13 @@ async fn check_peer(name: &str) {
     let opts = ConformanceOptions {
         target: Some(peer.url.clone()),
         connection: Connection::bearer(peer.token.clone()),
-        features: Some(repo().join("features/scim")),
-        json: Some(out.join(format!("{name}.json"))),
+        features: Some(repo().join(format!("features/{folder}"))),
+        profile: if folder == "okta" {
+            scim_harness::conformance::Profile::Okta
+        } else {
+            Default::default()
+        },
+        json: Some(out.join(format!("{name}-{folder}.json"))),
         ..Default::default()
     };
     let report = conformance::run(&opts)
@@ -152,7 +164,7 @@ async fn check_peer(name: &str) {
         .expect("the suite runs against the peer");
     drop(peer);
     let got = finding_lines(&report);
-    let path = repo().join(format!("tests/peers/{name}.findings"));
+    let path = repo().join(format!("tests/peers/{name}.{extension}"));
     let expected = read_expected(&path);
     if std::env::var_os("SCIM_HARNESS_BLESS").is_some() {
         write_expected(&path, name, &got, &expected);
@@ -198,4 +210,19 @@ async fn scimmy_findings_are_the_confirmed_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn django_scim2_findings_are_the_confirmed_ones() {
     check_peer("django-scim2").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_profile_findings_on_scim2_server_are_the_confirmed_ones() {
+    check_peer_with("scim2-server", "okta", "okta-findings").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_profile_findings_on_scimmy_are_the_confirmed_ones() {
+    check_peer_with("scimmy", "okta", "okta-findings").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_profile_findings_on_django_scim2_are_the_confirmed_ones() {
+    check_peer_with("django-scim2", "okta", "okta-findings").await;
 }

@@ -365,6 +365,24 @@ async fn read_only_targets_are_mutability_errors() {
     assert_eq!(c.get(&path).await.unwrap().body, before);
 }
 
+/// Okta's rename carries the group's own id in a path-less replace: the same id changes
+/// nothing and is accepted; another id is still a mutability error.
+#[tokio::test]
+async fn a_replace_of_the_read_only_id_with_its_own_value_changes_nothing() {
+    let (_srv, c) = strict().await;
+    let (id, _) = new_user(&c).await;
+    let path = format!("/Users/{id}");
+    let same = json!({"op": "replace", "value": {"id": id, "displayName": "Renamed"}});
+    let r = c.patch(&path, &ops(json!([same]))).await.unwrap();
+    assert!(matches!(r.status, 200 | 204), "{}", r.raw);
+    let after = c.get(&path).await.unwrap().body;
+    assert_eq!(after["id"], json!(id));
+    assert_eq!(after["displayName"], json!("Renamed"));
+    let other = json!({"op": "replace", "value": {"id": "another"}});
+    let r = c.patch(&path, &ops(json!([other]))).await.unwrap();
+    assert_error(&r, 400, Some("mutability"));
+}
+
 #[tokio::test]
 async fn uniqueness_applies_to_patch() {
     let (_srv, c) = strict().await;

@@ -16,6 +16,7 @@ pub mod filter;
 pub mod groups;
 pub mod lifecycle;
 pub mod managers;
+pub mod okta;
 pub mod paging;
 pub mod patch;
 pub mod provisioning;

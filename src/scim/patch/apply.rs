@@ -293,6 +293,17 @@ impl Engine<'_> {
         if t.def.mutability == Mutability::ReadOnly
             || t.sub.is_some_and(|s| s.mutability == Mutability::ReadOnly)
         {
+            // Okta renames a group with `replace` of {id, displayName}: the id it sends is the
+            // one the group has, which changes nothing (Okta: SCIM 2.0 protocol reference).
+            let unchanged = kind != PatchOpKind::Remove
+                && t.ext.is_none()
+                && t.sub.is_none()
+                && t.filter.is_none()
+                && value.is_some()
+                && work.get(t.def.name) == value;
+            if unchanged {
+                return Ok(());
+            }
             let name = match t.sub {
                 Some(s) => format!("{}.{}", t.def.name, s.name),
                 None => t.def.name.to_string(),
