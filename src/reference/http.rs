@@ -110,18 +110,33 @@ async fn auth(State(state): State<AppState>, req: Request, next: Next) -> Respon
             return ApiError(ScimError::status(401, detail)).into_response();
         }
     }
-    let mut resp = next.run(req).await;
-    // Every response we produce is SCIM JSON; axum's own rejections are rewritten below.
-    if resp.headers().get(header::CONTENT_TYPE).is_none()
-        && resp.status() == StatusCode::METHOD_NOT_ALLOWED
-    {
-        resp = ApiError(ScimError::status(
-            405,
-            "method not allowed on this endpoint",
-        ))
-        .into_response();
+    let resp = next.run(req).await;
+    // Every response we produce is SCIM JSON; axum's own rejections (405, a path that is not
+    // UTF-8 once decoded ...) are plain text, and are rewritten into SCIM errors here.
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.contains("json"));
+    let status = resp.status();
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
     }
-    resp
+    let detail = if status == StatusCode::METHOD_NOT_ALLOWED {
+        "method not allowed on this endpoint".to_string()
+    } else {
+        let text = axum::body::to_bytes(resp.into_body(), 4096)
+            .await
+            .unwrap_or_default();
+        match String::from_utf8_lossy(&text).trim() {
+            "" => status
+                .canonical_reason()
+                .unwrap_or("the request was refused")
+                .to_string(),
+            t => t.to_string(),
+        }
+    };
+    ApiError(ScimError::status(status.as_u16(), detail)).into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -222,6 +222,25 @@ async fn invalid_percent_encoding_in_the_query() {
     e.still_serving().await;
 }
 
+/// Found by the router fuzz target: a path segment that is not UTF-8 once percent-decoded was
+/// answered 400 with axum's plain-text rejection, not a SCIM error.
+#[tokio::test]
+async fn a_path_that_is_not_utf8_once_decoded_is_a_scim_error() {
+    let e = env().await;
+    for path in ["/Usq%20%b2ob%522", "/Users/%FF", "/Groups/%C3%28/x"] {
+        let r = e.c.get(path).await.unwrap();
+        assert!(
+            r.status == 400 || r.status == 404,
+            "{path}: {} {}",
+            r.status,
+            r.raw
+        );
+        assert_eq!(r.body["schemas"], json!([ERROR]), "{path}: {}", r.raw);
+        assert_eq!(r.body["status"], json!(r.status.to_string()), "{path}");
+    }
+    e.still_serving().await;
+}
+
 #[tokio::test]
 async fn huge_numbers_in_the_query() {
     let e = env().await;
