@@ -61,8 +61,15 @@ Feature: Okta's provisioning client is answered as Okta needs
   Scenario: An OIN app's update is a GET, then a full PUT carrying groups and a password
     When Okta creates user "ann"
     And Okta updates user "ann" with a full PUT setting name.givenName to "Annie"
-    Then the change is accepted
+    Then Okta's PUT is answered 200 with the resource
     And user "ann" has name.givenName "Annie"
+
+  @must @O-UPDATE-01
+  Scenario: A custom (AIW) app deactivates with a full PUT as well
+    When Okta creates user "ann"
+    And Okta updates user "ann" with a full PUT setting active to "false"
+    Then Okta's PUT is answered 200 with the resource
+    And user "ann" is inactive
 
   @must @O-DEACTIVATE-01
   Scenario: Deactivation is a path-less replace of active, never a DELETE
@@ -86,6 +93,15 @@ Feature: Okta's provisioning client is answered as Okta needs
     And Okta removes user "ann" from group "team"
     Then the change is accepted
     And group "team" has member bob
+
+  @must @O-GROUP-01
+  Scenario: A custom (AIW) app sends membership changes as a PUT of the whole group
+    Given a user "ann"
+    And a user "bob"
+    When Okta pushes group "team"
+    And Okta replaces group "team" with members ann and bob
+    Then Okta's PUT is answered 200 with the resource
+    And group "team" has members ann and bob
 
   @must @O-GROUP-01
   Scenario: A group is renamed with a replace whose value carries the id, and deleted when unlinked

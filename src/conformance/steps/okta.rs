@@ -330,3 +330,43 @@ async fn renamed(w: &mut ScimWorld, group: String) -> StepResult {
         format!("{} {}", r.status, show(got)),
     )
 }
+
+/// A custom (AIW) app's membership change: a PUT of the whole group (O-GROUP-01).
+#[when(regex = r#"^Okta replaces group "([^"]+)" with members? (.+)$"#)]
+async fn put_group(w: &mut ScimWorld, group: String, list: String) -> StepResult {
+    let g = w.group(&group)?;
+    let mut members = Vec::new();
+    for n in super::names(&list) {
+        let u = w.user(&n)?;
+        members.push(json!({"value": u.id, "display": u.real_name}));
+    }
+    let body = json!({
+        "schemas": [GROUP_SCHEMA],
+        "id": g.id,
+        "displayName": g.real_name,
+        "members": members,
+    });
+    okta(w, Method::PUT, &format!("/Groups/{}", g.id), Some(&body)).await?;
+    Ok(())
+}
+
+#[then(regex = r"^Okta's PUT is answered 200 with the resource$")]
+async fn put_answered(w: &mut ScimWorld) -> StepResult {
+    let r = w.response()?;
+    ensure(
+        r.status == 200 && get_ci(&r.body, "id").is_some(),
+        w.last.as_ref(),
+        "RFC 7644 §3.5.1",
+        "a successful PUT returns 200 OK and the entire resource",
+        "200 with the resource",
+        format!(
+            "{} ({})",
+            r.status,
+            if r.raw.is_empty() {
+                "empty body"
+            } else {
+                "a body"
+            }
+        ),
+    )
+}
