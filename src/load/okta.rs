@@ -5,11 +5,10 @@
 
 use super::metrics::{Completed, KindId, OpStatus};
 use super::op::{ScenarioOp, patch_body, user_body};
-use super::provider::{done, patch_user};
+use super::provider::{done, match_then_post, new_user_name, patch_user};
 use crate::client::encode;
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::time::Instant;
 
 /// `okta-push` kinds. `user.create` is Okta's whole match-then-create (GET filter with
 /// startIndex and count, then POST); `user.match` its GET alone; `user.put` a GET then a full
@@ -40,30 +39,17 @@ pub async fn op(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
 }
 
 async fn create(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
-    let user_name = format!(
-        "okta-{}-s{}-c{k}@example.test",
-        s.config.run_id, s.config.shard_index
-    );
+    let user_name = new_user_name(s, "okta", k);
     let filter = encode(&format!("userName eq \"{user_name}\""));
     let lookup = format!("/Users?filter={filter}&startIndex=1&count=100");
-    let matched = match s.target.get(lane, &lookup).await {
-        Ok(r) if r.status == 200 || r.status == 404 => Instant::now(),
-        other => return done(CREATE, other),
-    };
     let mut body = user_body(&user_name, &format!("00u{k}"));
     if let Some(o) = body.as_object_mut() {
         o.insert("locale".into(), json!("en-US"));
         o.insert("groups".into(), json!([]));
         o.insert("password".into(), json!("Okta-Load-1!a"));
     }
-    let mut d = done(
-        CREATE,
-        s.target
-            .send(lane, Method::POST, "/Users", Some(body.to_string()))
-            .await,
-    );
-    d.extra = Some((MATCH, matched));
-    d
+    // Okta takes a 404 with the Error schema as "not found" too (O-MATCH-01).
+    match_then_post(s, lane, &lookup, &[200, 404], &body, (CREATE, MATCH)).await
 }
 
 async fn put(s: &ScenarioOp, k: u64, lane: usize) -> Completed {

@@ -71,23 +71,43 @@ pub async fn cycle_op(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
 }
 
 async fn match_then_create(s: &ScenarioOp, k: u64, lane: usize) -> Completed {
-    let user_name = format!(
-        "load-{}-s{}-c{k}@example.test",
-        s.config.run_id, s.config.shard_index
-    );
+    let user_name = new_user_name(s, "load", k);
     let filter = encode(&format!("userName eq \"{user_name}\""));
-    let matched = match s.target.get(lane, &format!("/Users?filter={filter}")).await {
-        Ok(r) if r.status == 200 => Instant::now(),
-        other => return done(CREATE, other),
-    };
     let body = user_body(&user_name, &format!("c{k}"));
+    let lookup = format!("/Users?filter={filter}");
+    match_then_post(s, lane, &lookup, &[200], &body, (CREATE, MATCH)).await
+}
+
+/// The userName of the user operation `k` creates: run id and shard in it, so shards and
+/// runs never collide on a shared target.
+pub(super) fn new_user_name(s: &ScenarioOp, prefix: &str, k: u64) -> String {
+    format!(
+        "{prefix}-{}-s{}-c{k}@example.test",
+        s.config.run_id, s.config.shard_index
+    )
+}
+
+/// A match-then-create action: GET `lookup`, which must answer one of `not_found`, then POST
+/// `body`. The whole action counts as `kinds.0`, the lookup alone as `kinds.1`.
+pub(super) async fn match_then_post(
+    s: &ScenarioOp,
+    lane: usize,
+    lookup: &str,
+    not_found: &[u16],
+    body: &Value,
+    kinds: (KindId, KindId),
+) -> Completed {
+    let matched = match s.target.get(lane, lookup).await {
+        Ok(r) if not_found.contains(&r.status) => Instant::now(),
+        other => return done(kinds.0, other),
+    };
     let mut d = done(
-        CREATE,
+        kinds.0,
         s.target
             .send(lane, Method::POST, "/Users", Some(body.to_string()))
             .await,
     );
-    d.extra = Some((MATCH, matched));
+    d.extra = Some((kinds.1, matched));
     d
 }
 

@@ -9,7 +9,7 @@ use super::managers::manager_of;
 use crate::client::ClientError;
 use crate::provisioning::logs::ObjectKind;
 use crate::provisioning::mapping::{UserView, map};
-use crate::provisioning::sim::converge::{Convergence, diff, read_all, values};
+use crate::provisioning::sim::converge::{Convergence, diff, read_all, value_text, values};
 use crate::provisioning::tenant::Tenant;
 use crate::scim::path::lookup;
 use serde_json::Value;
@@ -18,8 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 fn show(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "(absent)".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(o) => o.to_string(),
+        Some(v) => value_text(v),
     }
 }
 

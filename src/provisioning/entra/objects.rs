@@ -16,7 +16,7 @@ use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Out
 use crate::provisioning::mapping::Mapped;
 use crate::provisioning::requests::{self, ProviderRequest};
 use crate::provisioning::sim::CycleSummary;
-use crate::provisioning::sim::converge::{diff, same};
+use crate::provisioning::sim::converge::{diff, same, value_text};
 use crate::scim::path::lookup;
 use crate::scim::schema::LIST_RESPONSE;
 use chrono::{DateTime, Utc};
@@ -107,14 +107,6 @@ impl Done {
     fn ok(mut self, status: Option<u16>) -> Done {
         self.status = status;
         self
-    }
-}
-
-/// A value as a log record shows it (strings without quotes).
-fn shown(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -350,8 +342,8 @@ async fn upsert(
                 let modified: Vec<_> = changes
                     .iter()
                     .map(|c| {
-                        let old = lookup(&target, &c.path).map(shown);
-                        (c.path.clone(), old, shown(&c.value))
+                        let old = lookup(&target, &c.path).map(value_text);
+                        (c.path.clone(), old, value_text(&c.value))
                     })
                     .collect();
                 let sent = ctx.sender.send(&req).await;

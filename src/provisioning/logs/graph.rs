@@ -65,15 +65,6 @@ pub fn provisioning_action(r: &LogRecord) -> &'static str {
     }
 }
 
-/// Graph's `provisioningResult`.
-pub fn status(r: &LogRecord) -> &'static str {
-    match r.result {
-        Outcome::Success => "success",
-        Outcome::Failure => "failure",
-        Outcome::Skipped => "skipped",
-    }
-}
-
 /// The published error code for a failure, if the table has one.
 pub fn error_code(r: &LogRecord) -> Option<&'static str> {
     if r.result == Outcome::Skipped && r.reason.starts_with("not effectively entitled") {
@@ -298,7 +289,7 @@ pub fn summary(r: &LogRecord, index: usize, job: &JobContext) -> Value {
         },
         "provisioningAction": provisioning_action(r),
         "provisioningStatusInfo": {
-            "status": status(r),
+            "status": r.result.as_str(),
             "errorInformation": error,
         },
         "provisioningSteps": steps(r, &job.source_system),

@@ -55,6 +55,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Also Graph's `provisioningResult` value.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Success => "success",

@@ -134,6 +134,14 @@ pub fn values(v: Option<&Value>) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// A value as a report shows it: strings without their quotes, the rest as JSON.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Whether a target value equals the mapped one (`"True"` matches `true`).
 pub fn same(target: Option<&Value>, want: &Value) -> bool {
     match (target, want) {

@@ -143,25 +143,29 @@ pub fn group(logs: &[LogRecord]) -> (Vec<FailureGroup>, HashMap<usize, usize>) {
             continue;
         }
         let k = key(r);
-        let g = *index.entry(k.clone()).or_insert_with(|| {
-            groups.push(FailureGroup {
-                count: 0,
-                action: verb(r.action).into(),
-                object: match r.kind {
-                    ObjectKind::User => "users".into(),
-                    ObjectKind::Group => "groups".into(),
-                },
-                request: k.2.clone(),
-                status: k.3,
-                scim_type: k.4.clone(),
-                detail: k.5.clone(),
-                first: r.name.clone(),
-                first_cycle: r.cycle,
-                last_cycle: r.cycle,
-                records: Vec::new(),
-            });
-            groups.len() - 1
-        });
+        let g = match index.get(&k) {
+            Some(&g) => g,
+            None => {
+                groups.push(FailureGroup {
+                    count: 0,
+                    action: verb(r.action).into(),
+                    object: match r.kind {
+                        ObjectKind::User => "users".into(),
+                        ObjectKind::Group => "groups".into(),
+                    },
+                    request: k.2.clone(),
+                    status: k.3,
+                    scim_type: k.4.clone(),
+                    detail: k.5.clone(),
+                    first: r.name.clone(),
+                    first_cycle: r.cycle,
+                    last_cycle: r.cycle,
+                    records: Vec::new(),
+                });
+                index.insert(k, groups.len() - 1);
+                groups.len() - 1
+            }
+        };
         let fg = &mut groups[g];
         fg.count += 1;
         fg.last_cycle = r.cycle;
@@ -171,14 +175,13 @@ pub fn group(logs: &[LogRecord]) -> (Vec<FailureGroup>, HashMap<usize, usize>) {
         of_record.insert(i, g);
     }
     // Largest first; the map follows the new order.
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by_key(|&g| (std::cmp::Reverse(groups[g].count), g));
-    let mut new_pos = vec![0; groups.len()];
-    for (pos, &g) in order.iter().enumerate() {
-        new_pos[g] = pos;
+    let mut ranked: Vec<(usize, FailureGroup)> = groups.into_iter().enumerate().collect();
+    ranked.sort_by_key(|(g, fg)| (std::cmp::Reverse(fg.count), *g));
+    let mut new_pos = vec![0; ranked.len()];
+    for (pos, (g, _)) in ranked.iter().enumerate() {
+        new_pos[*g] = pos;
     }
-    let mut sorted: Vec<Option<FailureGroup>> = groups.into_iter().map(Some).collect();
-    let groups = order.iter().filter_map(|&g| sorted[g].take()).collect();
+    let groups = ranked.into_iter().map(|(_, fg)| fg).collect();
     for g in of_record.values_mut() {
         *g = new_pos[*g];
     }

@@ -6,7 +6,7 @@
 use super::failures::{attributes_line, explanation_line};
 use super::options::Source;
 use super::report::{CycleSummary, SimulationReport, since_start};
-use crate::provisioning::logs::graph::{error_code, provisioning_action, status};
+use crate::provisioning::logs::graph::{error_code, provisioning_action};
 use crate::provisioning::logs::{LogRecord, Outcome};
 use crate::report::html::escape;
 use crate::report::page::{Page, Table};
@@ -300,7 +300,7 @@ fn log_table(logs: &[LogRecord], r: &SimulationReport) -> String {
             out,
             "<tr data-status={st} data-action={ac} data-cycle={cy} data-groups=\"{groups}\">\
              <td>{at}</td><td>{cy}</td><td>{name}</td><td>{action}</td><td{class}>{st}</td><td>{code}</td><td>{reason}</td></tr>",
-            st = status(l),
+            st = l.result.as_str(),
             ac = provisioning_action(l).to_ascii_lowercase(),
             cy = l.cycle,
             at = l.at.format("%Y-%m-%d %H:%M:%S"),
