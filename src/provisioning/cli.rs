@@ -6,8 +6,8 @@ use super::requests::Compat;
 use super::scoping::Scoping;
 use super::sim::pace::Pace;
 use super::sim::{
-    self, AdcOptions, EntraOptions, MAX_CYCLES, SimError, SimOptions, SimulationReport, Source,
-    SourceOptions, TenantSource,
+    self, AdcOptions, EntraOptions, MAX_CYCLES, OktaApp, OktaOptions, SimError, SimOptions,
+    SimulationReport, Source, SourceOptions, TenantSource,
 };
 use anyhow::Context;
 use std::path::PathBuf;
@@ -23,18 +23,28 @@ pub async fn simulate(opts: &SimOptions) -> Result<SimulationReport, SimError> {
     match &opts.source {
         SourceOptions::Entra(entra) => super::entra::sim::simulate(opts, entra).await,
         SourceOptions::Adc(adc) => super::adc::sim::simulate(opts, adc).await,
+        SourceOptions::Okta(okta) => super::okta::sim::simulate(opts, okta).await,
     }
 }
 
 /// Simulate a provisioning source against a SCIM target on a simulated clock (a day runs
 /// in seconds): Microsoft Entra ID's provisioning service (an initial cycle, then one every
-/// 40 minutes), or with --source adc the Active Directory Connector v2 (a poll every 30
-/// minutes, nested groups, custom attributes, User Sync behind it). Directory churn comes
-/// between cycles. Ends with a per-cycle table and a convergence check.
+/// 40 minutes); with --idp okta Okta's client (every change pushed as it happens, an import
+/// every hour, failed pushes left as tasks for an admin); or with --source adc the Active
+/// Directory Connector v2 (a poll every 30 minutes, nested groups, custom attributes, User
+/// Sync behind it). Directory churn comes every 40 minutes (30 for the connector). Ends with
+/// a per-cycle table and a convergence check.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimulateArgs {
-    /// Who provisions: entra (Microsoft Entra ID) or adc (Active Directory Connector v2).
-    #[arg(long, value_enum, ignore_case = true, default_value = "entra")]
+    /// Who provisions: entra (Microsoft Entra ID), okta (Okta), or adc (Active Directory
+    /// Connector v2). --idp is the same flag.
+    #[arg(
+        long,
+        visible_alias = "idp",
+        value_enum,
+        ignore_case = true,
+        default_value = "entra"
+    )]
     pub source: Source,
     /// A tenant fixture (fixtures/tenants/*.json) instead of a generated one.
     #[arg(long, conflicts_with_all = ["users", "groups"])]
@@ -81,9 +91,18 @@ pub struct SimulateArgs {
     /// change reached the target, on the simulated clock.
     #[arg(long, value_name = "USER")]
     pub watch: Option<String>,
-    /// Inject 10 % faults (429, 5xx, resets) in front of the embedded reference.
+    /// Inject 10 % faults (429, 5xx, resets) in front of the embedded reference (entra, okta).
     #[arg(long)]
     pub faults: bool,
+    /// (okta) The kind of app: oin (an Okta Integration Network app: PUT for profiles,
+    /// PATCH to deactivate and for group pushes) or custom (made with the App Integration
+    /// Wizard: PUT for everything). [default: oin]
+    #[arg(long, value_enum, ignore_case = true)]
+    pub okta_app: Option<OktaApp>,
+    /// (okta) How often the scheduled import reads the app's users back, e.g. 1h, 6h, 1d,
+    /// or never. [default: 1h, the most often Okta schedules one]
+    #[arg(long, value_name = "DURATION")]
+    pub import_every: Option<String>,
     /// Also map each user's manager (enterprise `manager`, set in the references phase
     /// after creates). Entra's generic SCIM app maps it; this product's defaults do not.
     #[arg(long)]
@@ -109,24 +128,69 @@ pub struct SimulateArgs {
 }
 
 impl SimulateArgs {
-    /// The Entra-only flag given, if any: the connector has its own mappings and pushes RFC
-    /// shapes, so these would be silently ignored.
-    fn entra_only_flag(&self) -> Option<&'static str> {
+    /// The flags given that `source` does not read, with the sources that do: each would
+    /// be silently ignored.
+    fn foreign_flag(&self, source: Source) -> Option<(&'static str, &'static str)> {
+        use Source::{Adc, Entra, Okta};
+        let adc_default = AdcOptions::default();
         [
-            ("--map-manager", self.map_manager),
-            ("--scoping", self.scoping.is_some()),
-            ("--faults", self.faults),
-            ("--compat", self.compat != Compat::Default),
-            ("--pace", self.pace.is_some()),
-            ("--watch", self.watch.is_some()),
+            ("--map-manager", self.map_manager, &[Entra][..], "entra"),
+            ("--scoping", self.scoping.is_some(), &[Entra], "entra"),
+            (
+                "--compat",
+                self.compat != Compat::Default,
+                &[Entra],
+                "entra",
+            ),
+            ("--pace", self.pace.is_some(), &[Entra], "entra"),
+            ("--watch", self.watch.is_some(), &[Entra], "entra"),
+            ("--faults", self.faults, &[Entra, Okta], "entra and okta"),
+            ("--okta-app", self.okta_app.is_some(), &[Okta], "okta"),
+            (
+                "--import-every",
+                self.import_every.is_some(),
+                &[Okta],
+                "okta",
+            ),
+            (
+                "--levels",
+                self.levels as usize != adc_default.levels,
+                &[Adc],
+                "adc",
+            ),
+            (
+                "--verified-domain",
+                !self.verified_domains.is_empty(),
+                &[Adc],
+                "adc",
+            ),
+            ("--ou", !self.organizational_units.is_empty(), &[Adc], "adc"),
+            (
+                "--poll-minutes",
+                i64::from(self.poll_minutes) != adc_default.interval_minutes,
+                &[Adc],
+                "adc",
+            ),
         ]
         .into_iter()
-        .find_map(|(flag, set)| set.then_some(flag))
+        .find_map(|(flag, set, readers, who)| {
+            (set && !readers.contains(&source)).then_some((flag, who))
+        })
     }
 
     /// The source's options. clap has no conflict that depends on another flag's value, so
     /// the one conflict it cannot declare is raised here as its own usage error.
     pub fn source_options(&self) -> Result<SourceOptions, clap::Error> {
+        use clap::Args as _;
+        if let Some((flag, who)) = self.foreign_flag(self.source) {
+            let mut cmd = SimulateArgs::augment_args(clap::Command::new("simulate"))
+                .bin_name("scim-harness simulate");
+            let source = format!("{:?}", self.source).to_lowercase();
+            return Err(cmd.error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("the argument '{flag}' cannot be used with '--source {source}': it applies to --source {who} only"),
+            ));
+        }
         Ok(match self.source {
             Source::Entra => SourceOptions::Entra(EntraOptions {
                 compat: self.compat,
@@ -137,25 +201,20 @@ impl SimulateArgs {
                 pace: self.pace.unwrap_or_default(),
                 watch: self.watch.clone(),
             }),
-            Source::Adc => {
-                if let Some(flag) = self.entra_only_flag() {
-                    use clap::Args as _;
-                    let mut cmd = SimulateArgs::augment_args(clap::Command::new("simulate"))
-                        .bin_name("scim-harness simulate");
-                    return Err(cmd.error(
-                        clap::error::ErrorKind::ArgumentConflict,
-                        format!("the argument '{flag}' cannot be used with '--source adc': it applies to --source entra only"),
-                    ));
-                }
-                SourceOptions::Adc(AdcOptions {
-                    levels: self.levels as usize,
-                    verified_domains: (!self.verified_domains.is_empty())
-                        .then(|| self.verified_domains.clone()),
-                    organizational_units: (!self.organizational_units.is_empty())
-                        .then(|| self.organizational_units.clone()),
-                    interval_minutes: i64::from(self.poll_minutes),
-                })
-            }
+            Source::Adc => SourceOptions::Adc(AdcOptions {
+                levels: self.levels as usize,
+                verified_domains: (!self.verified_domains.is_empty())
+                    .then(|| self.verified_domains.clone()),
+                organizational_units: (!self.organizational_units.is_empty())
+                    .then(|| self.organizational_units.clone()),
+                interval_minutes: i64::from(self.poll_minutes),
+            }),
+            Source::Okta => SourceOptions::Okta(OktaOptions {
+                app: self.okta_app.unwrap_or_default(),
+                // Parsed in `options`, with the duration's own message.
+                import_minutes: sim::DEFAULT_IMPORT_MINUTES,
+                faults: self.faults.then(Faults::ten_percent),
+            }),
         })
     }
 
@@ -175,6 +234,15 @@ impl SimulateArgs {
         );
         if let (SourceOptions::Entra(e), Some(p)) = (&mut source, &self.scoping) {
             e.scoping = Scoping::load(p)?;
+        }
+        if let (SourceOptions::Okta(o), Some(every)) = (&mut source, &self.import_every) {
+            o.import_minutes = if every.eq_ignore_ascii_case("never") {
+                0
+            } else {
+                sim::minutes_in(every).filter(|m| *m > 0).with_context(|| {
+                    format!("--import-every '{every}': use e.g. 1h, 6h, 1d, or never")
+                })?
+            };
         }
         let (_, target_args) = crate::config::target_args(&self.target_args)?;
         Ok(SimOptions {
@@ -197,7 +265,7 @@ impl SimulateArgs {
 }
 
 /// Runs `simulate`: prints the cycle table, writes the report, exits 1 on divergence (and 2,
-/// as clap does, on an Entra-only flag with `--source adc`).
+/// as clap does, on a flag the chosen source does not read).
 pub async fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     let source = args.source_options().unwrap_or_else(|e| e.exit());
     let opts = args.options(source)?;

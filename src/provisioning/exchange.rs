@@ -17,6 +17,23 @@ pub struct RetryPolicy {
     /// The longest *real* sleep per retry. Waits count in simulated time in full; a
     /// simulation sleeps at most this much for real (0 = never).
     pub real_wait_cap: Duration,
+    /// Every retry after the first waits twice the previous wait, `Retry-After` or not
+    /// (Okta's rule); otherwise each `Retry-After` is taken as it is.
+    pub doubles: bool,
+}
+
+impl RetryPolicy {
+    /// Okta's client (developer.okta.com/docs/concepts/scim, "Handle SCIM server rate
+    /// limiting"): it waits the `Retry-After` seconds, five minutes without a usable header,
+    /// doubles the wait for each later retry, and gives up after 10 attempts.
+    pub fn okta() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 10,
+            default_retry_after: Duration::from_secs(300),
+            real_wait_cap: Duration::ZERO,
+            doubles: true,
+        }
+    }
 }
 
 impl Default for RetryPolicy {
@@ -25,6 +42,7 @@ impl Default for RetryPolicy {
             max_attempts: 5,
             default_retry_after: Duration::from_secs(5),
             real_wait_cap: Duration::ZERO,
+            doubles: false,
         }
     }
 }
@@ -128,6 +146,7 @@ impl<'a> Sender<'a> {
     /// Sends a request, retrying 429s.
     pub async fn send(&self, req: &ProviderRequest) -> Sent {
         let mut attempt = 0u32;
+        let mut previous: Option<Duration> = None;
         loop {
             attempt += 1;
             self.requests.fetch_add(1, Ordering::Relaxed);
@@ -152,10 +171,17 @@ impl<'a> Sender<'a> {
                 return Sent::Throttled { attempts: attempt };
             }
             let header = captured.into_iter().next().flatten();
-            let wait = header
-                .and_then(|h| h.trim().parse::<u64>().ok())
-                .map(Duration::from_secs)
-                .unwrap_or_else(|| self.retry.default_retry_after * 2u32.pow(attempt - 1));
+            let wait = match previous {
+                Some(p) if self.retry.doubles => p.saturating_mul(2),
+                _ => header
+                    .and_then(|h| h.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs)
+                    .unwrap_or_else(|| {
+                        let doubled = if self.retry.doubles { 0 } else { attempt - 1 };
+                        self.retry.default_retry_after * 2u32.saturating_pow(doubled)
+                    }),
+            };
+            previous = Some(wait);
             self.waited_ms
                 .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
             let real = wait.min(self.retry.real_wait_cap);
@@ -206,11 +232,10 @@ impl TargetAnswer {
             ),
             Sent::Transport(e) => (None, None, None, cut(e)),
         };
-        let path = masked_path(&req.path);
         TargetAnswer {
             method: req.method.clone(),
-            request: format!("{} {path}{}", req.method, body_shape(req)),
-            path,
+            request: shape(req),
+            path: masked_path(&req.path),
             status,
             scim_type,
             detail,
@@ -234,6 +259,17 @@ impl TargetAnswer {
         }
         out
     }
+}
+
+/// What a request is, as an admin names it, ids masked: `PATCH /Groups/{id} (Replace without
+/// a path (active))`. Requests of one shape differ only in their values.
+pub fn shape(req: &ProviderRequest) -> String {
+    format!(
+        "{} {}{}",
+        req.method,
+        masked_path(&req.path),
+        body_shape(req)
+    )
 }
 
 fn cut(s: &str) -> String {

@@ -8,6 +8,7 @@
 //! `"True"`/`"False"` until they are written to a Boolean target attribute.
 
 use super::tenant::{SourceGroup, SourceUser};
+use crate::scim::path::lookup;
 use crate::scim::schema::ENTERPRISE_USER_SCHEMA;
 use serde_json::Value;
 
@@ -402,6 +403,18 @@ impl Source for SourceGroup {
             _ => None,
         }
     }
+}
+
+/// The manager id a target user holds: `manager.value`, or a bare string where a target
+/// stored what the provider sent as is.
+pub fn manager_of(user: &Value) -> Option<String> {
+    let m = lookup(user, &format!("{ENTERPRISE_USER_SCHEMA}:manager"))?;
+    match m {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("value").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
 }
 
 /// The mapped attributes of one object, in mapping order, nulls left out (E-U-04: null source

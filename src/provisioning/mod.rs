@@ -1,7 +1,7 @@
 //! The provisioning sources a simulation runs against a SCIM target, and what they share.
 //!
-//! [`entra`] is Microsoft Entra ID's provisioning service, [`adc`] the Active Directory
-//! Connector v2; both read a seeded source directory ([`tenant`]) that changes between cycles
+//! [`entra`] is Microsoft Entra ID's provisioning service, [`okta`] Okta's provisioning
+//! client, [`adc`] the Active Directory Connector v2; all three read a seeded source directory ([`tenant`]) that changes between cycles
 //! ([`churn`]), map it ([`mapping`]) and send requests ([`requests`]) through [`exchange`],
 //! writing provisioning logs ([`logs`]). [`sim`] holds a simulation's options, report and
 //! convergence verdict, [`cli`] the `simulate` command and the dispatch to a source, and
@@ -15,6 +15,7 @@ pub mod exchange;
 pub mod faulty_target;
 pub mod logs;
 pub mod mapping;
+pub mod okta;
 pub mod requests;
 pub mod scoping;
 pub mod sim;

@@ -69,7 +69,7 @@ pub struct ProviderRequest {
 }
 
 impl ProviderRequest {
-    fn new(method: &str, path: String, body: Option<Value>) -> ProviderRequest {
+    pub fn new(method: &str, path: String, body: Option<Value>) -> ProviderRequest {
         ProviderRequest {
             method: method.into(),
             path,
@@ -121,7 +121,7 @@ fn split_extension(path: &str) -> Option<(&str, &str)> {
 }
 
 /// Puts a mapped value into a resource body under its SCIM path.
-fn put(body: &mut Map<String, Value>, path: &str, v: Value) {
+pub fn put(body: &mut Map<String, Value>, path: &str, v: Value) {
     if let Some((urn, attr)) = split_extension(path) {
         let ext = body.entry(urn).or_insert_with(|| json!({}));
         if let Some(o) = ext.as_object_mut() {

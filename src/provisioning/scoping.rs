@@ -5,8 +5,10 @@
 //! clause on a null or empty value is false, whatever the operator (so `NOT REGEX MATCH` on a
 //! null is false too); only `IS NULL` is true there.
 
-use crate::provisioning::mapping::Source;
+use crate::provisioning::mapping::{Source, UserView};
+use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// Whom the job considers at all.
@@ -215,6 +217,50 @@ impl Scoping {
             c.check()?;
         }
         Ok(s)
+    }
+}
+
+/// The scope of every object at one moment, computed once (both providers read it).
+pub struct ScopeView<'a> {
+    in_assigned_group: HashSet<&'a str>,
+    scoping: &'a Scoping,
+}
+
+impl<'a> ScopeView<'a> {
+    pub fn new(t: &'a Tenant, scoping: &'a Scoping) -> ScopeView<'a> {
+        let in_assigned_group = t
+            .groups
+            .iter()
+            .filter(|g| g.assigned && !g.hard_deleted)
+            .flat_map(|g| g.members.iter().map(String::as_str))
+            .collect();
+        ScopeView {
+            in_assigned_group,
+            scoping,
+        }
+    }
+    /// Assigned (or scope = all) and passing the scoping filters.
+    pub fn user_in_scope(&self, u: &SourceUser) -> bool {
+        if u.hard_deleted {
+            return false;
+        }
+        let assigned = self.scoping.scope == Scope::All
+            || u.assigned
+            || self.in_assigned_group.contains(u.object_id.as_str());
+        let view = UserView {
+            user: u,
+            is_soft_deleted: u.soft_deleted_at.is_some() || !u.account_enabled,
+        };
+        assigned && self.scoping.user_passes(&view)
+    }
+    /// In scope, not soft-deleted, enabled: the user should be active in the target.
+    pub fn user_entitled(&self, u: &SourceUser) -> bool {
+        self.user_in_scope(u) && u.soft_deleted_at.is_none() && u.account_enabled
+    }
+    pub fn group_in_scope(&self, g: &SourceGroup) -> bool {
+        !g.hard_deleted
+            && (self.scoping.scope == Scope::All || g.assigned)
+            && self.scoping.group_passes(g)
     }
 }
 

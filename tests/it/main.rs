@@ -81,3 +81,6 @@ mod hostile_target;
 mod provisioning_external;
 mod provisioning_requests;
 mod provisioning_targets;
+
+// Okta's provisioning client.
+mod okta_simulate;

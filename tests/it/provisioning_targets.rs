@@ -172,9 +172,7 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
     job.map_manager();
     let s = job.run_cycle(&tenant).await;
     assert!(s.manager_updates > 0, "{s:?}");
-    let c = scim_harness::provisioning::entra::check::check(&job, &tenant)
-        .await
-        .expect("check");
+    let c = job.check(&tenant).await.expect("check");
     assert!(c.converged(), "{:?}", c.divergences);
     // Someone edits a report's manager in the app: the check names the user and the attribute.
     let report = tenant
@@ -193,9 +191,7 @@ async fn the_convergence_check_sees_a_manager_changed_behind_the_jobs_back() {
         .await
         .expect("patch");
     assert!(r.status == 200 || r.status == 204, "{}", r.status);
-    let c = scim_harness::provisioning::entra::check::check(&job, &tenant)
-        .await
-        .expect("check");
+    let c = job.check(&tenant).await.expect("check");
     assert_eq!(c.divergence_count, 1, "{:?}", c.divergences);
     assert_eq!(c.divergences[0].object, report.user_principal_name);
     assert!(c.divergences[0].attribute.ends_with(":manager"));

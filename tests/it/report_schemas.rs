@@ -210,10 +210,10 @@ async fn a_load_report_and_its_merge_match_their_schemas() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn simulation_reports_of_both_sources_match_their_schema() {
+async fn simulation_reports_of_every_source_match_their_schema() {
     let dir = tempfile::tempdir().expect("tmp");
     let v = validator("simulation-report");
-    for (source, cycles) in [("entra", "2"), ("adc", "1")] {
+    for (source, cycles) in [("entra", "2"), ("adc", "1"), ("okta", "3")] {
         let out = scim_harness(
             dir.path(),
             &[
@@ -233,6 +233,10 @@ async fn simulation_reports_of_both_sources_match_their_schema() {
             "entra" => {
                 assert_rename_refused(&v, &report, "/initial", "published_max_minutes");
                 assert_rename_refused(&v, &report, "/sync_status", "lastExecution");
+            }
+            "okta" => {
+                assert_rename_refused(&v, &report, "/okta", "push_latency_p50_ms");
+                assert_rename_refused(&v, &report, "/okta/imports/0", "unmatched");
             }
             _ => assert_rename_refused(&v, &report, "/usersync", "entitlements_per_minute"),
         }
@@ -313,6 +317,64 @@ async fn provisioning_log_records_match_graphs_shape() {
     );
 }
 
+/// Every line of an Okta simulation's `provisioning-logs.jsonl` is an Okta System Log
+/// `LogEvent`; with faults, failures are among them, each naming its request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oktas_log_events_match_the_system_logs_shape() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = scim_harness(
+        dir.path(),
+        &[
+            "simulate", "--idp", "okta", "--users", "60", "--groups", "4", "--churn", "0.1",
+            "--cycles", "3", "--faults", "--seed", "3", "--report", "r",
+        ],
+    )
+    .await;
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out));
+    let v = validator("okta-log-event");
+    let jsonl = std::fs::read_to_string(dir.path().join("r/provisioning-logs.jsonl"))
+        .expect("provisioning-logs.jsonl");
+    let events: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let report = read_json(&dir.path().join("r/simulation.json"));
+    let imports = report["okta"]["imports"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        events.len() as u64,
+        report["log_records"].as_u64().unwrap_or(0) + 2 * imports as u64,
+        "one line per record, then a start and an end per import"
+    );
+    for (i, e) in events.iter().enumerate() {
+        assert_valid(&v, e, &format!("provisioning-logs.jsonl line {i}"));
+    }
+    let failed: Vec<&Value> = events
+        .iter()
+        .filter(|e| {
+            e["outcome"]["result"] == "FAILURE" && e["eventType"] != "system.import.complete"
+        })
+        .collect();
+    assert!(!failed.is_empty(), "10 % faults fail some pushes");
+    for e in &failed {
+        assert_eq!(e["severity"], "ERROR");
+        let request = e["debugContext"]["debugData"]["request"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            ["GET ", "POST ", "PUT ", "PATCH ", "DELETE "]
+                .iter()
+                .any(|m| request.starts_with(m)),
+            "a failure names its request: {e}"
+        );
+    }
+    let mut bad = events[0].clone();
+    bad["eventType"] = serde_json::json!("app.user_management.push_new_user");
+    assert!(
+        !errors(&v, &bad).is_empty(),
+        "an event type outside Okta's catalog is refused"
+    );
+}
+
 /// Every object the schemas describe names its required fields among its properties, so a
 /// typo in a schema cannot pass as an optional field.
 #[test]
@@ -350,6 +412,7 @@ fn every_required_field_of_the_schemas_is_a_described_property() {
         "load-report",
         "merge-report",
         "provisioning-object-summary",
+        "okta-log-event",
         "simulation-report",
     ] {
         let _ = validator(name);

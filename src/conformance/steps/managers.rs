@@ -5,7 +5,7 @@ use super::provisioning::{check, log_lines, scenario, target_user, user_index};
 use crate::clock::Clock;
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
-use crate::provisioning::entra::managers::manager_of;
+use crate::provisioning::mapping::manager_of;
 use cucumber::{given, then, when};
 
 #[given(regex = r#"^the app maps each user's manager$"#)]

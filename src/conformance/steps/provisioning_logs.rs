@@ -4,7 +4,6 @@
 use super::provisioning::{check, scenario, user_index};
 use crate::conformance::ScimWorld;
 use crate::conformance::assert::{Failure, StepResult};
-use crate::provisioning::entra::check as convergence;
 use crate::provisioning::logs::graph::{JobContext, summary};
 use crate::provisioning::sim::converge::Convergence;
 use crate::provisioning::sim::failures::{self, FailureGroup, attributes_line};
@@ -171,7 +170,9 @@ async fn explained(w: &mut ScimWorld) -> Result<(Convergence, Vec<FailureGroup>)
     if let Some(t) = &s.target {
         t.control.set(Default::default());
     }
-    let mut c = convergence::check(&s.job, &s.tenant)
+    let mut c = s
+        .job
+        .check(&s.tenant)
         .await
         .map_err(|e| Failure::suite(e.to_string()))?;
     let (groups, of_record) = failures::group(s.job.logs());

@@ -236,6 +236,7 @@ pub async fn simulate(opts: &SimOptions, adc: &AdcOptions) -> Result<SimulationR
         wall_seconds: wall.elapsed().as_secs_f64(),
         settle_cycles_used: settle_polls,
         watch: None,
+        okta: None,
         sync_status: None,
         usersync: figures,
     })

@@ -2,7 +2,7 @@
 //! turn ([`super::objects`], [`super::members`], [`super::managers`]), each run concurrently
 //! and applied in order, then the end-of-cycle bookkeeping in the job.
 
-use super::job::{ProvisioningJob, ScopeView};
+use super::job::ProvisioningJob;
 use super::members::{MemberWork, MembersDone};
 use super::objects::Done;
 use super::quarantine::Counters;
@@ -10,6 +10,7 @@ use super::{managers, members, objects};
 use crate::clock::Clock;
 use crate::provisioning::exchange::{Failure, Sender, Sent};
 use crate::provisioning::requests::{self, Compat};
+use crate::provisioning::scoping::ScopeView;
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::sim::report::{Email, JobState};
 use crate::provisioning::tenant::Tenant;

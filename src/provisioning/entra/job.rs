@@ -12,17 +12,19 @@
 //! the caller moves the [`SimClock`] to [`ProvisioningJob::next_run_at`].
 
 use super::quarantine::{Counters, Escrows, Policy, Quarantine, QuarantineReason};
-use crate::client::ScimClient;
+use crate::client::{ClientError, ScimClient};
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::exchange::{Failure, RetryPolicy};
 use crate::provisioning::logs::{LogRecord, ObjectKind, Progress};
-use crate::provisioning::mapping::{Mappings, UserView};
+use crate::provisioning::mapping::Mappings;
 use crate::provisioning::requests::{Compat, DEFAULT_MEMBER_BATCH};
-use crate::provisioning::scoping::{Scope, Scoping};
+use crate::provisioning::scoping::Scoping;
 use crate::provisioning::sim::CYCLE_INTERVAL_MINUTES;
+use crate::provisioning::sim::check::{self, Expected};
+use crate::provisioning::sim::converge::Convergence;
 use crate::provisioning::sim::pace::Pace;
 use crate::provisioning::sim::report::{CycleSummary, Email, JobState};
-use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
+use crate::provisioning::tenant::Tenant;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -103,50 +105,6 @@ pub struct ProvisioningJob {
     pub(super) stop_requested: bool,
 }
 
-/// The scope of every object for one cycle, computed once.
-pub(crate) struct ScopeView<'a> {
-    in_assigned_group: HashSet<&'a str>,
-    scoping: &'a Scoping,
-}
-
-impl<'a> ScopeView<'a> {
-    pub(crate) fn new(t: &'a Tenant, scoping: &'a Scoping) -> ScopeView<'a> {
-        let in_assigned_group = t
-            .groups
-            .iter()
-            .filter(|g| g.assigned && !g.hard_deleted)
-            .flat_map(|g| g.members.iter().map(String::as_str))
-            .collect();
-        ScopeView {
-            in_assigned_group,
-            scoping,
-        }
-    }
-    /// Assigned (or scope = all) and passing the scoping filters.
-    pub(crate) fn user_in_scope(&self, u: &SourceUser) -> bool {
-        if u.hard_deleted {
-            return false;
-        }
-        let assigned = self.scoping.scope == Scope::All
-            || u.assigned
-            || self.in_assigned_group.contains(u.object_id.as_str());
-        let view = UserView {
-            user: u,
-            is_soft_deleted: u.soft_deleted_at.is_some() || !u.account_enabled,
-        };
-        assigned && self.scoping.user_passes(&view)
-    }
-    /// In scope, not soft-deleted, enabled: the user should be active in the target.
-    pub(crate) fn user_entitled(&self, u: &SourceUser) -> bool {
-        self.user_in_scope(u) && u.soft_deleted_at.is_none() && u.account_enabled
-    }
-    pub(crate) fn group_in_scope(&self, g: &SourceGroup) -> bool {
-        !g.hard_deleted
-            && (self.scoping.scope == Scope::All || g.assigned)
-            && self.scoping.group_passes(g)
-    }
-}
-
 impl ProvisioningJob {
     /// A job that has not run yet.
     pub fn new(client: ScimClient, clock: Arc<SimClock>, config: JobConfig) -> ProvisioningJob {
@@ -185,6 +143,18 @@ impl ProvisioningJob {
     }
     pub fn config(&self) -> &JobConfig {
         &self.config
+    }
+    /// The convergence check of the target against what this job believes and maps.
+    pub async fn check(&self, tenant: &Tenant) -> Result<Convergence, ClientError> {
+        let expected = Expected {
+            user_links: &self.user_links,
+            group_links: &self.group_links,
+            mappings: &self.config.mappings,
+            scoping: &self.config.scoping,
+            pending: self.escrows.len(),
+            deletes_users: true,
+        };
+        check::check(&self.client, tenant, &expected).await
     }
     pub fn state(&self) -> &JobState {
         &self.state

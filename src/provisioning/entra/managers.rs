@@ -3,30 +3,16 @@
 //! holds or the last request failed without a clear answer; a refusal waits for a change.
 
 use super::cycle::{Ctx, is_success};
-use super::job::{ProvisioningJob, ScopeView};
+use super::job::ProvisioningJob;
 use super::quarantine::QuarantineReason;
 use crate::provisioning::exchange::{Failure, TargetAnswer, classify};
 use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Outcome};
 use crate::provisioning::mapping::{AttributeMapping, UserView};
 use crate::provisioning::requests;
+use crate::provisioning::scoping::ScopeView;
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::{SourceUser, Tenant};
-use crate::scim::path::lookup;
-use crate::scim::schema::ENTERPRISE_USER_SCHEMA;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
-
-/// The manager id a target user holds: `manager.value`, or a bare string where a target
-/// stored what the provider sent as is.
-pub fn manager_of(user: &Value) -> Option<String> {
-    let m = lookup(user, &format!("{ENTERPRISE_USER_SCHEMA}:manager"))?;
-    match m {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("value").and_then(Value::as_str).map(str::to_string),
-        _ => None,
-    }
-    .filter(|s| !s.is_empty())
-}
 
 /// The references phase for one user: its manager to set (`Some`) or clear (`None`).
 #[derive(Debug, Clone)]

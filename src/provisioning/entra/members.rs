@@ -4,12 +4,13 @@
 //! uncertain until a later cycle resends them.
 
 use super::cycle::{Ctx, is_success};
-use super::job::{ProvisioningJob, ScopeView};
+use super::job::ProvisioningJob;
 use super::objects::Work;
 use super::quarantine::QuarantineReason;
 use crate::provisioning::exchange::{Failure, TargetAnswer, classify};
 use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Outcome};
 use crate::provisioning::requests;
+use crate::provisioning::scoping::ScopeView;
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::{SourceGroup, Tenant};
 use chrono::{DateTime, Utc};

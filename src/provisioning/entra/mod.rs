@@ -1,7 +1,6 @@
 //! Microsoft Entra ID's provisioning service: the job and its cycles, scoping, escrows and
 //! quarantine, provision on demand, and the convergence check of its simulation.
 
-pub mod check;
 pub mod cycle;
 pub mod job;
 pub mod managers;

@@ -9,11 +9,11 @@
 
 use super::cycle::{Ctx, is_success};
 use super::job::ProvisioningJob;
-use super::managers::manager_of;
 use super::quarantine::QuarantineReason;
 use crate::provisioning::exchange::{Failure, Sent, TargetAnswer, classify};
 use crate::provisioning::logs::{Action, FailureClass, LogRecord, ObjectKind, Outcome};
 use crate::provisioning::mapping::Mapped;
+use crate::provisioning::mapping::manager_of;
 use crate::provisioning::requests::{self, ProviderRequest};
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::sim::converge::{diff, same, value_text};
@@ -428,7 +428,7 @@ impl ProvisioningJob {
                 self.counters.events += 1;
                 match d.action {
                     Action::Create => s.creates += 1,
-                    Action::Update => s.updates += 1,
+                    Action::Update | Action::Reactivate => s.updates += 1,
                     Action::Disable => s.disables += 1,
                     Action::Delete => s.deletes += 1,
                     Action::Members => s.member_patches += 1,

@@ -2,11 +2,12 @@
 //! each: changed since the watermark, due escrows, released staged removals; the
 //! accidental-deletion guard (E-Q-03) stages mass disables and deletes.
 
-use super::job::{ProvisioningJob, ScopeView};
+use super::job::ProvisioningJob;
 use super::objects::{Intent, Work};
 use super::quarantine::QuarantineReason;
 use crate::provisioning::logs::{ObjectKind, STAGED_REASON};
 use crate::provisioning::mapping::{UserView, map};
+use crate::provisioning::scoping::ScopeView;
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::{SourceGroup, SourceUser, Tenant};
 use chrono::{DateTime, Utc};

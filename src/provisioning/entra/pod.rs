@@ -4,10 +4,11 @@
 //! provisioning log gets the records as in a cycle.
 
 use super::cycle::Ctx;
-use super::job::{ProvisioningJob, ScopeView};
+use super::job::ProvisioningJob;
 use super::objects::{self, Intent};
 use super::{managers, members};
 use crate::provisioning::exchange::Sender;
+use crate::provisioning::scoping::ScopeView;
 use crate::provisioning::sim::CycleSummary;
 use crate::provisioning::tenant::Tenant;
 use serde::Serialize;

@@ -3,7 +3,6 @@
 //! with churn applied before each, running the job whenever it is due (quarantine stretches
 //! that), then settles the escrows and checks convergence.
 
-use super::check;
 use super::job::{JobConfig, ProvisioningJob};
 use crate::client::{Connection, ScimClient};
 use crate::clock::{Clock, SimClock};
@@ -151,7 +150,7 @@ pub async fn simulate(
     if let Some(t) = &_faulty {
         t.control.set(Faults::default());
     }
-    let mut convergence = check::check(&job, &tenant).await?;
+    let mut convergence = job.check(&tenant).await?;
     let logs = job.take_logs();
     let (failure_groups, of_record) = failures::group(&logs);
     failures::explain(&mut convergence, &logs, &of_record);
@@ -225,6 +224,7 @@ pub async fn simulate(
         logs,
         wall_seconds: wall.elapsed().as_secs_f64(),
         settle_cycles_used: settle,
+        okta: None,
         sync_status: Some(job.sync_status()),
         watch,
     })

@@ -34,7 +34,7 @@ impl JobContext {
         }
     }
     /// A stable id for (what, a, b): the same seed gives the same ids.
-    fn id(&self, what: u64, a: u64, b: u64) -> String {
+    pub(crate) fn id(&self, what: u64, a: u64, b: u64) -> String {
         let hi = mix(self.seed ^ mix(what) ^ mix(a.rotate_left(17)));
         let lo = mix(hi ^ b);
         uuid::Builder::from_u128(((hi as u128) << 64) | lo as u128)
@@ -57,7 +57,7 @@ fn mix(mut z: u64) -> u64 {
 pub fn provisioning_action(r: &LogRecord) -> &'static str {
     match r.action {
         Action::Create => "create",
-        Action::Update | Action::Members | Action::Manager => "update",
+        Action::Update | Action::Reactivate | Action::Members | Action::Manager => "update",
         Action::Disable => "disable",
         Action::Delete => "delete",
         Action::Skip if r.reason == STAGED_REASON => "stagedDelete",

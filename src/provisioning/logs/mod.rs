@@ -1,9 +1,11 @@
 //! Provisioning logs (E-LOG-01): one record per object and action, with the result, the
 //! reason, the HTTP status of the SCIM exchange and, when it failed, the request and the
-//! target's answer; written out in Microsoft Graph's shape by [`graph`]. And the progress
+//! target's answer; written out in Microsoft Graph's shape by [`graph`], or in Okta's
+//! System Log shape by [`okta`]. And the progress
 //! figure of the running cycle (objects done / total), readable while the cycle runs.
 
 pub mod graph;
+pub mod okta;
 
 use crate::provisioning::exchange::{Failure, TargetAnswer};
 use chrono::{DateTime, Utc};
@@ -24,6 +26,8 @@ pub enum Action {
     Create,
     Update,
     Disable,
+    /// Okta's reactivation of a user it had deactivated.
+    Reactivate,
     Delete,
     /// Memberships of a group (the references phase).
     Members,
@@ -38,6 +42,7 @@ impl Action {
             Action::Create => "Create",
             Action::Update => "Update",
             Action::Disable => "Disable",
+            Action::Reactivate => "Reactivate",
             Action::Delete => "Delete",
             Action::Members => "Members",
             Action::Manager => "Manager",

@@ -71,15 +71,32 @@ pub struct Explanation {
     pub attributes: Vec<(String, usize)>,
 }
 
-fn verb(a: Action) -> &'static str {
-    match a {
-        Action::Create => "creates",
-        Action::Update => "updates",
-        Action::Disable => "disables",
-        Action::Delete => "deletes",
-        Action::Members => "member updates",
-        Action::Manager => "manager updates",
-        Action::Skip => "skips",
+/// Whose words a report uses for what a provider did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Words {
+    /// Microsoft's (and the connector's): creates, updates, disables.
+    Entra,
+    /// Okta's: pushes, deactivations, group pushes.
+    Okta,
+}
+
+/// The plural noun of an action on an object: `creates`, or Okta's `new-user pushes`.
+pub fn verb(words: Words, kind: ObjectKind, a: Action) -> &'static str {
+    match (words, a) {
+        (Words::Okta, Action::Create) if kind == ObjectKind::Group => "group pushes",
+        (Words::Okta, Action::Create) => "new-user pushes",
+        (Words::Okta, Action::Update) => "profile pushes",
+        (Words::Okta, Action::Disable) => "deactivations",
+        (Words::Okta, Action::Delete) => "app-group deletes",
+        (Words::Okta, Action::Members) => "membership pushes",
+        (_, Action::Reactivate) => "reactivations",
+        (_, Action::Create) => "creates",
+        (_, Action::Update) => "updates",
+        (_, Action::Disable) => "disables",
+        (_, Action::Delete) => "deletes",
+        (_, Action::Members) => "member updates",
+        (_, Action::Manager) => "manager updates",
+        (_, Action::Skip) => "skips",
     }
 }
 
@@ -135,6 +152,11 @@ fn key(r: &LogRecord) -> Key {
 
 /// The failed records grouped by cause, largest group first (ties: the earlier first).
 pub fn group(logs: &[LogRecord]) -> (Vec<FailureGroup>, HashMap<usize, usize>) {
+    group_with(logs, Words::Entra)
+}
+
+/// [`group`], the groups named in `words`.
+pub fn group_with(logs: &[LogRecord], words: Words) -> (Vec<FailureGroup>, HashMap<usize, usize>) {
     let mut index: HashMap<Key, usize> = HashMap::new();
     let mut groups: Vec<FailureGroup> = Vec::new();
     let mut of_record = HashMap::new();
@@ -148,7 +170,7 @@ pub fn group(logs: &[LogRecord]) -> (Vec<FailureGroup>, HashMap<usize, usize>) {
             None => {
                 groups.push(FailureGroup {
                     count: 0,
-                    action: verb(r.action).into(),
+                    action: verb(words, r.kind, r.action).into(),
                     object: match r.kind {
                         ObjectKind::User => "users".into(),
                         ObjectKind::Group => "groups".into(),
@@ -191,7 +213,8 @@ pub fn group(logs: &[LogRecord]) -> (Vec<FailureGroup>, HashMap<usize, usize>) {
 /// Which actions can leave an attribute diverged.
 fn phase(attribute: &str) -> &'static [Action] {
     if attribute == "members" {
-        &[Action::Members]
+        // Okta's group push sends the first memberships with the create.
+        &[Action::Members, Action::Create]
     } else if attribute.ends_with(":manager") {
         &[Action::Manager]
     } else {
@@ -199,6 +222,7 @@ fn phase(attribute: &str) -> &'static [Action] {
             Action::Create,
             Action::Update,
             Action::Disable,
+            Action::Reactivate,
             Action::Delete,
         ]
     }

@@ -57,6 +57,7 @@ pub fn page(r: &SimulationReport, svg_name: &str) -> String {
         match r.source {
             Source::Entra => "Provisioning simulation: Microsoft Entra ID",
             Source::Adc => "Provisioning simulation: Active Directory Connector v2",
+            Source::Okta => "Provisioning simulation: Okta",
         },
     );
     page.html(STYLE);
@@ -348,6 +349,7 @@ pub fn timeline(r: &SimulationReport, path: &Path) -> Result<(), String> {
                 Source::Adc => {
                     "Connector polls on the simulated clock (Active Directory Connector v2)"
                 }
+                Source::Okta => "Okta's pushes on the simulated clock, a round per change set",
             },
             ("sans-serif", 20),
         )

@@ -4,6 +4,7 @@
 //! embedded reference and the progress bar. Neither source is imported here: the dispatch on
 //! [`SourceOptions`] is in [`crate::provisioning::cli`].
 
+pub mod check;
 pub mod converge;
 pub mod failures;
 pub mod html;
@@ -13,8 +14,9 @@ pub mod report;
 pub mod sync_status;
 
 pub use options::{
-    AdcOptions, CYCLE_INTERVAL_MINUTES, CycleCallback, DEFAULT_POLL_MINUTES, EntraOptions,
-    MAX_CYCLES, SimOptions, Source, SourceOptions, TenantSource, minutes_in,
+    AdcOptions, CYCLE_INTERVAL_MINUTES, CycleCallback, DEFAULT_IMPORT_MINUTES,
+    DEFAULT_POLL_MINUTES, EntraOptions, MAX_CYCLES, OktaApp, OktaOptions, SimOptions, Source,
+    SourceOptions, TenantSource, minutes_in,
 };
 pub use report::{CycleSummary, InitialCycleComparison, SimulationReport, UserSyncFigures};
 

@@ -53,6 +53,8 @@ pub enum Source {
     Entra,
     /// The Active Directory Connector v2 (polls the on-premises directory).
     Adc,
+    /// Okta's provisioning client (pushes each change as it happens, imports on a schedule).
+    Okta,
 }
 
 /// Settings only Microsoft Entra ID's provisioning service reads.
@@ -94,11 +96,57 @@ impl Default for AdcOptions {
     }
 }
 
+/// How the app was made, which decides the update style (O-UPDATE-01).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OktaApp {
+    /// An Okta Integration Network app: PUT for profile updates, PATCH to (de)activate and
+    /// for group pushes.
+    #[default]
+    Oin,
+    /// A custom app made with the App Integration Wizard: PUT for everything.
+    Custom,
+}
+
+impl OktaApp {
+    pub fn name(self) -> &'static str {
+        match self {
+            OktaApp::Oin => "oin",
+            OktaApp::Custom => "custom",
+        }
+    }
+}
+
+/// The default import schedule: hourly, the most frequent a scheduled import runs.
+pub const DEFAULT_IMPORT_MINUTES: i64 = 60;
+
+/// Settings only Okta's client reads.
+#[derive(Debug, Clone)]
+pub struct OktaOptions {
+    /// OIN or custom (AIW) app: the update style.
+    pub app: OktaApp,
+    /// Simulated minutes between two scheduled imports (0: never).
+    pub import_minutes: i64,
+    /// Faults injected in front of the embedded reference (ignored with `target`).
+    pub faults: Option<Faults>,
+}
+
+impl Default for OktaOptions {
+    fn default() -> Self {
+        OktaOptions {
+            app: Default::default(),
+            import_minutes: DEFAULT_IMPORT_MINUTES,
+            faults: None,
+        }
+    }
+}
+
 /// The source and what only it reads.
 #[derive(Debug, Clone)]
 pub enum SourceOptions {
     Entra(EntraOptions),
     Adc(AdcOptions),
+    Okta(OktaOptions),
 }
 
 impl Default for SourceOptions {
@@ -112,12 +160,13 @@ impl SourceOptions {
         match self {
             SourceOptions::Entra(_) => Source::Entra,
             SourceOptions::Adc(_) => Source::Adc,
+            SourceOptions::Okta(_) => Source::Okta,
         }
     }
-    /// Simulated minutes between two cycles (polls).
+    /// Simulated minutes between two cycles (polls; for Okta, rounds of churn).
     pub fn interval_minutes(&self) -> i64 {
         match self {
-            SourceOptions::Entra(_) => CYCLE_INTERVAL_MINUTES,
+            SourceOptions::Entra(_) | SourceOptions::Okta(_) => CYCLE_INTERVAL_MINUTES,
             SourceOptions::Adc(a) => a.interval_minutes.max(1),
         }
     }

@@ -8,6 +8,7 @@ use super::options::Source;
 use crate::provisioning::churn::ChurnStats;
 use crate::provisioning::logs::LogRecord;
 use crate::provisioning::logs::graph::{JobContext, write_jsonl};
+use crate::provisioning::logs::okta::ImportEvent;
 use crate::provisioning::requests::Compat;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -100,6 +101,9 @@ pub struct SimulationReport {
     /// The user followed with `--watch`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch: Option<Watch>,
+    /// Okta's pushes, tasks and imports (Okta only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub okta: Option<OktaFigures>,
     /// User Sync behind the connector: rules, switch-on time, entitlements (ADC only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usersync: Option<UserSyncFigures>,
@@ -120,6 +124,53 @@ pub struct UserSyncFigures {
     /// Per poll: from the end of the push until User Sync applied everything (median, max).
     pub poll_settle_p50_ms: f64,
     pub poll_settle_max_ms: f64,
+}
+
+/// Okta's provisioning: its pushes by System Log event type, how soon each reached the app,
+/// 429 handling, the tasks left for an admin and the imports (Okta only).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OktaFigures {
+    /// `oin` or `custom`.
+    pub app: String,
+    pub import_every_minutes: i64,
+    /// Successful pushes by Okta System Log event type.
+    pub pushes: std::collections::BTreeMap<String, usize>,
+    /// Simulated milliseconds from a change to its successful push (median, max).
+    pub push_latency_p50_ms: u64,
+    pub push_latency_max_ms: u64,
+    /// Requests answered 429 and sent again after Okta's wait.
+    pub retries_429: u64,
+    /// Failed pushes still waiting in Dashboard > Tasks at the end.
+    pub tasks_open: usize,
+    /// Rounds in which the admin retried the open tasks.
+    pub task_retry_rounds: u32,
+    pub imports: Vec<ImportSummary>,
+    /// Every request sent, by shape (ids and values masked).
+    pub request_shapes: std::collections::BTreeMap<String, usize>,
+}
+
+/// What one import found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportSummary {
+    pub at: DateTime<Utc>,
+    pub pages: usize,
+    pub users_read: usize,
+    /// Active app users Okta did not push: an admin confirms or ignores each.
+    pub unmatched: usize,
+    /// Users Okta pushed and still has active that the import did not find.
+    pub missing: usize,
+    /// Active users Okta pushed whose `active` the app reports `false`: Okta does not pull
+    /// them in (O-IMPORT-01).
+    pub inactive_in_app: usize,
+    /// What broke the import's contract, each once (a refused page, integers as strings,
+    /// an unstable order).
+    pub problems: Vec<String>,
+    /// Why the import stopped short without breaking the contract (an outage, 429s past
+    /// Okta's last attempt): the next one runs on schedule.
+    pub failed: Option<String>,
+    pub requests: u64,
+    /// Simulated milliseconds spent waiting on 429s.
+    pub waited_ms: u64,
 }
 
 impl SimulationReport {
@@ -189,42 +240,46 @@ pub fn table(r: &SimulationReport) -> String {
     if r.insecure {
         let _ = writeln!(out, "{}\n", crate::report::INSECURE_NOTE);
     }
-    let _ = writeln!(
-        out,
-        "{:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  quarantine",
-        "cycle",
-        "start",
-        "end",
-        "wall ms",
-        "creates",
-        "updates",
-        "disable",
-        "deletes",
-        "skips",
-        "fails",
-        "escrows",
-        "members",
-        "managers"
-    );
-    for c in &r.cycles {
+    if r.source == Source::Okta {
+        okta_rounds(&mut out, r);
+    } else {
         let _ = writeln!(
             out,
-            "{:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  {}",
-            format!("{}{}", c.number, if c.initial { "*" } else { "" }),
-            c.sim_start.format("%d %H:%M"),
-            c.sim_end.format("%d %H:%M"),
-            c.wall_ms,
-            c.creates,
-            c.updates,
-            c.disables,
-            c.deletes,
-            c.skips,
-            c.failures,
-            c.escrows,
-            c.member_patches,
-            c.manager_updates,
-            c.quarantine.as_deref().unwrap_or("-"),
+            "{:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  quarantine",
+            "cycle",
+            "start",
+            "end",
+            "wall ms",
+            "creates",
+            "updates",
+            "disable",
+            "deletes",
+            "skips",
+            "fails",
+            "escrows",
+            "members",
+            "managers"
         );
+        for c in &r.cycles {
+            let _ = writeln!(
+                out,
+                "{:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>8}  {}",
+                format!("{}{}", c.number, if c.initial { "*" } else { "" }),
+                c.sim_start.format("%d %H:%M"),
+                c.sim_end.format("%d %H:%M"),
+                c.wall_ms,
+                c.creates,
+                c.updates,
+                c.disables,
+                c.deletes,
+                c.skips,
+                c.failures,
+                c.escrows,
+                c.member_patches,
+                c.manager_updates,
+                c.quarantine.as_deref().unwrap_or("-"),
+            );
+        }
     }
     if let Some(u) = &r.usersync {
         let _ = writeln!(
@@ -332,7 +387,7 @@ pub fn table(r: &SimulationReport) -> String {
     for e in &conv.explained {
         let _ = writeln!(out, "  {}", explanation_line(e, &r.failure_groups));
     }
-    if conv.unexplained > 0 && r.source == Source::Entra {
+    if conv.unexplained > 0 && r.source != Source::Adc {
         let _ = writeln!(
             out,
             "  {} divergences ({}) no failure explains: the target answered success, or nothing was sent",
@@ -369,23 +424,137 @@ pub fn table(r: &SimulationReport) -> String {
     out
 }
 
+/// Okta's rounds, in its words: what each round pushed, then the pushes by System Log event
+/// type, how soon they reached the app, the 429 waits, the tasks and the imports.
+fn okta_rounds(out: &mut String, r: &SimulationReport) {
+    let _ = writeln!(
+        out,
+        "{:>5} {:>8} {:>8} {:>9} {:>9} {:>8} {:>7} {:>8} {:>12} {:>7} {:>6}",
+        "round",
+        "start",
+        "end",
+        "wall ms",
+        "new/group",
+        "profile",
+        "deact",
+        "deletes",
+        "memberships",
+        "fails",
+        "tasks"
+    );
+    for c in &r.cycles {
+        let _ = writeln!(
+            out,
+            "{:>5} {:>8} {:>8} {:>9} {:>9} {:>8} {:>7} {:>8} {:>12} {:>7} {:>6}",
+            format!("{}{}", c.number, if c.initial { "*" } else { "" }),
+            c.sim_start.format("%d %H:%M"),
+            c.sim_end.format("%d %H:%M:%S"),
+            c.wall_ms,
+            c.creates,
+            c.updates,
+            c.disables,
+            c.deletes,
+            c.member_patches,
+            c.failures,
+            c.escrows,
+        );
+    }
+    let Some(o) = &r.okta else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "* round 0 is the app's assignments, pushed at once; each later round pushes what one round of churn changed, when it changed"
+    );
+    let _ = writeln!(
+        out,
+        "Okta ({} app), pushes by System Log event type:",
+        o.app
+    );
+    for (event, n) in &o.pushes {
+        let _ = writeln!(out, "  {n:>7}  {event}");
+    }
+    let _ = writeln!(
+        out,
+        "each change reached the target {:.1} s after it happened (median), {:.1} s at most; {} requests answered 429 were sent again after Okta's wait",
+        o.push_latency_p50_ms as f64 / 1000.0,
+        o.push_latency_max_ms as f64 / 1000.0,
+        o.retries_429
+    );
+    if o.tasks_open > 0 || o.task_retry_rounds > 0 {
+        let _ = writeln!(
+            out,
+            "the admin retried the open tasks in {} round{}; {} still wait in Dashboard > Tasks",
+            o.task_retry_rounds,
+            if o.task_retry_rounds == 1 { "" } else { "s" },
+            o.tasks_open
+        );
+    }
+    if o.import_every_minutes == 0 {
+        let _ = writeln!(out, "imports: never scheduled");
+    } else {
+        let problems: usize = o.imports.iter().map(|i| i.problems.len()).sum();
+        let failed = o.imports.iter().filter(|i| i.failed.is_some()).count();
+        let last = o.imports.last();
+        let _ = writeln!(
+            out,
+            "imports: {} (every {} min, {failed} failed on the way); the last read {} users in {} pages: {} unmatched, {} missing, {} inactive in the app; {} problems",
+            o.imports.len(),
+            o.import_every_minutes,
+            last.map_or(0, |i| i.users_read),
+            last.map_or(0, |i| i.pages),
+            last.map_or(0, |i| i.unmatched),
+            last.map_or(0, |i| i.missing),
+            last.map_or(0, |i| i.inactive_in_app),
+            problems
+        );
+    }
+}
+
 /// Whose logs these are, as Graph names the systems.
 pub fn job_context(r: &SimulationReport) -> JobContext {
     let source = match r.source {
         Source::Entra => "Microsoft Entra ID",
         Source::Adc => "Active Directory",
+        Source::Okta => "Okta",
     };
     JobContext::new(r.seed, source, &r.target)
 }
 
-/// Writes `simulation.json`, `provisioning-logs.jsonl` (Graph's `provisioningObjectSummary`,
-/// one per line), `simulation.html` and `simulation-timeline.svg` into `dir`.
+/// Writes `simulation.json`, `provisioning-logs.jsonl` (Graph's `provisioningObjectSummary`
+/// one per line; for Okta, its System Log `LogEvent`), `simulation.html` and `simulation-timeline.svg` into `dir`.
 pub fn write(r: &SimulationReport, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let json = serde_json::to_string_pretty(r).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("simulation.json"), json).map_err(|e| e.to_string())?;
     let logs = dir.join("provisioning-logs.jsonl");
-    write_jsonl(&r.logs, &job_context(r), &logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+    let written = match &r.okta {
+        Some(o) => {
+            let imports: Vec<ImportEvent> = o
+                .imports
+                .iter()
+                .map(|i| ImportEvent {
+                    at: i.at,
+                    ok: i.failed.is_none() && i.problems.is_empty(),
+                    reason: i.failed.clone().unwrap_or_else(|| {
+                        format!(
+                            "{} users in {} pages; {} unmatched{}",
+                            i.users_read,
+                            i.pages,
+                            i.unmatched,
+                            i.problems
+                                .first()
+                                .map(|p| format!("; {p}"))
+                                .unwrap_or_default()
+                        )
+                    }),
+                })
+                .collect();
+            crate::provisioning::logs::okta::write_jsonl(&r.logs, &imports, &job_context(r), &logs)
+        }
+        None => write_jsonl(&r.logs, &job_context(r), &logs),
+    };
+    written.map_err(|e| format!("{}: {e}", logs.display()))?;
     let svg = dir.join("simulation-timeline.svg");
     super::html::timeline(r, &svg)?;
     std::fs::write(

@@ -1,19 +1,35 @@
-//! The convergence check after a simulation: the target's state equals what the mappings say
-//! it should be, users and groups attribute by attribute, memberships and manager
-//! references. Reads the target through the SCIM client (paged lists), so it works for an
-//! external target too; objects the tenant does not know are ignored, so a shared target is
-//! fine.
+//! The convergence check after a cloud provider's simulation (Entra's and Okta's alike): the
+//! target's state equals what the mappings say it should be, users and groups attribute by
+//! attribute, memberships and manager references. Reads the target through the SCIM client
+//! (paged lists), so it works for an external target too; objects the tenant does not know
+//! are ignored, so a shared target is fine.
 
-use super::job::{ProvisioningJob, ScopeView};
-use super::managers::manager_of;
-use crate::client::ClientError;
+use super::converge::{Convergence, diff, read_all, value_text, values};
+use crate::client::{ClientError, ScimClient};
 use crate::provisioning::logs::ObjectKind;
-use crate::provisioning::mapping::{UserView, map};
-use crate::provisioning::sim::converge::{Convergence, diff, read_all, value_text, values};
+use crate::provisioning::mapping::{Mappings, UserView, manager_of, map};
+use crate::provisioning::scoping::{ScopeView, Scoping};
 use crate::provisioning::tenant::Tenant;
 use crate::scim::path::lookup;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
+
+/// What the target holds at `path`; where a filter selects nothing (`emails[type eq
+/// "work"].value`), what the attribute holds instead, so a value kept without its type does
+/// not read as lost.
+fn actual(t: &Value, path: &str) -> String {
+    let got = lookup(t, path);
+    match (got, path.split_once('[')) {
+        (None | Some(Value::Null), Some((attr, _))) => match t.get(attr) {
+            Some(v) if !v.is_null() => {
+                let text: String = v.to_string().chars().take(200).collect();
+                format!("(absent: the filter selects nothing; {attr} is {text})")
+            }
+            _ => show(got),
+        },
+        _ => show(got),
+    }
+}
 
 fn show(v: Option<&Value>) -> String {
     match v {
@@ -22,10 +38,29 @@ fn show(v: Option<&Value>) -> String {
     }
 }
 
-/// Compares the target with the expected state of the tenant under the job's configuration.
-pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence, ClientError> {
-    let users = read_all(job.client(), "Users").await?;
-    let groups = read_all(job.client(), "Groups").await?;
+/// What the provider believes and how it provisions: the state the target should be in.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// Source object id -> target id.
+    pub user_links: &'a HashMap<String, String>,
+    pub group_links: &'a HashMap<String, String>,
+    pub mappings: &'a Mappings,
+    pub scoping: &'a Scoping,
+    /// Changes the provider still holds to deliver.
+    pub pending: usize,
+    /// Entra deletes a user gone from the directory; Okta never sends a user DELETE (O-DEACTIVATE-01), so
+    /// such a user only has to be inactive, or absent.
+    pub deletes_users: bool,
+}
+
+/// Compares the target with the expected state of the tenant under the provider's configuration.
+pub async fn check(
+    client: &ScimClient,
+    tenant: &Tenant,
+    e: &Expected<'_>,
+) -> Result<Convergence, ClientError> {
+    let users = read_all(client, "Users").await?;
+    let groups = read_all(client, "Groups").await?;
     let by_name: HashMap<String, &str> = users
         .iter()
         .filter_map(|(id, u)| {
@@ -34,18 +69,18 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 .map(|n| (n.to_lowercase(), id.as_str()))
         })
         .collect();
-    let scoping = job.config().scoping.clone();
-    let scope = ScopeView::new(tenant, &scoping);
+    let scoping = e.scoping;
+    let scope = ScopeView::new(tenant, scoping);
     let mut c = Convergence {
-        pending_escrows: job.escrows().len(),
+        pending_escrows: e.pending,
         ..Default::default()
     };
-    let mappings = &job.config().mappings;
+    let mappings = e.mappings;
     for u in &tenant.users {
         let name = &u.user_principal_name;
-        let link = job.user_links().get(&u.object_id);
+        let link = e.user_links.get(&u.object_id);
         let target = link.and_then(|id| users.get(id));
-        if u.hard_deleted {
+        if u.hard_deleted && e.deletes_users {
             if let Some(id) = by_name.get(&name.to_lowercase()) {
                 c.push_of(
                     (ObjectKind::User, &u.object_id),
@@ -79,13 +114,11 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                     name,
                     &ch.path,
                     show(Some(&ch.value)),
-                    show(lookup(t, &ch.path)),
+                    actual(t, &ch.path),
                 );
             }
             for r in mappings.user_references() {
-                let want = r
-                    .value(&view)
-                    .and_then(|m| job.user_links().get(&m).cloned());
+                let want = r.value(&view).and_then(|m| e.user_links.get(&m).cloned());
                 let got = manager_of(t);
                 if want != got {
                     let show = |v: Option<String>| v.unwrap_or_else(|| "(absent)".into());
@@ -131,8 +164,8 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
     let idx = tenant.user_index();
     for g in &tenant.groups {
         let name = &g.display_name;
-        let target = job
-            .group_links()
+        let target = e
+            .group_links
             .get(&g.object_id)
             .and_then(|id| groups.get(id));
         if !scope.group_in_scope(g) {
@@ -164,7 +197,7 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
                 name,
                 &ch.path,
                 show(Some(&ch.value)),
-                show(lookup(t, &ch.path)),
+                actual(t, &ch.path),
             );
         }
         // Recomputed here rather than taken from the job, so a planning bug shows.
@@ -173,7 +206,7 @@ pub async fn check(job: &ProvisioningJob, tenant: &Tenant) -> Result<Convergence
             .iter()
             .filter_map(|m| idx.get(m.as_str()).map(|&i| &tenant.users[i]))
             .filter(|u| scope.user_entitled(u))
-            .filter_map(|u| job.user_links().get(&u.object_id).cloned())
+            .filter_map(|u| e.user_links.get(&u.object_id).cloned())
             .collect();
         let got = values(t.get("members"));
         c.memberships_checked += want.len();
