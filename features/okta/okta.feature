@@ -57,6 +57,13 @@ Feature: Okta's provisioning client is answered as Okta needs
     When I list users with a wrong token
     Then the request is refused with status 401
 
+  @must @O-IMPORT-01
+  Scenario: Okta's import reads every user once, a hundred at a time
+    Given 130 users named "imported"
+    When Okta imports the users a hundred at a time
+    Then every page's totalResults, startIndex and itemsPerPage are JSON integers
+    And the import read each of the users named "imported" exactly once
+
   @must @O-UPDATE-01
   Scenario: An OIN app's update is a GET, then a full PUT carrying groups and a password
     When Okta creates user "ann"

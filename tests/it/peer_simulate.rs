@@ -9,21 +9,36 @@
 //!   "False"; it also accepts emails and enterprise attributes on create without keeping them,
 //!   which no failure explains (the provider believed it succeeded), and is counted so.
 //!
+//! Okta's client (`--idp okta`, issue 17), on the same servers:
+//! - scim2-server and scimmy converge, from an OIN app and from a custom one: Okta removes
+//!   members by a filter in the path and sends `active` as a boolean;
+//! - django-scim2 answers 501 to the OIN group PATCH, answers a custom app's group PUT with
+//!   200 and drops its members, keeps an email without its `type` and does not keep
+//!   `locale` (checked with curl: the 201 of a create with both shows the email without a
+//!   type and no locale).
+//!
 //! `SCIM_HARNESS_SKIP_PEERS=1` skips these, as the conformance panel.
 
 use super::peer_panel::start;
 use crate::common;
 use scim_harness::client::Connection;
-use scim_harness::provisioning::sim::{SimOptions, TenantSource};
+use scim_harness::provisioning::sim::{
+    OktaApp, OktaOptions, SimOptions, SourceOptions, TenantSource,
+};
 use scim_harness::provisioning::{SimulationReport, simulate};
 
 async fn simulate_on(name: &str) -> Option<SimulationReport> {
+    simulate_as(name, SourceOptions::default()).await
+}
+
+async fn simulate_as(name: &str, source: SourceOptions) -> Option<SimulationReport> {
     if std::env::var_os("SCIM_HARNESS_SKIP_PEERS").is_some() {
         eprintln!("SCIM_HARNESS_SKIP_PEERS is set: peer {name} not run");
         return None;
     }
     let peer = start(name);
     let opts = SimOptions {
+        source,
         target: Some(peer.url.clone()),
         connection: Connection::bearer(peer.token.clone()),
         tenant: TenantSource::Generate {
@@ -120,4 +135,100 @@ async fn django_scim2_divergences_name_the_refused_patches_and_count_the_dropped
             "unexpected unexplained attribute {attribute}"
         );
     }
+}
+
+fn okta(app: OktaApp) -> SourceOptions {
+    SourceOptions::Okta(OktaOptions {
+        app,
+        ..Default::default()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scim2_server_and_scimmy_converge_under_oktas_client() {
+    let _serial = common::SUITE.lock().await;
+    for name in ["scim2-server", "scimmy"] {
+        for app in [OktaApp::Oin, OktaApp::Custom] {
+            let Some(r) = simulate_as(name, okta(app)).await else {
+                return;
+            };
+            assert!(
+                r.converged(),
+                "{name} ({app:?}): {:?}",
+                r.convergence.divergences
+            );
+            let o = r.okta.as_ref().expect("Okta's figures");
+            assert!(
+                o.imports.iter().all(|i| i.problems.is_empty()),
+                "{name}: {:?}",
+                o.imports
+            );
+            assert_eq!(o.imports.last().map(|i| i.unmatched), Some(0), "{name}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_scim2_under_okta_refuses_the_group_patch_and_drops_what_it_said_it_kept() {
+    let _serial = common::SUITE.lock().await;
+    let Some(r) = simulate_as("django-scim2", okta(OktaApp::Oin)).await else {
+        return;
+    };
+    let c = &r.convergence;
+    assert!(!r.converged());
+    let explained: usize = c.explained.iter().map(|e| e.divergences).sum();
+    assert_eq!(explained + c.unexplained, c.divergence_count);
+    for e in &c.explained {
+        let g = &r.failure_groups[e.group];
+        assert_eq!(g.status, Some(501));
+        assert_eq!(g.action, "membership pushes");
+        assert!(
+            g.request
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("PATCH /Groups/{id} (Replace without a path (id, displayName)"),
+            "{:?}",
+            g.request
+        );
+        assert_eq!(e.attributes[0].0, "members");
+    }
+    let unexplained: Vec<&str> = c
+        .unexplained_attributes
+        .iter()
+        .map(|(a, _)| a.as_str())
+        .collect();
+    assert_eq!(
+        unexplained,
+        ["emails[type eq \"work\"].value", "locale"],
+        "{unexplained:?}"
+    );
+    // The email is there, without its type: the divergence says so.
+    let email = c
+        .divergences
+        .iter()
+        .find(|d| d.attribute.starts_with("emails"))
+        .expect("an email divergence");
+    assert!(
+        email.actual.contains("the filter selects nothing"),
+        "{}",
+        email.actual
+    );
+
+    let Some(r) = simulate_as("django-scim2", okta(OktaApp::Custom)).await else {
+        return;
+    };
+    // The custom app's group PUT is answered 200 and its members dropped: nothing failed,
+    // so no failure explains the members.
+    let members = r
+        .convergence
+        .unexplained_attributes
+        .iter()
+        .find(|(a, _)| a == "members")
+        .map_or(0, |(_, n)| *n);
+    assert!(members > 0, "{:?}", r.convergence.unexplained_attributes);
+    assert!(
+        r.failure_groups.is_empty(),
+        "{:?}",
+        r.failure_groups.first().map(|g| g.line())
+    );
 }

@@ -370,3 +370,93 @@ async fn put_answered(w: &mut ScimWorld) -> StepResult {
         ),
     )
 }
+
+/// Okta's import (O-IMPORT-01): pages of `count=100`, `startIndex` stepping by 100, until
+/// `totalResults` is reached (at most 1,000 pages).
+#[when(regex = r"^Okta imports the users a hundred at a time$")]
+async fn imports(w: &mut ScimWorld) -> StepResult {
+    w.pages.clear();
+    let mut start = 1u64;
+    for _ in 0..1000 {
+        let r = okta(
+            w,
+            Method::GET,
+            &format!("/Users?startIndex={start}&count=100"),
+            None,
+        )
+        .await?;
+        let n = get_ci(&r.body, "Resources")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len) as u64;
+        let total = get_ci(&r.body, "totalResults").and_then(|t| {
+            t.as_u64()
+                .or_else(|| t.as_str().and_then(|s| s.trim().parse().ok()))
+        });
+        w.pages.push(r.body.clone());
+        start += n;
+        if r.status != 200 || n == 0 || total.is_none_or(|t| start > t) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[then(regex = r"^every page's totalResults, startIndex and itemsPerPage are JSON integers$")]
+async fn every_page_integers(w: &mut ScimWorld) -> StepResult {
+    let mut c = Checks::new();
+    for (i, p) in w.pages.iter().enumerate() {
+        for field in ["totalResults", "startIndex", "itemsPerPage"] {
+            let v = get_ci(p, field);
+            c.add(ensure(
+                v.is_some_and(Value::is_u64),
+                w.last.as_ref(),
+                DOCS,
+                &format!("{field} of every page Okta imports is a JSON integer, not a string"),
+                "an integer",
+                format!("page {}: {} ({})", i + 1, show(v), super::json_kind(v)),
+            ))?;
+        }
+    }
+    c.finish()
+}
+
+#[then(regex = r#"^the import read each of the users named "([^"]+)" exactly once$"#)]
+async fn read_once(w: &mut ScimWorld, base: String) -> StepResult {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for p in &w.pages {
+        for u in get_ci(p, "Resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = u.get("id").and_then(Value::as_str) {
+                *seen.entry(id.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let prefix = format!("{base}-");
+    let mine: Vec<(&String, &Created)> = w
+        .users
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .collect();
+    let missing = mine
+        .iter()
+        .filter(|(_, c)| !seen.contains_key(&c.id))
+        .count();
+    let twice = mine
+        .iter()
+        .filter(|(_, c)| seen.get(&c.id).is_some_and(|n| *n > 1))
+        .count();
+    ensure(
+        !mine.is_empty() && missing == 0 && twice == 0,
+        w.last.as_ref(),
+        DOCS,
+        "the server returns the same order on every page, so an import reads each user once",
+        &format!("each of the {} users once", mine.len()),
+        format!(
+            "{missing} missing, {twice} read twice, over {} pages",
+            w.pages.len()
+        ),
+    )
+}
