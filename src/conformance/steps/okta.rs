@@ -453,7 +453,7 @@ async fn read_once(w: &mut ScimWorld, base: String) -> StepResult {
         w.last.as_ref(),
         DOCS,
         "the server returns the same order on every page, so an import reads each user once",
-        &format!("each of the {} users once", mine.len()),
+        format!("each of the {} users once", mine.len()),
         format!(
             "{missing} missing, {twice} read twice, over {} pages",
             w.pages.len()
