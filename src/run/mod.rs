@@ -379,8 +379,8 @@ async fn simulation_checks(opts: &RunOptions, source: Source) -> Result<Vec<Chec
     };
     let okta = r.okta.as_ref().map_or(String::new(), |o| {
         format!(
-            "; each change reached the target {:.1} s after it happened (median), {} imports",
-            o.push_latency_p50_ms as f64 / 1000.0,
+            "; each change reached the target {} after it happened (median), {} imports",
+            crate::provisioning::sim::report::millis_text(o.push_latency_p50_ms),
             o.imports.len()
         )
     });

@@ -181,6 +181,8 @@ pub struct Pusher {
     pub latencies_ms: Vec<u64>,
     pub retries_429: u64,
     since: Option<DateTime<Utc>>,
+    /// The running round pushes directory changes (its pushes' latencies count).
+    events_round: bool,
 }
 
 impl Pusher {
@@ -205,6 +207,7 @@ impl Pusher {
             latencies_ms: Vec::new(),
             retries_429: 0,
             since: None,
+            events_round: false,
         }
     }
 
@@ -327,6 +330,7 @@ impl Pusher {
     pub async fn round(&mut self, t: &Tenant, now: DateTime<Utc>, kind: Round) -> CycleSummary {
         let wall = Instant::now();
         let number = self.rounds.len() as u32;
+        self.events_round = kind == Round::Events;
         let scoping = self.scoping.clone();
         let scope = ScopeView::new(t, &scoping);
         let since = self.since;
@@ -451,7 +455,10 @@ impl Pusher {
         let (result, reason, failure, answer) = match d.failure {
             None => {
                 self.tasks.remove(&key);
-                self.latencies_ms.push(offset.as_millis() as u64);
+                // A change's latency: the assignments and the admin's retries are not changes.
+                if !s.initial && s.number > 0 && self.events_round {
+                    self.latencies_ms.push(offset.as_millis() as u64);
+                }
                 match d.action {
                     Action::Create => s.creates += 1,
                     Action::Update | Action::Reactivate => s.updates += 1,

@@ -109,14 +109,21 @@ pub async fn simulate(opts: &SimOptions, okta: &OktaOptions) -> Result<Simulatio
         let s = pusher.round(&tenant, now, Round::Events).await;
         report_cycle(&s);
     }
-    // The admin retries what waits in Dashboard > Tasks, a round at a time.
-    let mut retry_rounds = 0;
-    while !pusher.tasks.is_empty() && retry_rounds < opts.settle_cycles {
+    // The admin retries what waits in Dashboard > Tasks, a round at a time, and gives up
+    // after three rounds in a row that cleared none (a refusal only repeats).
+    let (mut retry_rounds, mut fruitless) = (0, 0);
+    while !pusher.tasks.is_empty() && retry_rounds < opts.settle_cycles && fruitless < 3 {
+        let before = pusher.tasks.len();
         now += step;
         clock.advance_to(now);
         let s = pusher.round(&tenant, now, Round::RetryTasks).await;
         report_cycle(&s);
         retry_rounds += 1;
+        fruitless = if pusher.tasks.len() < before {
+            0
+        } else {
+            fruitless + 1
+        };
     }
     if let Some(t) = &_faulty {
         t.control.set(Faults::default());

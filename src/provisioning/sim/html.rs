@@ -5,7 +5,7 @@
 
 use super::failures::{attributes_line, explanation_line};
 use super::options::Source;
-use super::report::{CycleSummary, SimulationReport, since_start};
+use super::report::{CycleSummary, OktaFigures, SimulationReport, millis_text, since_start};
 use crate::provisioning::logs::graph::{error_code, provisioning_action};
 use crate::provisioning::logs::{LogRecord, Outcome};
 use crate::report::html::escape;
@@ -65,15 +65,25 @@ pub fn page(r: &SimulationReport, svg_name: &str) -> String {
         page.html(&crate::report::insecure_banner());
     }
     page.html(&format!(
-        "<p>Target: {}. Seed {}. {} users, {} groups, {} memberships, churn {:.2} % per cycle; \
-         {} cycles in {:.1} s wall.</p>",
+        "<p>Target: {}. Seed {}. {} users, {} groups, {} memberships, churn {:.2} % per {}; \
+         {} {} in {:.1} s wall.</p>",
         escape(&r.target),
         r.seed,
         r.users,
         r.groups,
         r.memberships,
         r.churn_rate * 100.0,
+        if r.source == Source::Okta {
+            "40 minutes"
+        } else {
+            "cycle"
+        },
         r.cycles.len(),
+        if r.source == Source::Okta {
+            "rounds of pushes"
+        } else {
+            "cycles"
+        },
         r.wall_seconds
     ));
     verdict(&mut page, r);
@@ -103,8 +113,17 @@ pub fn page(r: &SimulationReport, svg_name: &str) -> String {
     page.html(&format!(
         "<img src=\"{svg_name}\" alt=\"cycles on the simulated clock: start to end, objects processed, failures\">"
     ));
-    page.section("Cycles");
-    page.table(&cycle_table(&r.cycles));
+    match &r.okta {
+        Some(o) => {
+            okta(&mut page, o);
+            page.section("Rounds of pushes");
+            page.table(&okta_rounds(&r.cycles));
+        }
+        None => {
+            page.section("Cycles");
+            page.table(&cycle_table(&r.cycles));
+        }
+    }
     page.section("Failures by cause");
     page.html(&groups(r));
     page.section("Provisioning logs");
@@ -124,8 +143,14 @@ fn verdict(page: &mut Page, r: &SimulationReport) {
         (
             "bad",
             format!(
-                "Diverged: {} divergences, {} escrows pending.",
-                c.divergence_count, c.pending_escrows
+                "Diverged: {} divergences, {} {}.",
+                c.divergence_count,
+                c.pending_escrows,
+                if r.source == Source::Okta {
+                    "tasks open in Dashboard > Tasks"
+                } else {
+                    "escrows pending"
+                }
             ),
         )
     };
@@ -213,6 +238,114 @@ fn cycle_table(cycles: &[CycleSummary]) -> Table {
     t
 }
 
+/// Okta's figures: pushes by System Log event type, their latency, 429s, tasks, imports.
+fn okta(page: &mut Page, o: &OktaFigures) {
+    page.section("Okta's pushes");
+    page.html(&format!(
+        "<p>An {} app. Each change reached the target {} after it happened (median), {} \
+         at most. {} requests answered 429 were sent again after Okta's wait. The admin retried \
+         the open tasks in {} rounds; {} still wait in Dashboard &gt; Tasks.</p>",
+        if o.app == "custom" {
+            "app made with the App Integration Wizard (custom)"
+        } else {
+            "Okta Integration Network (OIN)"
+        },
+        millis_text(o.push_latency_p50_ms),
+        millis_text(o.push_latency_max_ms),
+        o.retries_429,
+        o.task_retry_rounds,
+        o.tasks_open
+    ));
+    let mut t = Table::new(&["System Log event type", "successful pushes"]).numeric();
+    for (event, n) in &o.pushes {
+        t.row([event.clone(), n.to_string()]);
+    }
+    page.table(&t);
+    let mut t = Table::new(&["request shape", "sent"]).numeric();
+    for (shape, n) in &o.request_shapes {
+        t.row([shape.clone(), n.to_string()]);
+    }
+    page.html("<details><summary>Every request sent, by shape</summary>");
+    page.table(&t);
+    page.html("</details>");
+    page.section("Imports");
+    if o.import_every_minutes == 0 {
+        page.html("<p>Imports were never scheduled.</p>");
+        return;
+    }
+    page.html(&format!(
+        "<p>Every {} simulated minutes, 100 users a page.</p>",
+        o.import_every_minutes
+    ));
+    let mut t = Table::new(&[
+        "at",
+        "pages",
+        "users read",
+        "unmatched",
+        "missing",
+        "inactive in the app",
+        "problems",
+    ])
+    .numeric()
+    .wide();
+    for i in &o.imports {
+        let problems = match (&i.failed, i.problems.is_empty()) {
+            (Some(f), _) => format!("failed on the way: {f}"),
+            (None, true) => "-".into(),
+            (None, false) => i.problems.join("; "),
+        };
+        t.row([
+            i.at.format("%Y-%m-%d %H:%M").to_string(),
+            i.pages.to_string(),
+            i.users_read.to_string(),
+            i.unmatched.to_string(),
+            i.missing.to_string(),
+            i.inactive_in_app.to_string(),
+            problems,
+        ]);
+    }
+    page.table(&t);
+}
+
+fn okta_rounds(cycles: &[CycleSummary]) -> Table {
+    let mut t = Table::new(&[
+        "round",
+        "start",
+        "end",
+        "seconds",
+        "objects",
+        "new users and groups",
+        "profiles",
+        "deactivations",
+        "group deletes",
+        "memberships",
+        "failures",
+        "tasks open",
+    ])
+    .numeric();
+    for c in cycles {
+        t.row([
+            format!(
+                "{}{}",
+                c.number,
+                if c.initial { " (assignments)" } else { "" }
+            ),
+            c.sim_start.format("%Y-%m-%d %H:%M").to_string(),
+            c.sim_end.format("%H:%M:%S").to_string(),
+            format!("{:.1}", c.sim_minutes * 60.0),
+            c.objects.to_string(),
+            c.creates.to_string(),
+            c.updates.to_string(),
+            c.disables.to_string(),
+            c.deletes.to_string(),
+            c.member_patches.to_string(),
+            c.failures.to_string(),
+            c.escrows.to_string(),
+        ]);
+    }
+    t
+}
+
 fn groups(r: &SimulationReport) -> String {
     if r.failure_groups.is_empty() {
         return "<p>No failures.</p>".into();
@@ -256,8 +389,9 @@ fn log_table(logs: &[LogRecord], r: &SimulationReport) -> String {
     order.truncate(LOG_ROWS);
     order.sort_unstable();
     let cycles: std::collections::BTreeSet<u32> = logs.iter().map(|l| l.cycle).collect();
+    let okta = r.source == Source::Okta;
     let mut out = format!(
-        "<p>{} of {} records{}; every record, in Graph's shape, is in provisioning-logs.jsonl.</p>\
+        "<p>{} of {} records{}; every record, in {}, is in provisioning-logs.jsonl.</p>\
          <div class=\"filters\"><select id=f-status onchange=filterLogs()><option value=\"\">any status</option>\
          <option>success</option><option>failure</option><option>skipped</option></select>\
          <select id=f-action onchange=filterLogs()><option value=\"\">any action</option>\
@@ -270,16 +404,24 @@ fn log_table(logs: &[LogRecord], r: &SimulationReport) -> String {
             " (failures first)"
         } else {
             ""
+        },
+        if okta {
+            "Okta's System Log shape"
+        } else {
+            "Graph's shape"
         }
     );
     for c in cycles {
         let _ = write!(out, "<option>{c}</option>");
     }
-    out.push_str(
+    let _ = write!(
+        out,
         "</select><input id=f-text placeholder=\"identity or text\" oninput=filterLogs()>\
          <span id=f-count></span></div>\
-         <table id=logs class=wide><thead><tr><th>time</th><th>cycle</th><th>identity</th><th>action</th>\
-         <th>status</th><th>error code</th><th>reason</th></tr></thead><tbody>",
+         <table id=logs class=wide><thead><tr><th>time</th><th>{round}</th><th>identity</th><th>action</th>\
+         <th>status</th><th>{code}</th><th>reason</th></tr></thead><tbody>",
+        round = if okta { "round" } else { "cycle" },
+        code = if okta { "HTTP status" } else { "error code" },
     );
     for i in order {
         let l = &logs[i];
@@ -306,12 +448,18 @@ fn log_table(logs: &[LogRecord], r: &SimulationReport) -> String {
             cy = l.cycle,
             at = l.at.format("%Y-%m-%d %H:%M:%S"),
             name = escape(&l.name),
-            action = escape(&format!(
-                "{} ({})",
-                provisioning_action(l),
-                l.action.as_str()
-            )),
-            code = escape(error_code(l).unwrap_or("")),
+            action = escape(&if okta {
+                crate::provisioning::logs::okta::event_type(l.kind, l.action)
+                    .0
+                    .to_string()
+            } else {
+                format!("{} ({})", provisioning_action(l), l.action.as_str())
+            }),
+            code = escape(&if okta {
+                l.status.map(|s| s.to_string()).unwrap_or_default()
+            } else {
+                error_code(l).unwrap_or("").to_string()
+            }),
             reason = escape(&l.reason.chars().take(300).collect::<String>()),
         );
     }

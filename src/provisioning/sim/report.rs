@@ -240,7 +240,8 @@ pub fn table(r: &SimulationReport) -> String {
     if r.insecure {
         let _ = writeln!(out, "{}\n", crate::report::INSECURE_NOTE);
     }
-    if r.source == Source::Okta {
+    let okta = r.source == Source::Okta;
+    if okta {
         okta_rounds(&mut out, r);
     } else {
         let _ = writeln!(
@@ -302,12 +303,18 @@ pub fn table(r: &SimulationReport) -> String {
     let conv = &r.convergence;
     let _ = writeln!(
         out,
-        "\n{} users, {} groups, {} memberships; {} cycles ({} settling) in {:.1} s wall",
+        "\n{} users, {} groups, {} memberships; {} {} ({} {}) in {:.1} s wall",
         r.users,
         r.groups,
         r.memberships,
         r.cycles.len(),
+        if okta { "rounds" } else { "cycles" },
         r.settle_cycles_used,
+        if okta {
+            "of the admin's retries"
+        } else {
+            "settling"
+        },
         r.wall_seconds
     );
     if let Some(i) = &r.initial {
@@ -372,7 +379,7 @@ pub fn table(r: &SimulationReport) -> String {
     }
     let _ = writeln!(
         out,
-        "convergence: {} ({} users, {} groups, {} memberships checked; {} divergences, {} escrows pending)",
+        "convergence: {} ({} users, {} groups, {} memberships checked; {} divergences, {} {})",
         if r.converged() {
             "converged"
         } else {
@@ -382,7 +389,12 @@ pub fn table(r: &SimulationReport) -> String {
         conv.groups_checked,
         conv.memberships_checked,
         conv.divergence_count,
-        conv.pending_escrows
+        conv.pending_escrows,
+        if okta {
+            "tasks open"
+        } else {
+            "escrows pending"
+        }
     );
     for e in &conv.explained {
         let _ = writeln!(out, "  {}", explanation_line(e, &r.failure_groups));
@@ -422,6 +434,15 @@ pub fn table(r: &SimulationReport) -> String {
         }
     }
     out
+}
+
+/// `3 ms`, or `6.3 s` from a second up.
+pub fn millis_text(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
 }
 
 /// Okta's rounds, in its words: what each round pushed, then the pushes by System Log event
@@ -476,9 +497,9 @@ fn okta_rounds(out: &mut String, r: &SimulationReport) {
     }
     let _ = writeln!(
         out,
-        "each change reached the target {:.1} s after it happened (median), {:.1} s at most; {} requests answered 429 were sent again after Okta's wait",
-        o.push_latency_p50_ms as f64 / 1000.0,
-        o.push_latency_max_ms as f64 / 1000.0,
+        "each change reached the target {} after it happened (median), {} at most; {} requests answered 429 were sent again after Okta's wait",
+        millis_text(o.push_latency_p50_ms),
+        millis_text(o.push_latency_max_ms),
         o.retries_429
     );
     if o.tasks_open > 0 || o.task_retry_rounds > 0 {
