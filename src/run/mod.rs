@@ -397,10 +397,11 @@ async fn simulation_checks(opts: &RunOptions, source: Source) -> Result<Vec<Chec
         started,
         r.converged() && compared,
         format!(
-            "{} users, {} groups, {} cycles over {span:.1} simulated hours{initial}{okta}, {:.1} s wall{usersync}; report {}",
+            "{} users, {} groups, {} {} over {span:.1} simulated hours{initial}{okta}, {:.1} s wall{usersync}; report {}",
             r.users,
             r.groups,
             r.cycles.len(),
+            if source == Source::Okta { "rounds of pushes" } else { "cycles" },
             r.wall_seconds,
             dir.join("simulation.html").display()
         ),

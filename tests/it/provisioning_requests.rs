@@ -11,30 +11,35 @@ fn dir(compat: Compat) -> PathBuf {
         .join(compat.name())
 }
 
+/// Compares each example with its recording in `dir` (or rewrites it, `UPDATE_FIXTURES=1`).
+fn check_recordings(dir: &std::path::Path, examples: Vec<(&'static str, ProviderRequest)>) {
+    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
+    for (name, req) in examples {
+        let path = dir.join(format!("{name}.json"));
+        let generated = serde_json::to_value(&req).expect("serialises");
+        if update {
+            std::fs::create_dir_all(dir).expect("dir");
+            let text = serde_json::to_string_pretty(&generated).expect("json");
+            std::fs::write(&path, text + "\n").expect("write");
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let recorded: ProviderRequest = serde_json::from_str(&text).expect("recording");
+        let recorded = serde_json::to_value(&recorded).expect("value");
+        assert_eq!(
+            normalise(&generated),
+            normalise(&recorded),
+            "{} differs from the recording",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn generated_requests_match_the_recordings() {
-    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     for compat in [Compat::Default, Compat::AadOptscim062020] {
-        for (name, req) in examples(compat) {
-            let path = dir(compat).join(format!("{name}.json"));
-            let generated = serde_json::to_value(&req).expect("serialises");
-            if update {
-                std::fs::create_dir_all(dir(compat)).expect("dir");
-                let text = serde_json::to_string_pretty(&generated).expect("json");
-                std::fs::write(&path, text + "\n").expect("write");
-                continue;
-            }
-            let text = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let recorded: ProviderRequest = serde_json::from_str(&text).expect("recording");
-            let recorded = serde_json::to_value(&recorded).expect("value");
-            assert_eq!(
-                normalise(&generated),
-                normalise(&recorded),
-                "{} differs from the recording",
-                path.display()
-            );
-        }
+        check_recordings(&dir(compat), examples(compat));
     }
 }
 
@@ -66,29 +71,10 @@ fn tenant_fixtures_load() {
 #[test]
 fn oktas_requests_match_the_recordings() {
     use scim_harness::provisioning::okta::app::{OktaApp, examples};
-    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     for app in [OktaApp::Oin, OktaApp::Custom] {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/provider-requests")
             .join(format!("okta-{}", app.name()));
-        for (name, req) in examples(app) {
-            let path = dir.join(format!("{name}.json"));
-            let generated = serde_json::to_value(&req).expect("serialises");
-            if update {
-                std::fs::create_dir_all(&dir).expect("dir");
-                let text = serde_json::to_string_pretty(&generated).expect("json");
-                std::fs::write(&path, text + "\n").expect("write");
-                continue;
-            }
-            let text = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let recorded: ProviderRequest = serde_json::from_str(&text).expect("recording");
-            assert_eq!(
-                normalise(&generated),
-                normalise(&serde_json::to_value(&recorded).expect("value")),
-                "{} differs from the recording",
-                path.display()
-            );
-        }
+        check_recordings(&dir, examples(app));
     }
 }

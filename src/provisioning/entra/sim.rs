@@ -4,19 +4,17 @@
 //! that), then settles the escrows and checks convergence.
 
 use super::job::{JobConfig, ProvisioningJob};
-use crate::client::{Connection, ScimClient};
+use crate::client::ScimClient;
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
-use crate::provisioning::faulty_target::{Faults, FaultyTarget};
 use crate::provisioning::logs::{Action, ObjectKind, Outcome};
 use crate::provisioning::sim::report::{Watch, WatchEvent};
 use crate::provisioning::sim::{
     CYCLE_INTERVAL_MINUTES, CycleCallback, CycleSummary, EntraOptions, InitialCycleComparison,
-    SimError, SimOptions, SimulationReport, Source, start_reference,
+    SimError, SimOptions, SimulationReport, Source, Target,
 };
 use crate::provisioning::sim::{failures, pace};
 use crate::provisioning::tenant::Tenant;
-use crate::reference::config::ReferenceConfig;
 use chrono::{DateTime, Duration, Utc};
 use fake::rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -71,35 +69,12 @@ pub async fn simulate(
         None => None,
     };
     // Keep the servers alive for the whole run.
-    let mut _reference = None;
-    let mut _faulty = None;
-    let (url, connection, embedded) = match &opts.target {
-        Some(u) => (u.clone(), opts.connection.clone(), false),
-        None => {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let config = ReferenceConfig {
-                token: Some(token.clone()),
-                ..Default::default()
-            };
-            let url = match &entra.faults {
-                Some(f) => {
-                    let t = FaultyTarget::start(config, clock.clone(), f.clone(), opts.seed)
-                        .await
-                        .map_err(SimError::Reference)?;
-                    let url = t.base_url.clone();
-                    _faulty = Some(t);
-                    url
-                }
-                None => {
-                    let r = start_reference(config, clock.clone()).await?;
-                    let url = r.base_url.clone();
-                    _reference = Some(r);
-                    url
-                }
-            };
-            (url, Connection::bearer(token).direct(), true)
-        }
-    };
+    let target = Target::start(opts, entra.faults.as_ref(), clock.clone()).await?;
+    let (url, connection, embedded) = (
+        target.url.clone(),
+        target.connection.clone(),
+        target.embedded,
+    );
     let insecure = connection.is_insecure();
     let client = ScimClient::new(&url, connection)?;
     let mut config = JobConfig {
@@ -146,10 +121,7 @@ pub async fn simulate(
             break;
         }
     }
-    // The convergence read is not part of the simulated provider: faults off.
-    if let Some(t) = &_faulty {
-        t.control.set(Faults::default());
-    }
+    target.calm();
     let mut convergence = job.check(&tenant).await?;
     let logs = job.take_logs();
     let (failure_groups, of_record) = failures::group(&logs);
@@ -199,11 +171,7 @@ pub async fn simulate(
     Ok(SimulationReport {
         source: Source::Entra,
         usersync: None,
-        target: if embedded {
-            "embedded reference".into()
-        } else {
-            url
-        },
+        target: target.name(),
         embedded,
         insecure,
         seed: opts.seed,

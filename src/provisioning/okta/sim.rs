@@ -8,19 +8,17 @@
 use super::app::USER_AGENT;
 use super::import::import;
 use super::push::{Pusher, Round};
-use crate::client::{Connection, ScimClient};
+use crate::client::ScimClient;
 use crate::clock::{Clock, SimClock};
 use crate::provisioning::churn::{self, ChurnModel};
-use crate::provisioning::faulty_target::{Faults, FaultyTarget};
 use crate::provisioning::logs::okta::event_type;
 use crate::provisioning::sim::check::{self, Expected};
 use crate::provisioning::sim::failures::{self, Words};
 use crate::provisioning::sim::report::{JobState, OktaFigures};
 use crate::provisioning::sim::{
     CYCLE_INTERVAL_MINUTES, CycleCallback, OktaOptions, SimError, SimOptions, SimulationReport,
-    Source, start_reference,
+    Source, Target,
 };
-use crate::reference::config::ReferenceConfig;
 use chrono::Duration;
 use fake::rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -38,35 +36,12 @@ pub async fn simulate(opts: &SimOptions, okta: &OktaOptions) -> Result<Simulatio
     let clock = Arc::new(SimClock::default());
     let t0 = clock.now();
     let mut tenant = opts.tenant.tenant(opts.seed, t0)?;
-    let mut _reference = None;
-    let mut _faulty = None;
-    let (url, connection, embedded) = match &opts.target {
-        Some(u) => (u.clone(), opts.connection.clone(), false),
-        None => {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let config = ReferenceConfig {
-                token: Some(token.clone()),
-                ..Default::default()
-            };
-            let url = match &okta.faults {
-                Some(f) => {
-                    let t = FaultyTarget::start(config, clock.clone(), f.clone(), opts.seed)
-                        .await
-                        .map_err(SimError::Reference)?;
-                    let url = t.base_url.clone();
-                    _faulty = Some(t);
-                    url
-                }
-                None => {
-                    let r = start_reference(config, clock.clone()).await?;
-                    let url = r.base_url.clone();
-                    _reference = Some(r);
-                    url
-                }
-            };
-            (url, Connection::bearer(token).direct(), true)
-        }
-    };
+    let target = Target::start(opts, okta.faults.as_ref(), clock.clone()).await?;
+    let (url, connection, embedded) = (
+        target.url.clone(),
+        target.connection.clone(),
+        target.embedded,
+    );
     let insecure = connection.is_insecure();
     let connection = connection
         .with_header("User-Agent", USER_AGENT)
@@ -125,9 +100,7 @@ pub async fn simulate(opts: &SimOptions, okta: &OktaOptions) -> Result<Simulatio
             fruitless + 1
         };
     }
-    if let Some(t) = &_faulty {
-        t.control.set(Faults::default());
-    }
+    target.calm();
     let expected = Expected {
         user_links: &pusher.user_links,
         group_links: &pusher.group_links,
@@ -178,11 +151,7 @@ pub async fn simulate(opts: &SimOptions, okta: &OktaOptions) -> Result<Simulatio
     };
     Ok(SimulationReport {
         source: Source::Okta,
-        target: if embedded {
-            "embedded reference".into()
-        } else {
-            url
-        },
+        target: target.name(),
         embedded,
         insecure,
         seed: opts.seed,

@@ -22,6 +22,7 @@ pub use report::{CycleSummary, InitialCycleComparison, SimulationReport, UserSyn
 
 use crate::client::ClientError;
 use crate::clock::SimClock;
+use crate::provisioning::faulty_target::{Faults, FaultyTarget};
 use crate::provisioning::tenant::TenantError;
 use crate::reference::config::ReferenceConfig;
 use crate::reference::server::RunningReference;
@@ -53,6 +54,82 @@ pub async fn start_reference(
     RunningReference::start_with(config, clock, addr)
         .await
         .map_err(SimError::Reference)
+}
+
+/// Where a simulation sends its requests, and what keeps the embedded servers alive.
+pub struct Target {
+    pub url: String,
+    pub connection: crate::client::Connection,
+    /// The embedded reference (with `faults`, behind the faulty layer), not `--target`.
+    pub embedded: bool,
+    _reference: Option<RunningReference>,
+    pub faulty: Option<FaultyTarget>,
+}
+
+impl Target {
+    /// The options' target, or the embedded reference on the simulation's clock with a fresh
+    /// token, behind injected faults if any are asked for.
+    pub async fn start(
+        opts: &SimOptions,
+        faults: Option<&Faults>,
+        clock: Arc<SimClock>,
+    ) -> Result<Target, SimError> {
+        if let Some(u) = &opts.target {
+            return Ok(Target {
+                url: u.clone(),
+                connection: opts.connection.clone(),
+                embedded: false,
+                _reference: None,
+                faulty: None,
+            });
+        }
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let config = ReferenceConfig {
+            token: Some(token.clone()),
+            ..Default::default()
+        };
+        let connection = crate::client::Connection::bearer(token).direct();
+        Ok(match faults {
+            Some(f) => {
+                let t = FaultyTarget::start(config, clock, f.clone(), opts.seed)
+                    .await
+                    .map_err(SimError::Reference)?;
+                Target {
+                    url: t.base_url.clone(),
+                    connection,
+                    embedded: true,
+                    _reference: None,
+                    faulty: Some(t),
+                }
+            }
+            None => {
+                let r = start_reference(config, clock).await?;
+                Target {
+                    url: r.base_url.clone(),
+                    connection,
+                    embedded: true,
+                    _reference: Some(r),
+                    faulty: None,
+                }
+            }
+        })
+    }
+
+    /// Faults off: the convergence read is not part of the simulated provider.
+    pub fn calm(&self) {
+        if let Some(t) = &self.faulty {
+            t.control.set(Faults::default());
+        }
+    }
+
+    /// How the report names the target.
+    pub fn name(&self) -> String {
+        if self.embedded {
+            "embedded reference".into()
+        } else {
+            self.url.clone()
+        }
+    }
 }
 
 /// Adds a progress bar per cycle when stderr is a terminal and `CI` is not set.
