@@ -426,15 +426,7 @@ impl ProvisioningJob {
         match d.outcome {
             Outcome::Success => {
                 self.counters.events += 1;
-                match d.action {
-                    Action::Create => s.creates += 1,
-                    Action::Update | Action::Reactivate => s.updates += 1,
-                    Action::Disable => s.disables += 1,
-                    Action::Delete => s.deletes += 1,
-                    Action::Members => s.member_patches += 1,
-                    Action::Manager => s.manager_updates += 1,
-                    Action::Skip => s.skips += 1,
-                }
+                s.count_success(d.action);
                 self.escrows.succeed(kind, &d.source_id, false);
             }
             Outcome::Skipped => {

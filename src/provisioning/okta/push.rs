@@ -181,8 +181,6 @@ pub struct Pusher {
     pub latencies_ms: Vec<u64>,
     pub retries_429: u64,
     since: Option<DateTime<Utc>>,
-    /// The running round pushes directory changes (its pushes' latencies count).
-    events_round: bool,
 }
 
 impl Pusher {
@@ -207,7 +205,6 @@ impl Pusher {
             latencies_ms: Vec::new(),
             retries_429: 0,
             since: None,
-            events_round: false,
         }
     }
 
@@ -330,7 +327,6 @@ impl Pusher {
     pub async fn round(&mut self, t: &Tenant, now: DateTime<Utc>, kind: Round) -> CycleSummary {
         let wall = Instant::now();
         let number = self.rounds.len() as u32;
-        self.events_round = kind == Round::Events;
         let scoping = self.scoping.clone();
         let scope = ScopeView::new(t, &scoping);
         let since = self.since;
@@ -374,7 +370,7 @@ impl Pusher {
         let mut longest = std::time::Duration::ZERO;
         for d in users {
             longest = longest.max(d.took);
-            self.apply(d, now, wall, &mut summary);
+            self.apply(d, now, wall, kind, &mut summary);
         }
         // A membership change touches the group's users, not always the group: every group
         // whose wanted state differs is pushed (Group Push follows its members), except, on
@@ -422,7 +418,7 @@ impl Pusher {
         .await;
         for d in groups {
             longest = longest.max(d.took);
-            self.apply(d, now, wall, &mut summary);
+            self.apply(d, now, wall, kind, &mut summary);
         }
         summary.wall_ms = wall.elapsed().as_millis() as u64;
         let took = wall.elapsed().max(longest);
@@ -435,7 +431,14 @@ impl Pusher {
     }
 
     /// Takes in what one push did: the belief, the task list, the log record, the counts.
-    fn apply(&mut self, d: Done, now: DateTime<Utc>, wall: Instant, s: &mut CycleSummary) {
+    fn apply(
+        &mut self,
+        d: Done,
+        now: DateTime<Utc>,
+        wall: Instant,
+        kind: Round,
+        s: &mut CycleSummary,
+    ) {
         s.requests += d.requests;
         s.objects += 1;
         self.retries_429 += d.retries_429;
@@ -456,17 +459,10 @@ impl Pusher {
             None => {
                 self.tasks.remove(&key);
                 // A change's latency: the assignments and the admin's retries are not changes.
-                if !s.initial && s.number > 0 && self.events_round {
+                if kind == Round::Events {
                     self.latencies_ms.push(offset.as_millis() as u64);
                 }
-                match d.action {
-                    Action::Create => s.creates += 1,
-                    Action::Update | Action::Reactivate => s.updates += 1,
-                    Action::Disable => s.disables += 1,
-                    Action::Delete => s.deletes += 1,
-                    Action::Members => s.member_patches += 1,
-                    _ => {}
-                }
+                s.count_success(d.action);
                 if let Some(p) = d.user {
                     self.users.insert(d.source_id.clone(), p);
                 }
@@ -536,10 +532,6 @@ fn profile(mapped: &Mapped) -> Mapped {
         .collect()
 }
 
-fn text(v: &Value) -> String {
-    value_text(v)
-}
-
 /// The id of a one-resource list answer.
 fn only_id(body: &Value) -> Option<String> {
     let list = body.get("Resources")?.as_array()?;
@@ -587,8 +579,8 @@ async fn get_then_put(
         .iter()
         .filter(|(p, v)| crate::scim::path::lookup(&current.body, p) != Some(v))
         .map(|(p, v)| {
-            let old = crate::scim::path::lookup(&current.body, p).map(text);
-            (p.clone(), old, text(v))
+            let old = crate::scim::path::lookup(&current.body, p).map(value_text);
+            (p.clone(), old, value_text(v))
         })
         .collect();
     d.send(

@@ -6,9 +6,9 @@ use super::converge::Convergence;
 use super::failures::{FailureGroup, attributes_line, explanation_line};
 use super::options::Source;
 use crate::provisioning::churn::ChurnStats;
-use crate::provisioning::logs::LogRecord;
 use crate::provisioning::logs::graph::{JobContext, write_jsonl};
 use crate::provisioning::logs::okta::ImportEvent;
+use crate::provisioning::logs::{Action, LogRecord};
 use crate::provisioning::requests::Compat;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -223,6 +223,21 @@ pub struct CycleSummary {
     pub quarantine: Option<String>,
     /// Why the cycle ended early, if it did.
     pub aborted: Option<String>,
+}
+
+impl CycleSummary {
+    /// Counts one object the cycle (or round) handled with success, in its action's column.
+    pub fn count_success(&mut self, action: Action) {
+        match action {
+            Action::Create => self.creates += 1,
+            Action::Update | Action::Reactivate => self.updates += 1,
+            Action::Disable => self.disables += 1,
+            Action::Delete => self.deletes += 1,
+            Action::Members => self.member_patches += 1,
+            Action::Manager => self.manager_updates += 1,
+            Action::Skip => self.skips += 1,
+        }
+    }
 }
 
 /// One notification email (the outbox the tests read).
